@@ -1,0 +1,48 @@
+"""How long `readiness check --json` takes on this machine, next to `python -m torch.utils.collect_env`.
+
+Run:  python benchmarks/speed.py [--runs N]
+Both are run as fresh processes (interpreter start-up and imports included), as a user would run them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def timed(argv: list[str], runs: int) -> list[float] | None:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            print(f"  {' '.join(argv)} failed: {proc.stderr.decode(errors='replace').strip()[-200:]}")
+            return None
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    exe = shutil.which("readiness") or sys.executable
+    ours = [exe, "check", "--json"] if exe != sys.executable else [sys.executable, "-m", "readiness", "check", "--json"]
+    timed(ours, 1)  # warm the file cache
+    r = timed(ours, args.runs)
+    print(f"readiness check --json: median {statistics.median(r):.3f}s, min {min(r):.3f}s, max {max(r):.3f}s "
+          f"over {args.runs} runs")
+    c = timed([sys.executable, "-m", "torch.utils.collect_env"], args.runs)
+    if c is None:
+        print("torch.utils.collect_env: not available (install torch==2.13.0 to compare)")
+        return
+    print(f"torch.utils.collect_env: median {statistics.median(c):.3f}s, min {min(c):.3f}s, max {max(c):.3f}s")
+    print(f"ratio collect_env / readiness: {statistics.median(c) / statistics.median(r):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Run every probe against a host, concurrently, and assemble the facts document."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from readiness import __version__
+from readiness.facts import SCHEMA_VERSION, CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
+from readiness.probes import Result, all_probes
+
+# When two probes report the same PCI device, the richer source wins.
+_SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "sysfs": 9}
+
+
+def _run(probe, host) -> tuple[Result, float]:
+    start = time.monotonic()
+    try:
+        result = probe.parse(probe.collect(host))
+    except Exception as e:  # noqa: BLE001 - the guard: one failing probe never hides the others
+        result = Result({}, "error", f"{type(e).__name__}: {e}")
+    return result, round(time.monotonic() - start, 4)
+
+
+def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
+    """One entry per device: deduplicated by PCI bus id, the best source kept."""
+    by_bus: dict[str, Gpu] = {}
+    loose: list[Gpu] = []
+    for gpus in lists:
+        for gpu in gpus:
+            if not gpu.pci_bus_id:
+                loose.append(gpu)
+                continue
+            other = by_bus.get(gpu.pci_bus_id)
+            if other is None:
+                by_bus[gpu.pci_bus_id] = gpu
+                continue
+            best, rest = sorted([gpu, other], key=lambda g: _SOURCE_RANK.get(g.source or "", 5))
+            for name in ("kernel_driver", "pci_vendor_id", "pci_device_id"):
+                if getattr(best, name) is None:
+                    setattr(best, name, getattr(rest, name))
+            by_bus[gpu.pci_bus_id] = best
+    merged = sorted(by_bus.values(), key=lambda g: (g.virtual, g.vendor == "other", g.pci_bus_id)) + loose
+    for i, gpu in enumerate(merged):
+        gpu.index = i
+    return merged
+
+
+def gather(host, probes: list | None = None) -> dict[str, Any]:
+    probes = all_probes() if probes is None else probes
+    collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
+        futures = [(p, pool.submit(_run, p, host)) for p in probes]
+        results = [(p, *f.result()) for p, f in futures]
+
+    sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": []}
+    gpu_lists: list[list[Gpu]] = []
+    cuda = CudaStack()
+    driver_cuda = None
+    statuses = []
+    for probe, result, seconds in results:
+        statuses.append(ProbeStatus(probe.NAME, result.status, result.reason, seconds))
+        for key, value in result.facts.items():
+            if key == "gpus":
+                gpu_lists.append(value)
+            elif key == "stack":
+                cuda = value.get("cuda", cuda)
+            elif key == "cuda_driver_version":
+                driver_cuda = value
+            else:
+                sections[key] = value
+    if driver_cuda:
+        cuda.driver_version = driver_cuda
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "readiness", "version": __version__},
+        "collected_at": collected_at,
+        "host": to_dict(sections["host"]),
+        "cpu": to_dict(sections["cpu"]),
+        "memory": to_dict(sections["memory"]),
+        "disks": to_dict(sections["disks"]),
+        "gpus": to_dict(merge_gpus(gpu_lists)),
+        "stack": {"cuda": to_dict(cuda)},
+        "probes": to_dict(statuses),
+    }

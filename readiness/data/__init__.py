@@ -1,0 +1,25 @@
+"""Data files shipped with readiness: TOML, a source and a date on every row."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DATA_DIR = Path(__file__).parent
+
+
+@functools.lru_cache(maxsize=None)
+def load(name: str) -> dict:
+    """Load ``readiness/data/<name>.toml``."""
+    with open(DATA_DIR / f"{name}.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def rows(name: str, table: str) -> list[dict]:
+    return load(name).get(table, [])

@@ -1,0 +1,151 @@
+"""The facts document (schema version 1): what probes found, in documented units.
+
+Every field is described in docs/facts.md and checked by
+readiness/schema/facts.schema.json. Units are in the names (``_mib``, ``_mhz``,
+``_w``, ``_gbps``). An unknown value is ``None`` (JSON null), never 0 and never a
+guess; the ``probes`` list says why it is unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class HostFacts:
+    os: str | None = None  # linux | darwin | windows
+    os_release: str | None = None  # "Ubuntu 22.04.4 LTS", "macOS 14.5", "Windows 11 Pro"
+    kernel: str | None = None
+    arch: str | None = None  # x86_64 | arm64 | arm | x86 | ppc64le | s390x | riscv64
+    hostname: str | None = None
+    wsl: bool | None = None
+    container: str | None = None  # None, or docker | podman | lxc | kubernetes | containerd | container
+
+
+@dataclass
+class CpuFacts:
+    vendor: str | None = None
+    model: str | None = None
+    arch: str | None = None
+    physical_cores: int | None = None
+    logical_cpus: int | None = None
+    max_mhz: float | None = None
+    flags: list[str] | None = None
+
+
+@dataclass
+class MemoryFacts:
+    total_mib: int | None = None
+    available_mib: int | None = None
+    swap_total_mib: int | None = None
+    # The cgroup (container) memory limit, only when it is lower than RAM.
+    cgroup_limit_mib: int | None = None
+
+
+@dataclass
+class Disk:
+    path: str
+    total_mib: int | None
+    free_mib: int | None
+    # Why this filesystem is listed: home, huggingface, ollama, cwd (one filesystem, several uses).
+    used_for: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MigDevice:
+    name: str | None
+    memory_total_mib: int | None
+    gpu_instance_id: int | None = None
+    compute_instance_id: int | None = None
+
+
+@dataclass
+class Gpu:
+    index: int
+    vendor: str  # nvidia | amd | apple | intel | other
+    name: str | None = None
+    memory_total_mib: int | None = None
+    memory_free_mib: int | None = None
+    unified_memory: bool | None = None
+    driver_version: str | None = None
+    pci_bus_id: str | None = None  # "0000:01:00.0", lower case
+    source: str | None = None  # nvml | nvidia-smi | sysfs | ...
+    # ok | no_driver (on the bus, no kernel driver bound) | driver_not_loaded (e.g. nouveau
+    # bound instead of the vendor driver) | error (queries failed; see status_reason)
+    status: str = "ok"
+    status_reason: str | None = None
+    pci_vendor_id: str | None = None  # "0x10de"
+    pci_device_id: str | None = None  # "0x2684"
+    kernel_driver: str | None = None  # nvidia | nouveau | amdgpu | i915 | xe | vfio-pci | ...
+    integrated: bool | None = None  # shares system RAM (iGPU, APU, Apple); see issue #4
+    virtual: bool = False  # an emulated display adapter (VMware SVGA, Hyper-V, virtio), never an AI accelerator
+    # NVIDIA (issue #3); null for other vendors.
+    uuid: str | None = None
+    compute_capability: str | None = None
+    architecture: str | None = None
+    memory_used_mib: int | None = None
+    memory_bandwidth_gbps: float | None = None
+    memory_bus_width_bits: int | None = None
+    max_sm_clock_mhz: int | None = None
+    max_memory_clock_mhz: int | None = None
+    power_limit_w: float | None = None
+    power_default_limit_w: float | None = None
+    pcie_generation: int | None = None
+    pcie_width: int | None = None
+    pcie_generation_max: int | None = None
+    pcie_width_max: int | None = None
+    mig_mode: bool | None = None
+    mig_devices: list[MigDevice] = field(default_factory=list)
+    persistence_mode: bool | None = None
+    ecc_mode: bool | None = None
+    virtualization_mode: str | None = None
+    display_attached: bool | None = None
+    driver_model: str | None = None  # Windows: WDDM | TCC | MCDM
+    processes_count: int | None = None
+    processes_memory_mib: int | None = None
+    nvlink_active_links: int | None = None
+    # Per-metric reasons for nulls: {"power_limit_w": "not supported by this GPU"}.
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CudaToolkit:
+    release: str | None  # "12.4"
+    version: str | None  # the full version where known, "12.4.131"
+    path: str | None  # the toolkit folder
+    source: str  # where the version came from: nvcc | version.json | version.txt | dist-info | folder-name
+    found_by: str  # PATH | /usr/local | CUDA_HOME | CUDA_PATH | conda
+
+
+@dataclass
+class CudaStack:
+    driver_version: str | None = None  # highest CUDA version the driver supports, "12.4"
+    toolkit_version: str | None = None  # the release of the nvcc on PATH, "12.4"
+    nvcc_path: str | None = None  # where that nvcc was found
+    toolkit_path: str | None = None  # the toolkit folder that nvcc belongs to, when it can be told
+    toolkits: list[CudaToolkit] = field(default_factory=list)
+
+
+@dataclass
+class ProbeStatus:
+    name: str
+    status: str  # ok | absent | unsupported | timeout | error
+    reason: str | None
+    seconds: float
+
+
+def to_dict(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        return asdict(obj)
+    if isinstance(obj, list):
+        return [to_dict(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def field_names(cls: type) -> list[str]:
+    return [f.name for f in fields(cls)]

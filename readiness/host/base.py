@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import asdict, dataclass
+from typing import Any, Sequence
+
+# Answer statuses. They map one to one onto probe statuses where a probe fails.
+OK = "ok"
+ABSENT = "absent"  # the file, command or library is not there
+DENIED = "denied"  # there, but we may not read it
+TIMEOUT = "timeout"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str
+    value: Any = None
+    reason: str | None = None
+    exit_code: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def text(self) -> str | None:
+        """The value of a successful file read or command, else None."""
+        if self.status == OK and isinstance(self.value, str):
+            return self.value
+        return None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def key_for(kind: str, args: Sequence[Any]) -> str:
+    if kind == "cmd":
+        return "cmd:" + shlex.join(args[0])
+    if kind == "call":
+        name, rest = args[0], list(args[1:])
+        return "call:" + name + (" " + json.dumps(rest) if rest else "")
+    return kind + ":" + args[0]
+
+
+def cmd_key(argv: Sequence[str]) -> str:
+    return key_for("cmd", [list(argv)])
+
+
+def call_key(name: str, args: Sequence[Any] = ()) -> str:
+    return key_for("call", [name, *args])
+
+
+class Host:
+    """What a probe may ask of a machine. Subclasses answer; none raise."""
+
+    #: "linux", "darwin", "windows", or None when it cannot be told (raw files).
+    system: str | None = None
+    #: seconds allowed for each command
+    timeout: float = 10.0
+
+    def ask(self, kind: str, *args: Any) -> Answer:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def read_file(self, path: str) -> Answer:
+        return self.ask("file", path)
+
+    def run(self, argv: Sequence[str]) -> Answer:
+        return self.ask("cmd", list(argv))
+
+    def list_dir(self, path: str) -> Answer:
+        return self.ask("dir", path)
+
+    def read_link(self, path: str) -> Answer:
+        return self.ask("link", path)
+
+    def call(self, name: str, *args: Any) -> Answer:
+        """A library call by name (see ``readiness.host.live.CALLS``); JSON-able result."""
+        return self.ask("call", name, *args)

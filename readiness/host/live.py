@@ -1,0 +1,176 @@
+"""The live machine: files, argv commands with timeouts, and named library calls."""
+
+from __future__ import annotations
+
+import glob
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import time
+from typing import Any, Callable
+
+from readiness.host.base import ABSENT, DENIED, ERROR, OK, TIMEOUT, Answer, Host
+
+# Commands always run in the C locale so that their output parses the same everywhere.
+_C_LOCALE = {"LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
+_MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+def _uname() -> dict:
+    u = platform.uname()
+    return {"system": u.system, "node": u.node, "release": u.release, "version": u.version, "machine": u.machine}
+
+
+def _cpu_count() -> dict:
+    import psutil
+
+    return {"logical": psutil.cpu_count(logical=True), "physical": psutil.cpu_count(logical=False)}
+
+
+def _cpu_freq() -> dict | None:
+    import psutil
+
+    f = psutil.cpu_freq()
+    return None if f is None else {"current": f.current, "min": f.min, "max": f.max}
+
+
+def _virtual_memory() -> dict:
+    import psutil
+
+    vm, sw = psutil.virtual_memory(), psutil.swap_memory()
+    return {"total": vm.total, "available": vm.available, "swap_total": sw.total}
+
+
+def _disk_usage(path: str) -> dict:
+    st = os.stat(path)
+    du = shutil.disk_usage(path)
+    return {"total": du.total, "free": du.free, "device": st.st_dev}
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def _glob(pattern: str) -> list[str]:
+    return sorted(glob.glob(pattern))
+
+
+def _windows_cpu() -> dict | None:
+    """The CPU's name and vendor from the registry (Windows only; None elsewhere)."""
+    try:
+        import winreg
+    except ImportError:
+        return None
+    key = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"HARDWARE\DESCRIPTION\System\CentralProcessor\0")
+    try:
+        name = winreg.QueryValueEx(key, "ProcessorNameString")[0].strip()
+        vendor = winreg.QueryValueEx(key, "VendorIdentifier")[0].strip()
+    finally:
+        winreg.CloseKey(key)
+    return {"name": name, "vendor": vendor}
+
+
+def _nvml() -> dict:
+    from readiness.probes import nvml
+
+    return nvml.snapshot_live()
+
+
+#: Library calls a probe may make, by name. Each returns JSON-able data, or None for "not there".
+CALLS: dict[str, Callable[..., Any]] = {
+    "platform.uname": _uname,
+    "psutil.cpu_count": _cpu_count,
+    "psutil.cpu_freq": _cpu_freq,
+    "psutil.virtual_memory": _virtual_memory,
+    "disk_usage": _disk_usage,
+    "env": _env,
+    "which": shutil.which,
+    "home": lambda: os.path.expanduser("~"),
+    "cwd": os.getcwd,
+    "glob": _glob,
+    "windows.cpu": _windows_cpu,
+    "nvml": _nvml,
+}
+
+
+class LiveHost(Host):
+    def __init__(self, timeout: float = 10.0):
+        self.timeout = timeout
+        self.system = platform.system().lower() or None
+
+    def ask(self, kind: str, *args: Any) -> Answer:
+        start = time.monotonic()
+        try:
+            answer = getattr(self, "_" + kind)(*args)
+        except PermissionError as e:
+            answer = Answer(DENIED, reason=f"permission denied: {e.filename or args[0]}")
+        except (FileNotFoundError, NotADirectoryError) as e:
+            answer = Answer(ABSENT, reason=f"not found: {e.filename or args[0]}")
+        except ImportError as e:
+            answer = Answer(ABSENT, reason=f"library not installed: {e.name or e}")
+        except OSError as e:
+            answer = Answer(ERROR, reason=f"{type(e).__name__}: {e.strerror or e}")
+        if answer.seconds == 0.0:
+            answer = Answer(answer.status, answer.value, answer.reason, answer.exit_code,
+                            round(time.monotonic() - start, 4))
+        return answer
+
+    def _file(self, path: str) -> Answer:
+        with open(path, "rb") as f:
+            data = f.read(_MAX_FILE_BYTES)
+        return Answer(OK, data.decode("utf-8", errors="replace"))
+
+    def _dir(self, path: str) -> Answer:
+        return Answer(OK, sorted(os.listdir(path)))
+
+    def _link(self, path: str) -> Answer:
+        return Answer(OK, os.readlink(path))
+
+    def _call(self, name: str, *args: Any) -> Answer:
+        fn = CALLS.get(name)
+        if fn is None:
+            return Answer(ERROR, reason=f"unknown call {name!r}")
+        value = fn(*args)
+        if value is None:
+            return Answer(ABSENT, reason=f"{name} gave nothing")
+        return Answer(OK, value)
+
+    def _cmd(self, argv: list[str]) -> Answer:
+        exe = shutil.which(argv[0])
+        if exe is None:
+            return Answer(ABSENT, reason=f"{argv[0]} not found on PATH")
+        env = {**os.environ, **_C_LOCALE}
+        posix = os.name == "posix"
+        start = time.monotonic()
+        # A new session lets a timeout kill the whole process group: a wrapper script's
+        # children would otherwise keep the pipes open and hang communicate().
+        proc = subprocess.Popen([exe, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, start_new_session=posix)
+        try:
+            out, err = proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            if posix:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            else:
+                proc.kill()
+            proc.communicate()
+            return Answer(TIMEOUT, reason=f"{shlex_join(argv)} timed out after {self.timeout:g}s",
+                          seconds=round(time.monotonic() - start, 4))
+        seconds = round(time.monotonic() - start, 4)
+        text = out.decode("utf-8", errors="replace")
+        if proc.returncode != 0 and not text.strip():
+            reason = err.decode("utf-8", errors="replace").strip().splitlines()
+            return Answer(ERROR, text, reason=f"{argv[0]} exited {proc.returncode}"
+                          + (f": {reason[-1]}" if reason else ""), exit_code=proc.returncode, seconds=seconds)
+        return Answer(OK, text, exit_code=proc.returncode, seconds=seconds)
+
+
+def shlex_join(argv: list[str]) -> str:
+    import shlex
+
+    return shlex.join(argv)

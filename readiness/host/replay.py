@@ -1,0 +1,173 @@
+"""A host that answers from recorded outputs: a capture folder, or raw files given with --from.
+
+Raw files are recognised by their content, whatever they are called: each probe
+module lists the formats it reads as ``FORMATS = [(key, detect), ...]`` and the
+first detector that accepts a file decides which question it answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from readiness.errors import ReadinessError
+from readiness.host.base import ABSENT, Answer, Host, key_for
+
+CAPTURE_FORMAT = "readiness-capture"
+INDEX_NAME = "index.json"
+_MAX_RAW_BYTES = 8 * 1024 * 1024
+
+Detector = Callable[[str], bool]
+
+
+@dataclass
+class LoadReport:
+    """What --from made of its paths: used files, and ignored ones with why."""
+
+    used: list[tuple[str, str]] = field(default_factory=list)  # (path, key)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+
+
+class ReplayHost(Host):
+    def __init__(self, answers: dict[str, Answer], system: str | None, origin: str):
+        self.answers = answers
+        self.system = system
+        self.origin = origin
+
+    def ask(self, kind: str, *args: Any) -> Answer:
+        key = key_for(kind, args)
+        answer = self.answers.get(key)
+        if answer is None:
+            return Answer(ABSENT, reason=f"not in {self.origin}")
+        return answer
+
+
+def formats() -> list[tuple[str, Detector]]:
+    """Every raw format the probes can read, most specific first."""
+    from readiness.probes import all_probes
+
+    out: list[tuple[str, Detector]] = []
+    for probe in all_probes():
+        out.extend(getattr(probe, "FORMATS", []))
+    return out
+
+
+def recognise(text: str) -> str | None:
+    for key, detect in formats():
+        try:
+            if detect(text):
+                return key
+        except (ValueError, KeyError, IndexError, TypeError):
+            continue
+    return None
+
+
+def _read_text(path: str) -> str | None:
+    """The file's text, or None when it is not a text file we could use."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(_MAX_RAW_BYTES + 1)
+    except OSError as e:
+        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
+    if len(data) > _MAX_RAW_BYTES or b"\x00" in data[:4096]:
+        return None
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = data.decode("latin-1")
+    return text.replace("\r\n", "\n")
+
+
+def _load_capture(folder: str) -> tuple[dict[str, Answer], str | None]:
+    index_path = os.path.join(folder, INDEX_NAME)
+    try:
+        with open(index_path, encoding="utf-8") as f:
+            index = json.load(f)
+        entries = index["entries"]
+        system = index.get("system")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ReadinessError(f"{index_path} is not a readable readiness capture index: {e}") from e
+    answers: dict[str, Answer] = {}
+    for entry in entries:
+        try:
+            value = entry.get("value")
+            name = entry.get("file")
+            if name:
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    value = json.load(f) if name.endswith(".json") else f.read()
+            answers[entry["key"]] = Answer(entry["status"], value, entry.get("reason"),
+                                           entry.get("exit_code"), entry.get("seconds", 0.0))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ReadinessError(f"{folder}: capture entry {entry!r:.80} is unreadable: {e}") from e
+    return answers, system
+
+
+def is_capture(folder: str) -> bool:
+    path = os.path.join(folder, INDEX_NAME)
+    if not os.path.isfile(path):
+        return False
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f).get("format") == CAPTURE_FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _walk(path: str) -> Iterable[str]:
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield os.path.join(root, name)
+
+
+def _system_of(answers: dict[str, Answer]) -> str | None:
+    uname = answers.get("cmd:uname -a")
+    if uname is not None and uname.text:
+        first = uname.text.split(None, 1)[0].lower() if uname.text.split() else ""
+        if first in ("linux", "darwin"):
+            return first
+    if any(k.startswith(("file:/proc/", "file:/etc/os-release", "cmd:lscpu")) for k in answers):
+        return "linux"
+    return None
+
+
+def load(paths: list[str]) -> tuple[ReplayHost, LoadReport]:
+    """Build a host from capture folders and raw files. Unreadable paths raise ReadinessError."""
+    report = LoadReport()
+    answers: dict[str, Answer] = {}
+    system: str | None = None
+    for path in paths:
+        if not os.path.exists(path):
+            raise ReadinessError(f"cannot read {path}: no such file or folder")
+        if os.path.isdir(path) and is_capture(path):
+            captured, captured_system = _load_capture(path)
+            for key, answer in captured.items():
+                answers.setdefault(key, answer)
+            system = system or captured_system
+            report.used.append((path, "capture"))
+            continue
+        files = list(_walk(path)) if os.path.isdir(path) else [path]
+        if os.path.isdir(path) and not os.access(path, os.R_OK | os.X_OK):
+            raise ReadinessError(f"cannot read {path}: permission denied")
+        for file in files:
+            text = _read_text(file)
+            if text is None:
+                report.ignored.append((file, "not a text file, or too large"))
+                continue
+            key = recognise(text)
+            if key is None:
+                report.ignored.append((file, "not a recognised output"))
+            elif key in answers:
+                report.ignored.append((file, f"a second {key.split(':', 1)[1]!r}; the first one is used"))
+            else:
+                answers[key] = Answer("ok", text, exit_code=0)
+                report.used.append((file, key))
+    origin = "the given files"
+    return ReplayHost(answers, system or _system_of(answers), origin), report

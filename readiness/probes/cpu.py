@@ -1,0 +1,243 @@
+"""CPU model, cores, frequency and the instruction sets that matter for AI (AVX-512, AMX, NEON, SVE...)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from readiness import data
+from readiness.facts import CpuFacts
+from readiness.probes import Result
+from readiness.probes.util import key_values, normalise_arch, timed_out, to_float, to_int
+
+NAME = "cpu"
+
+_SYSCTL_KEYS = [
+    "machdep.cpu.brand_string", "machdep.cpu.vendor", "machdep.cpu.features", "machdep.cpu.leaf7_features",
+    "hw.physicalcpu", "hw.logicalcpu", "hw.cpufrequency_max", "hw.optional",
+]
+
+
+def _is_cpuinfo(text: str) -> bool:
+    return bool(re.search(r"^processor\s*:\s*\d+", text, re.M)) and bool(
+        re.search(r"^(flags|Features|model name|CPU implementer)\s*:", text, re.M))
+
+
+def _is_lscpu(text: str) -> bool:
+    return bool(re.search(r"^Architecture:\s+\S", text, re.M)) and bool(re.search(r"^CPU\(s\):\s+\d", text, re.M))
+
+
+def _is_lscpu_json(text: str) -> bool:
+    doc = json.loads(text)
+    return isinstance(doc, dict) and isinstance(doc.get("lscpu"), list)
+
+
+FORMATS = [
+    ("cmd:lscpu -J", _is_lscpu_json),
+    ("cmd:lscpu", _is_lscpu),
+    ("file:/proc/cpuinfo", _is_cpuinfo),
+]
+
+
+def collect(host) -> dict:
+    raw = {"uname": host.call("platform.uname"), "count": host.call("psutil.cpu_count"),
+           "freq": host.call("psutil.cpu_freq")}
+    if host.system in ("linux", None):
+        raw["cpuinfo"] = host.read_file("/proc/cpuinfo")
+        raw["lscpu_json"] = host.run(["lscpu", "-J"])
+        if not raw["lscpu_json"].ok:
+            raw["lscpu"] = host.run(["lscpu"])
+        raw["max_freq_khz"] = host.read_file("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
+    elif host.system == "darwin":
+        raw["sysctl"] = host.run(["sysctl", *_SYSCTL_KEYS])
+    elif host.system == "windows":
+        raw["windows_cpu"] = host.call("windows.cpu")
+    return raw
+
+
+# -- pure parsing -------------------------------------------------------------
+
+def parse_cpuinfo(text: str) -> dict:
+    """The first processor block's fields plus counts; ARM boards put some fields after the blocks."""
+    blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
+    first: dict[str, str] = {}
+    cores: set[tuple[str, str]] = set()
+    packages: set[str] = set()
+    processors = 0
+    tail: dict[str, str] = {}
+    for block in blocks:
+        kv = key_values(block)
+        if "processor" in kv and to_int(kv["processor"]) is not None:
+            processors += 1
+            if not first:
+                first = kv
+            if "physical id" in kv:
+                packages.add(kv["physical id"])
+                if "core id" in kv:
+                    cores.add((kv["physical id"], kv["core id"]))
+        else:
+            tail.update(kv)
+    merged = {**tail, **first}
+    merged["_processors"] = str(processors)
+    # "cpu cores" and "siblings" count per package, so they stay right for a file cut short
+    # after a few blocks; counting blocks is the fallback.
+    per_package_cores, per_package_threads = to_int(first.get("cpu cores")), to_int(first.get("siblings"))
+    n_packages = len(packages) or None
+    if per_package_cores and n_packages:
+        merged["_cores"] = str(per_package_cores * n_packages)
+    elif cores:
+        merged["_cores"] = str(len(cores))
+    if per_package_threads and n_packages:
+        merged["_processors"] = str(max(processors, per_package_threads * n_packages))
+    return merged
+
+
+def parse_lscpu_json(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+
+    def walk(items):
+        for item in items:
+            field = str(item.get("field", "")).rstrip(":").strip()
+            if field and item.get("data") is not None:
+                out.setdefault(field, str(item["data"]))
+            walk(item.get("children", []))
+
+    walk(json.loads(text)["lscpu"])
+    return out
+
+
+def parse_lscpu(text: str) -> dict[str, str]:
+    """Plain ``lscpu``. In a terminal, newer lscpu wraps long values (Flags) at the screen width,
+    mid-word, continuing at the value's column; joining the slices from that column restores them."""
+    out: dict[str, str] = {}
+    key, col = None, 0
+    for line in text.splitlines():
+        m = re.match(r"^([A-Za-z][^:]*):(\s*)(.*)$", line)
+        if m and not line.startswith(" "):
+            key, col = m.group(1).strip(), m.end(2)
+            out.setdefault(key, m.group(3).rstrip())
+        elif key and line.strip():
+            out[key] += line[col:].rstrip() if len(line) > col else " " + line.strip()
+    return out
+
+
+def normalise_flags(flags: list[str]) -> list[str]:
+    aliases = {row["name"]: row["flag"] for row in data.rows("cpu_flag_aliases", "alias")}
+    out = set()
+    for f in flags:
+        f = f.strip().lower()
+        if f:
+            out.add(aliases.get(f, f))
+    return sorted(out)
+
+
+def arm_names(implementer: str | None, part: str | None) -> tuple[str | None, str | None]:
+    """Implementer and part codes from /proc/cpuinfo ("0x41", "0xd0c") to names (ARM, Neoverse-N1)."""
+    imp, prt = to_hex_int(implementer), to_hex_int(part)
+    vendor = model = None
+    for row in data.rows("arm_cpu_parts", "implementer"):
+        if row["id"] == imp:
+            vendor = row["name"]
+    for row in data.rows("arm_cpu_parts", "part"):
+        if row["implementer"] == imp and row["id"] == prt:
+            model = row["name"]
+    return vendor, model
+
+
+def to_hex_int(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value.strip(), 0)
+    except ValueError:
+        return None
+
+
+_X86_VENDORS = {"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon",
+                "CentaurHauls": "Centaur", "  Shanghai  ": "Zhaoxin"}
+
+
+def _sysctl(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^([\w.]+)\s*[:=]\s*(.*)$", line)
+        if m:
+            out[m.group(1)] = m.group(2).strip()
+    return out
+
+
+def parse(raw: dict) -> Result:
+    cpu = CpuFacts()
+    uname = raw["uname"].value if raw["uname"].ok else {}
+    lscpu: dict[str, str] = {}
+    if raw.get("lscpu_json") is not None and raw["lscpu_json"].text:
+        lscpu = parse_lscpu_json(raw["lscpu_json"].text)
+    elif raw.get("lscpu") is not None and raw["lscpu"].text:
+        lscpu = parse_lscpu(raw["lscpu"].text)
+    info = parse_cpuinfo(raw["cpuinfo"].text) if raw.get("cpuinfo") is not None and raw["cpuinfo"].text else {}
+    sysctl = _sysctl(raw["sysctl"].text) if raw.get("sysctl") is not None and raw["sysctl"].text else {}
+    win = raw["windows_cpu"].value if raw.get("windows_cpu") is not None and raw["windows_cpu"].ok else {}
+
+    # Architecture: lscpu knows it; else uname; else the cpuinfo dialect tells.
+    cpu.arch = normalise_arch(lscpu.get("Architecture") or uname.get("machine"))
+    if cpu.arch is None and info:
+        if "CPU implementer" in info:
+            cpu.arch = "arm64" if info.get("CPU architecture", "").strip() in ("8", "AArch64") else "arm"
+        elif "vendor_id" in info and "lm" in info.get("flags", "").split():
+            cpu.arch = "x86_64"
+
+    # Vendor and model.
+    vendor_id = lscpu.get("Vendor ID") or info.get("vendor_id")
+    cpu.vendor = _X86_VENDORS.get(vendor_id or "", vendor_id)
+    cpu.model = lscpu.get("Model name") or info.get("model name")
+    if "CPU implementer" in info:
+        arm_vendor, arm_model = arm_names(info.get("CPU implementer"), info.get("CPU part"))
+        cpu.vendor = arm_vendor or cpu.vendor
+        if not cpu.model or cpu.model in ("-", "unknown"):
+            cpu.model = arm_model
+    if cpu.model in ("-", ""):
+        cpu.model = None
+    if sysctl:
+        cpu.model = sysctl.get("machdep.cpu.brand_string") or cpu.model
+        cpu.vendor = sysctl.get("machdep.cpu.vendor") or ("Apple" if (cpu.model or "").startswith("Apple") else cpu.vendor)
+        cpu.vendor = _X86_VENDORS.get(cpu.vendor or "", cpu.vendor)
+    if win:
+        cpu.model = win.get("name") or cpu.model
+        cpu.vendor = _X86_VENDORS.get(win.get("vendor") or "", win.get("vendor")) or cpu.vendor
+
+    # Counts: psutil first (it sees cgroup-less totals the same way everywhere), then the tools.
+    count = raw["count"].value if raw["count"].ok else {}
+    cpu.logical_cpus = count.get("logical") or to_int(lscpu.get("CPU(s)")) or to_int(sysctl.get("hw.logicalcpu")) \
+        or (to_int(info.get("_processors")) or None)
+    per_socket = to_int(lscpu.get("Core(s) per socket") or lscpu.get("Core(s) per cluster"))
+    sockets = to_int(lscpu.get("Socket(s)") or lscpu.get("Cluster(s)")) or (1 if per_socket else None)
+    cpu.physical_cores = count.get("physical") or (per_socket * sockets if per_socket and sockets else None) \
+        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores"))
+
+    # Maximum clock.
+    max_mhz = to_float(lscpu.get("CPU max MHz"))
+    if not max_mhz and raw.get("max_freq_khz") is not None and raw["max_freq_khz"].text:
+        max_mhz = (to_float(raw["max_freq_khz"].text) or 0) / 1000 or None
+    if not max_mhz and sysctl.get("hw.cpufrequency_max"):
+        max_mhz = (to_float(sysctl["hw.cpufrequency_max"]) or 0) / 1e6 or None
+    freq = raw["freq"].value if raw["freq"].ok else None
+    if not max_mhz and freq and freq.get("max"):
+        max_mhz = float(freq["max"])
+    cpu.max_mhz = round(max_mhz, 1) if max_mhz else None
+
+    # Flags: x86 "flags", ARM "Features", lscpu "Flags", macOS sysctl names.
+    flags_text = lscpu.get("Flags") or info.get("flags") or info.get("Features")
+    if flags_text is not None:
+        cpu.flags = normalise_flags(flags_text.split())
+    elif sysctl:
+        names = (sysctl.get("machdep.cpu.features", "") + " " + sysctl.get("machdep.cpu.leaf7_features", "")).split()
+        names += [k for k, v in sysctl.items() if k.startswith("hw.optional.") and v.strip() == "1"]
+        cpu.flags = normalise_flags(names)
+
+    if not any([cpu.model, cpu.logical_cpus, cpu.flags]):
+        return Result({"cpu": cpu}, "absent", "no CPU information could be read")
+    late = timed_out(raw)
+    if late:
+        return Result({"cpu": cpu}, "timeout", "; ".join(late))
+    reason = None if cpu.flags is not None else "instruction-set flags are not available from this source"
+    return Result({"cpu": cpu}, "ok", reason)

@@ -1,0 +1,64 @@
+"""RAM, swap, and a container's cgroup memory limit."""
+
+from __future__ import annotations
+
+import re
+
+from readiness.facts import MemoryFacts
+from readiness.probes import Result
+from readiness.probes.util import mib, timed_out, to_int
+
+NAME = "memory"
+
+
+def _is_meminfo(text: str) -> bool:
+    return bool(re.search(r"^MemTotal:\s+\d+\s*kB", text, re.M))
+
+
+FORMATS = [("file:/proc/meminfo", _is_meminfo)]
+
+_CGROUP_FILES = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+
+
+def collect(host) -> dict:
+    if host.system in ("linux", None):
+        raw = {"meminfo": host.read_file("/proc/meminfo")}
+        for path in _CGROUP_FILES:
+            raw[path] = host.read_file(path)
+        return raw
+    return {"psutil": host.call("psutil.virtual_memory")}
+
+
+def parse_meminfo(text: str) -> dict[str, int]:
+    """Values in KiB."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(\w+(?:\(\w+\))?):\s+(\d+)", line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def parse(raw: dict) -> Result:
+    mem = MemoryFacts()
+    meminfo = raw.get("meminfo")
+    if meminfo is not None and meminfo.text:
+        kv = parse_meminfo(meminfo.text)
+        mem.total_mib = kv["MemTotal"] // 1024 if "MemTotal" in kv else None
+        # MemAvailable appeared in Linux 3.14; older kernels leave it unknown rather than guessed.
+        mem.available_mib = kv["MemAvailable"] // 1024 if "MemAvailable" in kv else None
+        mem.swap_total_mib = kv["SwapTotal"] // 1024 if "SwapTotal" in kv else None
+    elif raw.get("psutil") is not None and raw["psutil"].ok:
+        vm = raw["psutil"].value
+        mem.total_mib, mem.available_mib, mem.swap_total_mib = mib(vm["total"]), mib(vm["available"]), mib(vm["swap_total"])
+    else:
+        reason = (meminfo or raw.get("psutil")).reason if (meminfo or raw.get("psutil")) is not None else None
+        return Result({"memory": mem}, "absent", reason or "no memory information could be read")
+    for path in _CGROUP_FILES:
+        answer = raw.get(path)
+        limit = to_int(answer.text) if answer is not None and answer.text and answer.text.strip() != "max" else None
+        if limit and mem.total_mib and limit // (1024 * 1024) < mem.total_mib:
+            mem.cgroup_limit_mib = limit // (1024 * 1024)
+            break
+    late = timed_out(raw)
+    return Result({"memory": mem}, "timeout" if late else "ok", "; ".join(late) or None)

@@ -1,0 +1,59 @@
+"""Removing hostnames, serial numbers and GPU UUIDs from raw outputs (``capture --redact``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+HOST = "redacted-host"
+SERIAL = "REDACTED"
+
+# Keys whose values are identifying wherever they appear in structured answers.
+_HOST_KEYS = {"node", "hostname"}
+_SECRET_KEYS = {"serial", "uuid", "board_serial", "product_serial"}
+
+_PATTERNS = [
+    # nvidia-smi -q text and similar "Serial Number : 1234" lines
+    (re.compile(r"(?im)^(\s*(?:serial(?: number)?|board serial)\s*[:=]\s*)(\S.*)$"), r"\1" + SERIAL),
+    # nvidia-smi -q -x
+    (re.compile(r"(?i)(<serial>)[^<]*(</serial>)"), r"\1" + SERIAL + r"\2"),
+    (re.compile(r"(?i)(<uuid>)[^<]*(</uuid>)"), r"\1" + SERIAL + r"\2"),
+    # NVIDIA GPU and MIG UUIDs anywhere (nvidia-smi -L, tables, csv)
+    (re.compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b"), r"\1-" + SERIAL),
+]
+
+
+def secrets_in(answers: dict) -> set[str]:
+    """Host names found in the answers, to be replaced wherever they appear."""
+    names: set[str] = set()
+    for key, answer in answers.items():
+        value = answer.value
+        if key == "call:platform.uname" and isinstance(value, dict) and value.get("node"):
+            names.add(value["node"])
+        elif key in ("file:/etc/hostname", "file:/proc/sys/kernel/hostname") and answer.text:
+            names.add(answer.text.strip())
+        elif key == "cmd:uname -a" and answer.text and len(answer.text.split()) > 1:
+            names.add(answer.text.split()[1])
+    return {n for n in names if len(n) >= 2}
+
+
+def scrub(value: Any, hostnames: set[str]) -> Any:
+    if isinstance(value, str):
+        for name in sorted(hostnames, key=len, reverse=True):
+            value = re.sub(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])", HOST, value)
+        for pattern, repl in _PATTERNS:
+            value = pattern.sub(repl, value)
+        return value
+    if isinstance(value, list):
+        return [scrub(v, hostnames) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in _HOST_KEYS and isinstance(v, str):
+                out[k] = HOST
+            elif k in _SECRET_KEYS and isinstance(v, str):
+                out[k] = SERIAL
+            else:
+                out[k] = scrub(v, hostnames)
+        return out
+    return value

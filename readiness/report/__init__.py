@@ -1,0 +1,1 @@
+"""Views and renderers: facts in, plain data out (view.py), then text, JSON or HTML."""

@@ -1,0 +1,136 @@
+"""Plain view data built from the facts document. Renderers only format what is here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The instruction sets that matter for AI inference on CPUs, in display order.
+AI_FLAGS = {
+    "x86": ["avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni",
+            "amx_tile", "amx_bf16", "amx_int8"],
+    "arm": ["asimd", "asimddp", "i8mm", "sve", "sve2", "bf16", "sme"],
+}
+
+
+def gib(mib: int | float | None) -> str:
+    return "unknown" if mib is None else f"{mib / 1024:.1f} GiB"
+
+
+def ai_flags(cpu: dict) -> list[str]:
+    flags = set(cpu.get("flags") or [])
+    family = "arm" if (cpu.get("arch") or "").startswith("arm") else "x86"
+    return [f for f in AI_FLAGS[family] if f in flags]
+
+
+def _probe(facts: dict, name: str) -> dict:
+    return next((p for p in facts.get("probes", []) if p["name"] == name), {})
+
+
+def _os_line(host: dict) -> str:
+    parts = [host.get("os_release") or host.get("os") or "unknown OS"]
+    if host.get("arch"):
+        parts.append(host["arch"])
+    if host.get("kernel"):
+        parts.append(f"kernel {host['kernel']}")
+    if host.get("wsl"):
+        parts.append("WSL")
+    if host.get("container"):
+        parts.append(f"in a {host['container']} container")
+    return " · ".join(parts)
+
+
+def _cpu_line(cpu: dict) -> str:
+    parts = [cpu.get("model") or "unknown CPU"]
+    cores, threads = cpu.get("physical_cores"), cpu.get("logical_cpus")
+    if cores or threads:
+        parts.append(f"{cores if cores is not None else '?'} cores / {threads if threads is not None else '?'} threads")
+    if cpu.get("max_mhz"):
+        parts.append(f"up to {cpu['max_mhz'] / 1000:.2f} GHz")
+    if cpu.get("flags") is None:
+        parts.append("instruction sets unknown")
+    else:
+        found = ai_flags(cpu)
+        parts.append(" ".join(found) if found else "no AI instruction-set extensions")
+    return " · ".join(parts)
+
+
+def _memory_line(mem: dict) -> str:
+    if mem.get("total_mib") is None:
+        return "unknown"
+    line = f"{gib(mem['total_mib'])} total, {gib(mem.get('available_mib'))} available"
+    swap = mem.get("swap_total_mib")
+    line += " · no swap" if swap == 0 else (f" · swap {gib(swap)}" if swap else "")
+    if mem.get("cgroup_limit_mib"):
+        line += f" · container limit {gib(mem['cgroup_limit_mib'])}"
+    return line
+
+
+def _gpu(gpu: dict) -> dict[str, Any]:
+    name = gpu.get("name") or f"{gpu['vendor'].upper() if gpu['vendor'] != 'other' else 'Unknown'} device" + (
+        f" [{gpu.get('pci_vendor_id', '')[2:]}:{gpu.get('pci_device_id', '')[2:]}]" if gpu.get("pci_device_id") else "")
+    total, free = gpu.get("memory_total_mib"), gpu.get("memory_free_mib")
+    memory = gib(total) if total is not None else "memory unknown"
+    if total is not None and free is not None:
+        memory += f" ({gib(free)} free)"
+    notes = []
+    if gpu.get("unified_memory"):
+        notes.append("unified memory")
+    if gpu.get("virtual"):
+        notes.append("virtual display adapter")
+    if gpu.get("status") != "ok" or gpu.get("status_reason"):
+        notes.append(gpu.get("status_reason") or gpu["status"])
+    used_pct = None
+    if total and free is not None:
+        used_pct = round(100 * (total - free) / total)
+    return {"index": gpu["index"], "name": name, "vendor": gpu["vendor"], "memory": memory, "status": gpu["status"],
+            "ok": gpu["status"] == "ok" and not gpu.get("virtual"), "notes": notes, "used_pct": used_pct,
+            "driver": gpu.get("driver_version"), "bus": gpu.get("pci_bus_id"), "source": gpu.get("source")}
+
+
+def no_gpu_reason(facts: dict) -> str:
+    reasons = [p["reason"] for p in facts.get("probes", [])
+               if p["name"] in ("pci", "nvidia", "amd", "apple", "intel", "windows") and p.get("reason")]
+    return "; ".join(reasons) or "no GPU probe found a device"
+
+
+def _cuda_line(cuda: dict) -> str:
+    parts = []
+    if cuda.get("toolkit_version"):
+        where = cuda.get("toolkit_path") or cuda.get("nvcc_path")
+        parts.append(f"toolkit {cuda['toolkit_version']}" + (f" at {where}" if where else ""))
+    others = [t for t in cuda.get("toolkits", []) if t.get("path") != cuda.get("toolkit_path")]
+    if others:
+        parts.append("also " + ", ".join(f"{t.get('version')} at {t.get('path')}" for t in others))
+    if not parts:
+        parts.append("no toolkit found")
+    parts.append(f"driver supports CUDA {cuda['driver_version']}" if cuda.get("driver_version") else "no NVIDIA driver")
+    return " · ".join(parts)
+
+
+def build(facts: dict, origin: str = "live") -> dict[str, Any]:
+    host = facts["host"]
+    gpus = [_gpu(g) for g in facts.get("gpus", [])]
+    rows = [
+        ("OS", _os_line(host)),
+        ("CPU", _cpu_line(facts["cpu"])),
+        ("RAM", _memory_line(facts["memory"])),
+    ]
+    for d in facts.get("disks", []):
+        rows.append(("Disk", f"{d['path']}: {gib(d['free_mib'])} free of {gib(d['total_mib'])} ({', '.join(d['used_for'])})"))
+    if not facts.get("disks"):
+        rows.append(("Disk", _probe(facts, "disks").get("reason") or "unknown"))
+    rows.append(("CUDA", _cuda_line(facts["stack"]["cuda"])))
+    problems = [p for p in facts.get("probes", []) if p["status"] in ("timeout", "error")]
+    return {
+        "title": f"readiness report for {host.get('hostname') or 'this machine'}",
+        "hostname": host.get("hostname"),
+        "origin": origin,
+        "rows": rows,
+        "gpus": gpus,
+        "no_gpu_reason": None if gpus else no_gpu_reason(facts),
+        "probes": facts.get("probes", []),
+        "problems": problems,
+        "tool_version": facts["tool"]["version"],
+        "collected_at": facts["collected_at"],
+        "schema_version": facts["schema_version"],
+    }

@@ -1,0 +1,147 @@
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, validate
+
+LINUX = FIXTURES / "linux"
+
+
+def test_version(run):
+    from readiness import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_check_prints_summary_writes_report_and_exits_0(run, tmp_path):
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    for label in ("OS", "CPU", "RAM", "Disk", "CUDA", "GPU"):
+        assert f"  {label} " in result.stdout
+    html = (tmp_path / "readiness-report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and '<meta name="generator" content="readiness' in html
+
+
+def test_check_json_is_valid_against_the_schema(run, tmp_path):
+    result = run("check", "--json")
+    assert result.exit_code == 0
+    facts = validate(json.loads(result.stdout))
+    assert facts["schema_version"] == 1 and facts["tool"]["name"] == "readiness"
+    assert not (tmp_path / "readiness-report.html").exists()  # --json alone writes no HTML
+
+
+def test_report_is_not_written_over_a_users_file(run, tmp_path):
+    mine = tmp_path / "readiness-report.html"
+    mine.write_text("my notes")
+    result = run("check")
+    assert result.exit_code == 2
+    assert "not a readiness report" in result.stderr and "--force" in result.stderr
+    assert mine.read_text() == "my notes"
+    assert run("check", "--force").exit_code == 0
+    assert mine.read_text() != "my notes"
+
+
+def test_own_report_is_replaced(run, tmp_path):
+    assert run("check").exit_code == 0
+    assert run("check", "-o", "readiness-report.html").exit_code == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "--from", "/no/such/path"], "cannot read /no/such/path"),
+    (["check", "--timeout", "-1"], "timeout"),
+    (["check", "--bogus"], "No such option"),
+    (["check", "stray"], "--from stray"),
+    (["nosuchcommand"], "No such command"),
+])
+def test_bad_input_is_one_clear_line_and_exit_2(run, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_from_recognises_outputs_by_content_whatever_their_names(run, tmp_path):
+    mixed = tmp_path / "paste"
+    mixed.mkdir()
+    shutil.copy(LINUX / "wsl2" / "lscpu.txt", mixed / "a")
+    shutil.copy(LINUX / "wsl2-kali" / "uname-a.txt", mixed / "b.log")
+    shutil.copy(LINUX / "wsl2-laptop-jbell" / "proc-meminfo.txt", mixed / "c")
+    (mixed / "notes.txt").write_text("hello, this is not a command output\n")
+    result = run("check", "--json", "--from", str(mixed))
+    assert result.exit_code == 0
+    facts = validate(json.loads(result.stdout))
+    assert facts["cpu"]["logical_cpus"] == 16 and facts["host"]["wsl"] is True
+    assert facts["memory"]["total_mib"] == 7989432 // 1024
+    assert "warning: ignored" in result.stderr and "notes.txt" in result.stderr
+
+
+def test_from_several_paths(run):
+    result = run("check", "--json", "--from", str(LINUX / "raspberry-pi" / "proc-cpuinfo.txt"),
+                 str(LINUX / "raspberry-pi" / "uname-a.txt"))
+    facts = json.loads(result.stdout)
+    assert facts["cpu"]["model"] == "Cortex-A72" and facts["host"]["hostname"] == "lulek"
+
+
+def test_from_with_nothing_recognised_is_an_error(run, tmp_path):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("nothing to see\n")
+    result = run("check", "--from", str(junk))
+    assert result.exit_code == 2 and "none of the given paths" in result.stderr
+
+
+def test_unreadable_file_is_exit_2(run, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can read a file whatever its mode")
+    secret = tmp_path / "secret"
+    secret.write_text("x")
+    secret.chmod(0)
+    assert run("check", "--from", str(secret)).exit_code == 2
+
+
+def test_capture_refuses_a_non_empty_folder(run, tmp_path):
+    target = tmp_path / "cap"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    result = run("capture", str(target))
+    assert result.exit_code == 2 and "not empty" in result.stderr
+    assert run("capture", str(target), "--force").exit_code == 0
+    assert (target / "keep.txt").read_text() == "mine"
+
+
+def test_capture_then_from_gives_the_same_facts(run, tmp_path):
+    assert run("capture", str(tmp_path / "cap")).exit_code == 0
+    index = json.loads((tmp_path / "cap" / "index.json").read_text())
+    assert index["format"] == "readiness-capture"
+    for entry in index["entries"]:
+        assert {"key", "status", "exit_code", "seconds", "file"} <= set(entry)
+        if entry["file"]:
+            assert (tmp_path / "cap" / entry["file"]).is_file()
+    live = json.loads(run("check", "--json").stdout)
+    replayed = validate(json.loads(run("check", "--json", "--from", str(tmp_path / "cap")).stdout))
+    assert strip_times(live) == strip_times(replayed)
+
+
+def strip_times(facts: dict) -> dict:
+    facts = json.loads(json.dumps(facts))
+    facts.pop("collected_at")
+    for p in facts["probes"]:
+        p.pop("seconds")
+    for d in facts["disks"]:  # free space moves between two runs on a live machine
+        d.pop("free_mib")
+    facts["memory"].pop("available_mib")
+    return facts
+
+
+def test_capture_redact_removes_hostname(run, tmp_path):
+    import platform
+    import re
+
+    node = re.compile(r"(?<![\w.-])" + re.escape(platform.node()) + r"(?![\w-])")
+    assert run("capture", "--redact", str(tmp_path / "cap")).exit_code == 0
+    for f in (tmp_path / "cap").iterdir():
+        assert not node.search(f.read_text()), f.name
+    replayed = json.loads(run("check", "--json", "--from", str(tmp_path / "cap")).stdout)
+    assert replayed["host"]["hostname"] == "redacted-host"
