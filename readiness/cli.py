@@ -14,11 +14,12 @@ from readiness.errors import ReadinessError
 DEFAULT_REPORT = "readiness-report.html"
 
 
-def _host(paths: tuple[str, ...], timeout: float):
+def _host(paths: tuple[str, ...], timeout: float, options: dict):
     if paths:
         from readiness.host import replay
 
         host, report = replay.load(list(paths))
+        host.options = options
         for path, why in report.ignored:
             click.echo(f"warning: ignored {path}: {why}", err=True)
         if not report.used:
@@ -27,7 +28,7 @@ def _host(paths: tuple[str, ...], timeout: float):
         return host, "from " + ", ".join(paths)
     from readiness.host.live import LiveHost
 
-    return LiveHost(timeout=timeout), "live"
+    return LiveHost(timeout=timeout, options=options), "live"
 
 
 def _write_report(path: str, html: str, force: bool) -> None:
@@ -49,6 +50,8 @@ def cli() -> None:
     """Which AI workloads will run on this machine, and what is wrong with its AI stack."""
 
 
+_processes_option = click.option("--processes", is_flag=True,
+                                 help="List the processes using each GPU, with their command lines.")
 _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
                                help="Seconds allowed for each external command.")
 
@@ -62,9 +65,10 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--from", "from_paths", multiple=True, type=click.Path(),
               help="Build the facts from a capture folder or raw outputs instead of this machine.")
 @click.argument("more_paths", nargs=-1, type=click.Path(), metavar="[PATH...]")
+@_processes_option
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
-          more_paths: tuple[str, ...], timeout: float) -> None:
+          more_paths: tuple[str, ...], processes: bool, timeout: float) -> None:
     """Inspect this machine (or --from PATH...) and report what it can run."""
     from readiness.collect import gather
     from readiness.report import html as html_report
@@ -72,7 +76,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 
     if more_paths and not from_paths:
         raise click.UsageError(f"unexpected argument {more_paths[0]!r}; did you mean --from {more_paths[0]}?")
-    host, origin = _host(from_paths + more_paths, timeout)
+    host, origin = _host(from_paths + more_paths, timeout, {"processes": processes})
     facts = gather(host)
     model = view.build(facts, origin)
     if as_json:
@@ -90,15 +94,16 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
 @click.option("--redact", is_flag=True, help="Remove hostnames, serial numbers and GPU UUIDs.")
+@_processes_option
 @_timeout_option
-def capture(folder: str, force: bool, redact: bool, timeout: float) -> None:
+def capture(folder: str, force: bool, redact: bool, processes: bool, timeout: float) -> None:
     """Save every raw output the probes read into FOLDER, for --from or a bug report."""
     from readiness.collect import gather
     from readiness.host import capture as cap
     from readiness.host.live import LiveHost
 
     cap.prepare_folder(folder, force)
-    host = cap.CaptureHost(LiveHost(timeout=timeout))
+    host = cap.CaptureHost(LiveHost(timeout=timeout, options={"processes": processes}))
     gather(host)
     count = cap.write(host, folder, redact)
     click.echo(f"Captured {count} sources into {folder}" + (" (redacted)" if redact else ""))

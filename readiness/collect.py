@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
-from readiness import __version__
+from readiness import __version__, compat
 from readiness.facts import SCHEMA_VERSION, CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.probes import Result, all_probes
 
@@ -48,6 +48,22 @@ def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
     return merged
 
 
+def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, container: str | None,
+                      device_nodes: list[str] | None) -> None:
+    """A vendor GPU that only sysfs saw: its driver is bound but the vendor library could not use it."""
+    if probe is None:
+        return  # that vendor's probe did not run: nothing to explain
+    for gpu in gpus:
+        if gpu.vendor != vendor or gpu.source != "sysfs" or gpu.status != "ok" or gpu.kernel_driver is None:
+            continue
+        why = probe.reason or "the vendor library gave no answer"
+        gpu.status = "error"
+        gpu.status_reason = f"the {gpu.kernel_driver} driver is bound, but {vendor.upper()} tools can't use it: {why}"
+        if container and device_nodes == []:
+            gpu.status_reason += (f"; this {container} container was started without GPU access (no /dev/nvidia* "
+                                  "device nodes): run it with --gpus all and the NVIDIA Container Toolkit")
+
+
 def gather(host, probes: list | None = None) -> dict[str, Any]:
     probes = all_probes() if probes is None else probes
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -59,6 +75,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     gpu_lists: list[list[Gpu]] = []
     cuda = CudaStack()
     driver_cuda = None
+    device_nodes = None
     statuses = []
     for probe, result, seconds in results:
         statuses.append(ProbeStatus(probe.NAME, result.status, result.reason, seconds))
@@ -69,11 +86,16 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                 cuda = value.get("cuda", cuda)
             elif key == "cuda_driver_version":
                 driver_cuda = value
+            elif key == "device_nodes":
+                device_nodes = value
             else:
                 sections[key] = value
     if driver_cuda:
         cuda.driver_version = driver_cuda
-    return {
+    gpus = merge_gpus(gpu_lists)
+    explain_unclaimed(gpus, "nvidia", next((s for s in statuses if s.name == "nvidia"), None),
+                      sections["host"].container, device_nodes)
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "readiness", "version": __version__},
         "collected_at": collected_at,
@@ -81,7 +103,9 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
         "cpu": to_dict(sections["cpu"]),
         "memory": to_dict(sections["memory"]),
         "disks": to_dict(sections["disks"]),
-        "gpus": to_dict(merge_gpus(gpu_lists)),
+        "gpus": to_dict(gpus),
         "stack": {"cuda": to_dict(cuda)},
         "probes": to_dict(statuses),
     }
+    compat.annotate(doc)
+    return doc

@@ -63,6 +63,14 @@ class MigDevice:
 
 
 @dataclass
+class GpuProcess:
+    pid: int
+    memory_used_mib: int | None
+    name: str | None = None
+    command: str | None = None
+
+
+@dataclass
 class Gpu:
     index: int
     vendor: str  # nvidia | amd | apple | intel | other
@@ -107,6 +115,8 @@ class Gpu:
     processes_count: int | None = None
     processes_memory_mib: int | None = None
     nvlink_active_links: int | None = None
+    # Only with --processes: each process using the GPU, with its command line.
+    processes: list[GpuProcess] | None = None
     # Per-metric reasons for nulls: {"power_limit_w": "not supported by this GPU"}.
     unavailable: dict[str, str] = field(default_factory=dict)
 
@@ -118,6 +128,10 @@ class CudaToolkit:
     path: str | None  # the toolkit folder
     source: str  # where the version came from: nvcc | version.json | version.txt | dist-info | folder-name
     found_by: str  # PATH | /usr/local | CUDA_HOME | CUDA_PATH | conda
+    # Derived from NVIDIA's tables (readiness/compat.py):
+    driver_supported: bool | None = None  # the installed driver supports this toolkit's release
+    compute_capabilities: list[str] | None = None  # [lowest, highest] this toolkit builds for
+    unsupported_gpus: list[int] | None = None  # indexes of GPUs this toolkit can't build for
 
 
 @dataclass
@@ -127,6 +141,12 @@ class CudaStack:
     nvcc_path: str | None = None  # where that nvcc was found
     toolkit_path: str | None = None  # the toolkit folder that nvcc belongs to, when it can be told
     toolkits: list[CudaToolkit] = field(default_factory=list)
+    driver_version_source: str | None = None  # driver (NVML/nvidia-smi) | compat-table (from the driver number)
+    cudnn_version: str | None = None
+    nccl_version: str | None = None
+    tensorrt_version: str | None = None
+    libcuda_path: str | None = None  # the libcuda.so.1 the dynamic loader finds (driver side)
+    libcudart_paths: list[str] = field(default_factory=list)  # every libcudart.so the loader finds
 
 
 @dataclass

@@ -51,9 +51,20 @@ def scrub(value: Any, hostnames: set[str]) -> Any:
         for k, v in value.items():
             if k in _HOST_KEYS and isinstance(v, str):
                 out[k] = HOST
-            elif k in _SECRET_KEYS and isinstance(v, str):
-                out[k] = SERIAL
+            elif k in _SECRET_KEYS:
+                out[k] = _blank(v)
             else:
                 out[k] = scrub(v, hostnames)
         return out
+    return value
+
+
+def _blank(value: Any) -> Any:
+    """Every string inside a secret value (NVML answers nest it as {"v": "..."})."""
+    if isinstance(value, str):
+        return SERIAL
+    if isinstance(value, list):
+        return [_blank(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _blank(v) if k != "err" else v for k, v in value.items()}
     return value

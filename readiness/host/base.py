@@ -60,6 +60,8 @@ class Host:
     system: str | None = None
     #: seconds allowed for each command
     timeout: float = 10.0
+    #: what the user asked to be collected beyond the default, e.g. {"processes": True}
+    options: dict = {}
 
     def ask(self, kind: str, *args: Any) -> Answer:  # pragma: no cover - abstract
         raise NotImplementedError

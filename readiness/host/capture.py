@@ -23,6 +23,7 @@ class CaptureHost(Host):
         self.inner = inner
         self.system = inner.system
         self.timeout = inner.timeout
+        self.options = inner.options
         self.answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import platform
@@ -78,6 +79,16 @@ def _nvml() -> dict:
     return nvml.snapshot_live()
 
 
+def _process(pid: int) -> dict | None:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return {"name": proc.name(), "cmdline": proc.cmdline()}
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
 #: Library calls a probe may make, by name. Each returns JSON-able data, or None for "not there".
 CALLS: dict[str, Callable[..., Any]] = {
     "platform.uname": _uname,
@@ -90,14 +101,17 @@ CALLS: dict[str, Callable[..., Any]] = {
     "home": lambda: os.path.expanduser("~"),
     "cwd": os.getcwd,
     "glob": _glob,
+    "realpath": lambda path: os.path.realpath(path) if os.path.exists(path) else None,
     "windows.cpu": _windows_cpu,
+    "process": _process,
     "nvml": _nvml,
 }
 
 
 class LiveHost(Host):
-    def __init__(self, timeout: float = 10.0):
+    def __init__(self, timeout: float = 10.0, options: dict | None = None):
         self.timeout = timeout
+        self.options = options or {}
         self.system = platform.system().lower() or None
 
     def ask(self, kind: str, *args: Any) -> Answer:
@@ -126,7 +140,12 @@ class LiveHost(Host):
         return Answer(OK, sorted(os.listdir(path)))
 
     def _link(self, path: str) -> Answer:
-        return Answer(OK, os.readlink(path))
+        try:
+            return Answer(OK, os.readlink(path))
+        except OSError as e:
+            if e.errno == errno.EINVAL:
+                return Answer(ABSENT, reason=f"not a symbolic link: {path}")
+            raise
 
     def _call(self, name: str, *args: Any) -> Answer:
         fn = CALLS.get(name)

@@ -31,6 +31,8 @@ def collect(host) -> dict:
             "vendor": host.read_file(f"{ROOT}/{name}/vendor"),
             "device": host.read_file(f"{ROOT}/{name}/device"),
             "driver": host.read_link(f"{ROOT}/{name}/driver"),
+            # An Optimus laptop's dGPU sleeps when idle: asleep is not absent.
+            "power": host.read_file(f"{ROOT}/{name}/power/runtime_status"),
         }
     return {"system": host.system, "listing": listing, "devices": devices}
 
@@ -59,12 +61,16 @@ def parse(raw: dict) -> Result:
             gpu.status_reason = "a server management display, not an AI accelerator" if row["kind"] == "bmc" \
                 else "a virtual display adapter, not an AI accelerator"
         elif driver is None:
-            gpu.status, gpu.status_reason = "no_driver", "on the PCI bus, but no kernel driver is bound"
+            gpu.status = "no_driver"
+            gpu.status_reason = f"{row['vendor'].upper()} GPU present, but no kernel driver is bound"
         elif driver == "vfio-pci":
             gpu.status, gpu.status_reason = "no_driver", "bound to vfio-pci (reserved for a virtual machine)"
         elif row["drivers"] and driver not in row["drivers"]:
             gpu.status = "driver_not_loaded"
-            gpu.status_reason = f"{driver} is bound instead of {' or '.join(row['drivers'])}"
+            gpu.status_reason = (f"{row['vendor'].upper()} GPU present, proprietary driver not loaded "
+                                 f"({driver} is bound instead of {' or '.join(row['drivers'])})")
+        if gpu.status == "ok" and (dev["power"].text or "").strip() == "suspended":
+            gpu.status_reason = "asleep (runtime power management); it wakes when used"
         gpus.append(gpu)
     reason = None if gpus else "no display or accelerator devices on the PCI bus"
     return Result({"gpus": gpus}, "ok", reason)

@@ -73,11 +73,22 @@ def _gpu(gpu: dict) -> dict[str, Any]:
     if total is not None and free is not None:
         memory += f" ({gib(free)} free)"
     notes = []
+    if gpu.get("architecture") or gpu.get("compute_capability"):
+        notes.append(" ".join(filter(None, [gpu.get("architecture"),
+                                            f"(compute {gpu['compute_capability']})" if gpu.get("compute_capability") else None])))
+    if gpu.get("memory_bandwidth_gbps"):
+        notes.append(f"{gpu['memory_bandwidth_gbps']:.0f} GB/s")
+    if gpu.get("driver_version"):
+        notes.append(f"driver {gpu['driver_version']}")
+    if gpu.get("mig_mode"):
+        notes.append(f"MIG on ({len(gpu.get('mig_devices') or [])} instances)")
+    if gpu.get("processes_count"):
+        notes.append(f"{gpu['processes_count']} processes using {gib(gpu.get('processes_memory_mib'))}")
     if gpu.get("unified_memory"):
         notes.append("unified memory")
     if gpu.get("virtual"):
         notes.append("virtual display adapter")
-    if gpu.get("status") != "ok" or gpu.get("status_reason"):
+    if gpu.get("status") != "ok" or gpu.get("status_reason") and not gpu.get("virtual"):
         notes.append(gpu.get("status_reason") or gpu["status"])
     used_pct = None
     if total and free is not None:
