@@ -145,3 +145,24 @@ def test_capture_redact_removes_hostname(run, tmp_path):
         assert not node.search(f.read_text()), f.name
     replayed = json.loads(run("check", "--json", "--from", str(tmp_path / "cap")).stdout)
     assert replayed["host"]["hostname"] == "redacted-host"
+
+
+@pytest.mark.parametrize("index", ['{"format": "readiness-capture", "entries": "nope"}',
+                                   '{"format": "readiness-capture", "entries": [{"key": "file:/x"}]}',
+                                   '{"format": "readiness-capture", "entries": [{"key": "file:/x", "status": "ok", '
+                                   '"file": "missing.txt"}]}'])
+def test_malformed_capture_is_one_line_and_exit_2(run, tmp_path, index):
+    cap = tmp_path / "cap"
+    cap.mkdir()
+    (cap / "index.json").write_text(index)
+    result = run("check", "--from", str(cap))
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+
+
+def test_truncated_capture_index_is_ignored_as_unrecognised(run, tmp_path):
+    cap = tmp_path / "cap"
+    cap.mkdir()
+    (cap / "index.json").write_text('{"format": "readiness-capture", "entr')
+    result = run("check", "--from", str(cap))
+    assert result.exit_code == 2 and "none of the given paths" in result.stderr

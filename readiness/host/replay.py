@@ -91,7 +91,9 @@ def _load_capture(folder: str) -> tuple[dict[str, Answer], str | None]:
             index = json.load(f)
         entries = index["entries"]
         system = index.get("system")
-    except (OSError, ValueError, KeyError, TypeError) as e:
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ValueError("'entries' must be a list of objects")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise ReadinessError(f"{index_path} is not a readable readiness capture index: {e}") from e
     answers: dict[str, Answer] = {}
     for entry in entries:
