@@ -65,10 +65,16 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--from", "from_paths", multiple=True, type=click.Path(),
               help="Build the facts from a capture folder or raw outputs instead of this machine.")
 @click.argument("more_paths", nargs=-1, type=click.Path(), metavar="[PATH...]")
+@click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Add or replace workloads from a TOML file (docs/workloads.md).")
+@click.option("--assume-gpu", default=None, metavar="NAME[xN]",
+              help="Judge the workloads as if this GPU were installed (e.g. 'RTX 4090', '2x RTX 3090').")
+@click.option("--all-workloads", is_flag=True, help="Judge every catalogue workload, not only the headline set.")
 @_processes_option
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
-          more_paths: tuple[str, ...], processes: bool, timeout: float) -> None:
+          more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
+          processes: bool, timeout: float) -> None:
     """Inspect this machine (or --from PATH...) and report what it can run."""
     from readiness.collect import gather
     from readiness.report import html as html_report
@@ -76,8 +82,15 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 
     if more_paths and not from_paths:
         raise click.UsageError(f"unexpected argument {more_paths[0]!r}; did you mean --from {more_paths[0]}?")
+    from readiness.workloads import cli_support, engine
+
+    workloads = cli_support.all_workloads(workload_files)  # bad files fail before any probing
     host, origin = _host(from_paths + more_paths, timeout, {"processes": processes})
     facts = gather(host)
+    judged = cli_support.assume_gpu(facts, assume_gpu) if assume_gpu else facts
+    if assume_gpu:
+        origin += f", assuming {assume_gpu}"
+    facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads)
     model = view.build(facts, origin)
     if as_json:
         click.echo(json.dumps(facts, indent=2))
@@ -107,6 +120,81 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, timeout: fl
     gather(host)
     count = cap.write(host, folder, redact)
     click.echo(f"Captured {count} sources into {folder}" + (" (redacted)" if redact else ""))
+
+
+@cli.command()
+@click.option("--gpu", "gpus", multiple=True, metavar="NAME[xN]",
+              help="A GPU from the catalogue, e.g. 'RTX 4090', '2x RTX 3090', 'A100 80GB', 'M2 Ultra'. Repeatable.")
+@click.option("--ram-gib", type=float, default=None, help="System RAM, for CPU offload (and Apple's unified memory).")
+@click.option("--model", default=None, help="Catalogue id (llama-3.1-8b) or Hugging Face repo (meta-llama/Meta-Llama-3-8B).")
+@click.option("--quant", default=None, help="Quantization: f16, q8_0, q4_k_m, gptq-4bit, ... [default: q4_k_m]")
+@click.option("--context", type=int, default=None, help="Context length in tokens [default: 4096].")
+@click.option("--model-config", type=click.Path(dir_okay=False), default=None, help="A Hugging Face config.json.")
+@click.option("--gguf", type=click.Path(dir_okay=False), default=None, help="A GGUF file (only its header is read).")
+@click.option("--workload", "workload_id", default=None, help="A catalogue workload id instead of a model.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, quant: str | None, context: int | None,
+             model_config: str | None, gguf: str | None, workload_id: str | None, as_json: bool) -> None:
+    """Estimate a workload on hardware that isn't here."""
+    from readiness.report import text
+    from readiness.workloads import cli_support
+
+    if not gpus and ram_gib is None:
+        raise ReadinessError("give at least one --gpu (or --ram-gib for a CPU-only machine)")
+    if workload_id:
+        found = [w for w in cli_support.all_workloads() if w["id"] == workload_id.lower()]
+        if not found:
+            raise ReadinessError(f"unknown workload {workload_id!r}", hint="see `readiness workloads`")
+        workload = found[0]
+    else:
+        workload = cli_support.llm_workload(model, quant, context, model_config, gguf)
+    result = cli_support.estimate(gpus, ram_gib, workload)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(text.render_estimate(result), nl=False)
+
+
+@cli.command()
+@click.option("--models", "show_models", is_flag=True, help="List the LLM architectures instead.")
+@click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Include workloads from a TOML file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def workloads(show_models: bool, workload_files: tuple[str, ...], as_json: bool) -> None:
+    """List the workload catalogue."""
+    from readiness.workloads import catalogue, cli_support
+
+    if show_models:
+        rows = [{k: m.get(k) for k in ("id", "name", "hf_repo", "params_b", "active_params_b", "layers", "max_context")}
+                for m in catalogue.models().values()]
+    else:
+        rows = [{k: w.get(k) for k in ("id", "kind", "name", "headline")} for w in cli_support.all_workloads(workload_files)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        if show_models:
+            click.echo(f"{r['id']:<32} {r['params_b'] or '?':>7}B  {r['name']}  ({r['hf_repo']})")
+        else:
+            click.echo(f"{r['id']:<40} {r['kind']:<17} {'*' if r['headline'] else ' '} {r['name']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def gpus(as_json: bool) -> None:
+    """List the GPU spec catalogue."""
+    from dataclasses import asdict
+
+    from readiness import catalog
+
+    rows = [asdict(s) for s in catalog.all_gpus()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        mem = f"{r['memory_gib']:g} GiB" if r["memory_gib"] else "shared"
+        bw = f"{r['memory_bandwidth_gbps']:g} GB/s" if r["memory_bandwidth_gbps"] else "?"
+        click.echo(f"{r['id']:<28} {r['name']:<42} {mem:>9} {bw:>11}")
 
 
 def main(argv: list[str] | None = None) -> None:

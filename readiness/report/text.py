@@ -15,6 +15,29 @@ def render(view: dict) -> str:
             lines.append(f"  {'GPU':<{width}} {mark} #{gpu['index']} {gpu['name']} · {gpu['memory']}{extra}")
     else:
         lines.append(f"  {'GPU':<{width}} no GPU found: {view['no_gpu_reason']}")
+    if view.get("workloads"):
+        lines += ["", "Workloads"]
+        for w in view["workloads"]:
+            lines.append(f"  [{w['mark']}] {w['name']}: {w['verdict']}" + (f" · {w['speed']}" if w["speed"] else ""))
+            lines.append(f"      {w['why']}")
     for p in view["problems"]:
         lines.append(f"  [!] probe {p['name']}: {p['status']}: {p['reason']}")
+    return "\n".join(lines) + "\n"
+
+
+def render_estimate(result: dict) -> str:
+    from readiness.report.view import workload_row
+
+    row = workload_row(result)
+    hw = ", ".join(f"{g['count']}× {g['name']}" for g in result["hardware"]["gpus"]) or "no GPU"
+    if result["hardware"].get("ram_gib"):
+        hw += f", {result['hardware']['ram_gib']:g} GiB RAM"
+    lines = [f"{row['name']} on {hw}", "", f"  [{row['mark']}] {row['verdict']} ({result['placement']})"
+             + (f" · {row['speed']}" if row["speed"] else ""), f"      {row['why']}"]
+    if result.get("prompt_tokens_per_s"):
+        lines.append(f"      prompt processing about {result['prompt_tokens_per_s']:,.0f} tokens/s")
+    parts = result.get("memory_breakdown_mib") or {}
+    if parts:
+        lines.append("      memory: " + ", ".join(f"{k.replace('_', ' ')} {v / 1024:.1f} GiB" for k, v in parts.items()))
+    lines += ["", "Assumptions"] + [f"  - {a}" for a in result["assumptions"]]
     return "\n".join(lines) + "\n"

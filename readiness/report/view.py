@@ -132,6 +132,7 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
         rows.append(("Disk", _probe(facts, "disks").get("reason") or "unknown"))
     rows.append(("CUDA", _cuda_line(facts["stack"]["cuda"])))
     problems = [p for p in facts.get("probes", []) if p["status"] in ("timeout", "error")]
+    workloads = [workload_row(v) for v in facts.get("verdicts", [])]
     return {
         "title": f"readiness report for {host.get('hostname') or 'this machine'}",
         "hostname": host.get("hostname"),
@@ -141,7 +142,32 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
         "no_gpu_reason": None if gpus else no_gpu_reason(facts),
         "probes": facts.get("probes", []),
         "problems": problems,
+        "workloads": workloads,
         "tool_version": facts["tool"]["version"],
         "collected_at": facts["collected_at"],
         "schema_version": facts["schema_version"],
     }
+
+
+MARKS = {"runs well": "✓", "runs slowly": "!", "runs with offload": "!", "does not fit": "✗"}
+
+
+def speed_text(v: dict) -> str:
+    speed = v.get("speed") or {}
+    if speed.get("value") is None:
+        return ""
+    value, unit = speed["value"], speed.get("unit") or ""
+    if unit == "hours" and value > 24 * 365:
+        return f"{value / 24 / 365:,.1f} years"
+    if unit == "hours" and value > 48:
+        return f"{value / 24:,.1f} days"
+    if unit == "images/min" and 0 < value < 1:
+        return f"{1 / value:,.1f} minutes per image"
+    if 0 < value < 1:
+        return f"{value:.2g} {unit}"
+    return f"{value:,.1f} {unit}"
+
+
+def workload_row(v: dict) -> dict:
+    return {"id": v["id"], "name": v["name"], "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
+            "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"]}
