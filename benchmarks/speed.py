@@ -33,15 +33,19 @@ def main() -> None:
     exe = shutil.which("readiness") or sys.executable
     ours = [exe, "check", "--json"] if exe != sys.executable else [sys.executable, "-m", "readiness", "check", "--json"]
     timed(ours, 1)  # warm the file cache
+    quick = timed(ours + ["--no-torch"], args.runs)
+    print(f"readiness check --json --no-torch: median {statistics.median(quick):.3f}s, min {min(quick):.3f}s, "
+          f"max {max(quick):.3f}s over {args.runs} runs")
     r = timed(ours, args.runs)
     print(f"readiness check --json: median {statistics.median(r):.3f}s, min {min(r):.3f}s, max {max(r):.3f}s "
-          f"over {args.runs} runs")
+          f"over {args.runs} runs (the PyTorch probe imports torch in a child process when it is installed)")
     c = timed([sys.executable, "-m", "torch.utils.collect_env"], args.runs)
     if c is None:
         print("torch.utils.collect_env: not available (install torch==2.13.0 to compare)")
         return
     print(f"torch.utils.collect_env: median {statistics.median(c):.3f}s, min {min(c):.3f}s, max {max(c):.3f}s")
-    print(f"ratio collect_env / readiness: {statistics.median(c) / statistics.median(r):.1f}x")
+    print(f"ratio collect_env / readiness --no-torch: {statistics.median(c) / statistics.median(quick):.1f}x; "
+          f"collect_env / readiness with its torch probe: {statistics.median(c) / statistics.median(r):.1f}x")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,12 @@ def _host(paths: tuple[str, ...], timeout: float, options: dict):
     return LiveHost(timeout=timeout, options=options), "live"
 
 
+def _options(processes: bool, python_path: str | None, no_torch: bool) -> dict:
+    if python_path is not None and not os.path.exists(python_path):
+        raise ReadinessError(f"--python {python_path}: no such file")
+    return {"processes": processes, "python": python_path, "torch": not no_torch}
+
+
 def _write_report(path: str, html: str, force: bool) -> None:
     from readiness.report import html as html_report
 
@@ -52,6 +58,10 @@ def cli() -> None:
 
 _processes_option = click.option("--processes", is_flag=True,
                                  help="List the processes using each GPU, with their command lines.")
+_python_option = click.option("--python", "python_path", default=None, metavar="PATH",
+                              help="Probe this Python (a venv's or conda env's) instead of the one running readiness.")
+_no_torch_option = click.option("--no-torch", is_flag=True,
+                                help="Skip the PyTorch probe (it imports torch in a child process, which takes seconds).")
 _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
                                help="Seconds allowed for each external command.")
 
@@ -70,11 +80,17 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--assume-gpu", default=None, metavar="NAME[xN]",
               help="Judge the workloads as if this GPU were installed (e.g. 'RTX 4090', '2x RTX 3090').")
 @click.option("--all-workloads", is_flag=True, help="Judge every catalogue workload, not only the headline set.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Add or replace rules from a TOML file (docs/rules.md).")
+@click.option("--fail-on", type=click.Choice(["warn", "error"]), default=None,
+              help="Exit 1 when a finding is at least this severe (for CI and fleet policy gates).")
 @_processes_option
+@_python_option
+@_no_torch_option
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
-          processes: bool, timeout: float) -> None:
+          rule_files: tuple[str, ...], fail_on: str | None, processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> None:
     """Inspect this machine (or --from PATH...) and report what it can run."""
     from readiness.collect import gather
     from readiness.report import html as html_report
@@ -84,12 +100,18 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         raise click.UsageError(f"unexpected argument {more_paths[0]!r}; did you mean --from {more_paths[0]}?")
     from readiness.workloads import cli_support, engine
 
+    from readiness import rules
+
     workloads = cli_support.all_workloads(workload_files)  # bad files fail before any probing
-    host, origin = _host(from_paths + more_paths, timeout, {"processes": processes})
+    rule_set = rules.load(rule_files)
+    host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch))
     facts = gather(host)
     judged = cli_support.assume_gpu(facts, assume_gpu) if assume_gpu else facts
     if assume_gpu:
         origin += f", assuming {assume_gpu}"
+    results = rules.run(rule_set, facts)
+    facts["findings"] = [r for r in results if r["outcome"] in ("warn", "fail")]
+    facts["checks"] = [{"id": r["id"], "outcome": r["outcome"]} for r in results]
     facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads)
     model = view.build(facts, origin)
     if as_json:
@@ -101,6 +123,9 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         _write_report(path, html_report.render(model, facts), force)
         if not as_json:
             click.echo(f"\nReport written to {path}")
+    code = exitcodes.decide(facts["findings"], fail_on)
+    if code:
+        sys.exit(code)
 
 
 @cli.command()
@@ -108,15 +133,18 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
 @click.option("--redact", is_flag=True, help="Remove hostnames, serial numbers and GPU UUIDs.")
 @_processes_option
+@_python_option
+@_no_torch_option
 @_timeout_option
-def capture(folder: str, force: bool, redact: bool, processes: bool, timeout: float) -> None:
+def capture(folder: str, force: bool, redact: bool, processes: bool, python_path: str | None, no_torch: bool,
+            timeout: float) -> None:
     """Save every raw output the probes read into FOLDER, for --from or a bug report."""
     from readiness.collect import gather
     from readiness.host import capture as cap
     from readiness.host.live import LiveHost
 
     cap.prepare_folder(folder, force)
-    host = cap.CaptureHost(LiveHost(timeout=timeout, options={"processes": processes}))
+    host = cap.CaptureHost(LiveHost(timeout=timeout, options=_options(processes, python_path, no_torch)))
     gather(host)
     count = cap.write(host, folder, redact)
     click.echo(f"Captured {count} sources into {folder}" + (" (redacted)" if redact else ""))
@@ -195,6 +223,47 @@ def gpus(as_json: bool) -> None:
         mem = f"{r['memory_gib']:g} GiB" if r["memory_gib"] else "shared"
         bw = f"{r['memory_bandwidth_gbps']:g} GB/s" if r["memory_bandwidth_gbps"] else "?"
         click.echo(f"{r['id']:<28} {r['name']:<42} {mem:>9} {bw:>11}")
+
+
+@cli.group(name="rules")
+def rules_group() -> None:
+    """The stack-health rules."""
+
+
+@rules_group.command(name="list")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False), help="Include a rules file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def rules_list(rule_files: tuple[str, ...], as_json: bool) -> None:
+    """List every rule: id, severity and title."""
+    from readiness import rules
+
+    rows = [{"id": r.id, "severity": r.severity, "title": r.title, "source": r.source} for r in rules.load(rule_files)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:<40} {r['severity']:<6} {r['title']}")
+
+
+@rules_group.command(name="explain")
+@click.argument("rule_id")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False), help="Include a rules file.")
+def rules_explain(rule_id: str, rule_files: tuple[str, ...]) -> None:
+    """Show one rule in full: what it checks, its condition, and its fix."""
+    from readiness import rules
+
+    found = [r for r in rules.load(rule_files) if r.id == rule_id]
+    if not found:
+        raise ReadinessError(f"unknown rule {rule_id!r}", hint="see `readiness rules list`")
+    r = found[0]
+    click.echo(f"{r.id} ({r.severity}): {r.title}\n")
+    if r.applies:
+        click.echo(f"applies when: {json.dumps(r.applies)}")
+    click.echo(f"problem when: {json.dumps(r.when)}\n")
+    click.echo(f"message: {r.message}\nfix: {r.fix}")
+    if r.reference:
+        click.echo(f"reference: {r.reference}")
+    click.echo(f"source: {r.source}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -48,6 +48,35 @@ def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
     return merged
 
 
+def _stack_defaults(stack: dict) -> dict:
+    from readiness.probes.torch import _empty
+
+    nvidia = stack.get("nvidia") or {"nvml": None, "nvml_reason": None, "device_nodes": None, "wsl_libcuda": None}
+    python = stack.get("python") or {"version": None, "bits": None, "executable": None, "implementation": None,
+                                     "machine": None, "environment": None, "translated": None}
+    return {"nvidia": nvidia, "python": python, "torch": stack.get("torch") or _empty(), "packages": stack.get("packages") or {},
+            "tools": stack.get("tools") or {}}
+
+
+def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -> None:
+    """A pasted collect_env report fills what no other source gave: Python, packages, GPUs, OS."""
+    if not stack.get("python") or not stack["python"].get("version"):
+        stack["python"] = ce["python"]
+    if not stack.get("packages"):
+        stack["packages"] = dict(sorted(ce["packages"].items()))
+    if not any(gpus for gpus in gpu_lists):
+        found = []
+        for i, name in enumerate(ce["gpus"]):
+            vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name) else (
+                "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else "other")
+            found.append(Gpu(index=i, vendor=vendor, name=name, source="collect_env",
+                             driver_version=ce["driver"] if vendor == "nvidia" else None))
+        gpu_lists.append(found)
+    host = sections["host"]
+    if host.os_release is None and ce.get("os"):
+        host.os_release = ce["os"]
+
+
 def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, container: str | None,
                       device_nodes: list[str] | None) -> None:
     """A vendor GPU that only sysfs saw: its driver is bound but the vendor library could not use it."""
@@ -71,9 +100,12 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
         futures = [(p, pool.submit(_run, p, host)) for p in probes]
         results = [(p, *f.result()) for p, f in futures]
 
-    sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": []}
+    sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
+                                "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}
     gpu_lists: list[list[Gpu]] = []
     cuda = CudaStack()
+    stack: dict[str, Any] = {"python": None, "torch": None, "packages": {}, "tools": {}}
+    collect_env = None
     driver_cuda = None
     device_nodes = None
     statuses = []
@@ -83,15 +115,24 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
             if key == "gpus":
                 gpu_lists.append(value)
             elif key == "stack":
-                cuda = value.get("cuda", cuda)
+                for sub, part in value.items():
+                    if sub == "cuda":
+                        cuda = part
+                    else:
+                        stack[sub] = part
+            elif key == "collect_env":
+                collect_env = value
             elif key == "cuda_driver_version":
                 driver_cuda = value
-            elif key == "device_nodes":
-                device_nodes = value
+            elif key == "nvidia_stack":
+                stack["nvidia"] = value
+                device_nodes = value.get("device_nodes")
             else:
                 sections[key] = value
     if driver_cuda:
         cuda.driver_version = driver_cuda
+    if collect_env:
+        _merge_collect_env(collect_env, sections, stack, gpu_lists)
     gpus = merge_gpus(gpu_lists)
     explain_unclaimed(gpus, "nvidia", next((s for s in statuses if s.name == "nvidia"), None),
                       sections["host"].container, device_nodes)
@@ -104,8 +145,10 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
         "memory": to_dict(sections["memory"]),
         "disks": to_dict(sections["disks"]),
         "gpus": to_dict(gpus),
-        "stack": {"cuda": to_dict(cuda)},
+        "stack": {"cuda": to_dict(cuda), **_stack_defaults(stack)},
+        "power": sections["power"],
         "probes": to_dict(statuses),
     }
     compat.annotate(doc)
+    compat.annotate_torch(doc)
     return doc

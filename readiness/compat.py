@@ -7,6 +7,8 @@ readiness/data/cuda_arch_support.toml (compute capabilities each toolkit builds 
 
 from __future__ import annotations
 
+import re
+
 from readiness import data, versions
 
 
@@ -56,3 +58,51 @@ def annotate(facts: dict) -> None:
         lo, hi = rng
         tk["unsupported_gpus"] = sorted(i for i, cc in ccs.items()
                                         if versions.compare(cc, lo) < 0 or versions.compare(cc, hi) > 0)
+
+
+def torch_unsupported_gpus(arch_list: list[str] | None, gpus: list[dict]) -> list[int] | None:
+    """Indexes of NVIDIA GPUs that the installed torch has no kernels for.
+
+    A cubin for sm_XY runs on any X.Z with Z >= Y (CUDA binary compatibility within a major
+    version); PTX for compute_XY can be JIT-compiled for any newer GPU (CUDA C++ Programming
+    Guide, "Binary Compatibility" and "PTX Compatibility").
+    """
+    if not arch_list:
+        return None
+    cubins, ptx = [], []
+    for arch in arch_list:
+        m = re.fullmatch(r"(sm|compute)_(\d+)(\d)[a-z]?", arch)
+        if m:
+            (cubins if m.group(1) == "sm" else ptx).append((int(m.group(2)), int(m.group(3))))
+    out = []
+    for g in gpus:
+        if g.get("vendor") != "nvidia" or not g.get("compute_capability"):
+            continue
+        major, minor = (int(x) for x in g["compute_capability"].split(".")[:2])
+        ok = any(a == major and b <= minor for a, b in cubins) or any((a, b) <= (major, minor) for a, b in ptx)
+        if not ok:
+            out.append(g["index"])
+    return out
+
+
+def torch_index_url(driver_cuda: str | None) -> str | None:
+    """The newest PyTorch CUDA wheel index that this driver can run."""
+    best = None
+    for row in data.rows("torch_builds", "cuda"):
+        if versions.compare(row["cuda"], driver_cuda) is not None and versions.compare(row["cuda"], driver_cuda) <= 0:
+            if best is None or versions.compare(row["cuda"], best["cuda"]) > 0:
+                best = row
+    return best["index_url"] if best else None
+
+
+def annotate_torch(facts: dict) -> None:
+    torch = facts["stack"].get("torch")
+    if not torch:
+        return
+    nvidia = [g for g in facts["gpus"] if g["vendor"] == "nvidia"]
+    # Devices torch itself listed carry their compute capability even when no NVIDIA probe did.
+    if not any(g.get("compute_capability") for g in nvidia) and torch.get("devices"):
+        nvidia = [{"index": i, "vendor": "nvidia", "compute_capability": d["compute_capability"]}
+                  for i, d in enumerate(torch["devices"]) if d.get("compute_capability")]
+    torch["unsupported_gpus"] = torch_unsupported_gpus(torch.get("arch_list"), nvidia) if torch.get("cuda") else None
+    torch["suggested_index_url"] = torch_index_url(facts["stack"]["cuda"].get("driver_version"))

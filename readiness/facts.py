@@ -109,6 +109,7 @@ class Gpu:
     mig_devices: list[MigDevice] = field(default_factory=list)
     persistence_mode: bool | None = None
     ecc_mode: bool | None = None
+    ecc_errors_uncorrected: int | None = None  # since the driver loaded; null when ECC is off or unknown
     virtualization_mode: str | None = None
     display_attached: bool | None = None
     driver_model: str | None = None  # Windows: WDDM | TCC | MCDM

@@ -63,14 +63,15 @@ class Host:
     #: what the user asked to be collected beyond the default, e.g. {"processes": True}
     options: dict = {}
 
-    def ask(self, kind: str, *args: Any) -> Answer:  # pragma: no cover - abstract
+    def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:  # pragma: no cover
+        """Answer one question. ``timeout`` (commands only) overrides the host's for slow tools."""
         raise NotImplementedError
 
     def read_file(self, path: str) -> Answer:
         return self.ask("file", path)
 
-    def run(self, argv: Sequence[str]) -> Answer:
-        return self.ask("cmd", list(argv))
+    def run(self, argv: Sequence[str], timeout: float | None = None) -> Answer:
+        return self.ask("cmd", list(argv), timeout=timeout)
 
     def list_dir(self, path: str) -> Answer:
         return self.ask("dir", path)

@@ -27,8 +27,8 @@ class CaptureHost(Host):
         self.answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 
-    def ask(self, kind: str, *args: Any) -> Answer:
-        answer = self.inner.ask(kind, *args)
+    def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
+        answer = self.inner.ask(kind, *args, timeout=timeout)
         with self._lock:
             self.answers.setdefault(key_for(kind, args), answer)
         return answer

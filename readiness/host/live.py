@@ -9,6 +9,7 @@ import platform
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from typing import Any, Callable
 
@@ -42,6 +43,13 @@ def _virtual_memory() -> dict:
 
     vm, sw = psutil.virtual_memory(), psutil.swap_memory()
     return {"total": vm.total, "available": vm.available, "swap_total": sw.total}
+
+
+def _battery() -> dict | None:
+    import psutil
+
+    b = psutil.sensors_battery() if hasattr(psutil, "sensors_battery") else None
+    return None if b is None else {"percent": round(b.percent, 1), "power_plugged": b.power_plugged}
 
 
 def _disk_usage(path: str) -> dict:
@@ -95,9 +103,11 @@ CALLS: dict[str, Callable[..., Any]] = {
     "psutil.cpu_count": _cpu_count,
     "psutil.cpu_freq": _cpu_freq,
     "psutil.virtual_memory": _virtual_memory,
+    "psutil.battery": _battery,
     "disk_usage": _disk_usage,
     "env": _env,
     "which": shutil.which,
+    "python.executable": lambda: sys.executable,
     "home": lambda: os.path.expanduser("~"),
     "cwd": os.getcwd,
     "glob": _glob,
@@ -114,10 +124,10 @@ class LiveHost(Host):
         self.options = options or {}
         self.system = platform.system().lower() or None
 
-    def ask(self, kind: str, *args: Any) -> Answer:
+    def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
         start = time.monotonic()
         try:
-            answer = getattr(self, "_" + kind)(*args)
+            answer = self._cmd(*args, timeout=timeout) if kind == "cmd" else getattr(self, "_" + kind)(*args)
         except PermissionError as e:
             answer = Answer(DENIED, reason=f"permission denied: {e.filename or args[0]}")
         except (FileNotFoundError, NotADirectoryError) as e:
@@ -156,7 +166,8 @@ class LiveHost(Host):
             return Answer(ABSENT, reason=f"{name} gave nothing")
         return Answer(OK, value)
 
-    def _cmd(self, argv: list[str]) -> Answer:
+    def _cmd(self, argv: list[str], timeout: float | None = None) -> Answer:
+        limit = timeout or self.timeout
         exe = shutil.which(argv[0])
         if exe is None:
             return Answer(ABSENT, reason=f"{argv[0]} not found on PATH")
@@ -168,7 +179,7 @@ class LiveHost(Host):
         proc = subprocess.Popen([exe, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=env, start_new_session=posix)
         try:
-            out, err = proc.communicate(timeout=self.timeout)
+            out, err = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
             if posix:
                 try:
@@ -178,7 +189,7 @@ class LiveHost(Host):
             else:
                 proc.kill()
             proc.communicate()
-            return Answer(TIMEOUT, reason=f"{shlex_join(argv)} timed out after {self.timeout:g}s",
+            return Answer(TIMEOUT, reason=f"{_short(argv)} timed out after {limit:g}s",
                           seconds=round(time.monotonic() - start, 4))
         seconds = round(time.monotonic() - start, 4)
         text = out.decode("utf-8", errors="replace")
@@ -189,7 +200,9 @@ class LiveHost(Host):
         return Answer(OK, text, exit_code=proc.returncode, seconds=seconds)
 
 
-def shlex_join(argv: list[str]) -> str:
+def _short(argv: list[str]) -> str:
+    """The command for a message: a long -c script is shown as '-c …'."""
     import shlex
 
-    return shlex.join(argv)
+    shown = [a if len(a) < 80 else a[:20] + "…" for a in argv]
+    return shlex.join(shown)

@@ -36,7 +36,7 @@ class ReplayHost(Host):
         self.system = system
         self.origin = origin
 
-    def ask(self, kind: str, *args: Any) -> Answer:
+    def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
         key = key_for(kind, args)
         answer = self.answers.get(key)
         if answer is None:
@@ -52,6 +52,23 @@ def formats() -> list[tuple[str, Detector]]:
     for probe in all_probes():
         out.extend(getattr(probe, "FORMATS", []))
     return out
+
+
+def splitters():
+    """Formats that answer several questions at once (a collect_env report embeds lscpu)."""
+    from readiness.probes import all_probes
+
+    return [f for probe in all_probes() for f in getattr(probe, "SPLITTERS", [])]
+
+
+def recognise_all(text: str) -> dict[str, str]:
+    """Every question a raw file answers: {key: text}."""
+    for split in splitters():
+        found = split(text)
+        if found:
+            return found
+    key = recognise(text)
+    return {key: text} if key else {}
 
 
 def recognise(text: str) -> str | None:
@@ -163,13 +180,14 @@ def load(paths: list[str]) -> tuple[ReplayHost, LoadReport]:
             if text is None:
                 report.ignored.append((file, "not a text file, or too large"))
                 continue
-            key = recognise(text)
-            if key is None:
+            found = recognise_all(text)
+            if not found:
                 report.ignored.append((file, "not a recognised output"))
-            elif key in answers:
-                report.ignored.append((file, f"a second {key.split(':', 1)[1]!r}; the first one is used"))
-            else:
-                answers[key] = Answer("ok", text, exit_code=0)
-                report.used.append((file, key))
+            for key, part in found.items():
+                if key in answers:
+                    report.ignored.append((file, f"a second {key.split(':', 1)[1]!r}; the first one is used"))
+                else:
+                    answers[key] = Answer("ok", part, exit_code=0)
+                    report.used.append((file, key))
     origin = "the given files"
     return ReplayHost(answers, system or _system_of(answers), origin), report

@@ -22,6 +22,6 @@ class Result:
 
 def all_probes() -> list:
     """The probe modules, in the order their results appear."""
-    from readiness.probes import cpu, cuda, disks, memory, nvidia, osinfo, pci
+    from readiness.probes import cpu, cuda, disks, memory, nvidia, osinfo, pci, power, pystack, torch
 
-    return [osinfo, cpu, memory, disks, pci, nvidia, cuda]
+    return [osinfo, cpu, memory, disks, pci, nvidia, cuda, pystack, torch, power]

@@ -171,6 +171,7 @@ def gpu_from_nvml(d: dict, driver: str | None, archs: dict[str, str]) -> Gpu:
     gpu.persistence_mode = None if persistence is None else bool(persistence)
     ecc = take("ecc_mode", "ecc_mode")
     gpu.ecc_mode = None if ecc is None else bool(ecc[0])
+    gpu.ecc_errors_uncorrected = take("ecc_errors_uncorrected", "ecc_errors_uncorrected") if gpu.ecc_mode else None
     from readiness.probes.nvml import DRIVER_MODELS, VIRTUALIZATION_MODES
 
     virt = take("virtualization_mode", "virtualization_mode")
@@ -234,7 +235,26 @@ def _nvml_failure(raw: dict) -> str:
     return init.get("reason") or "NVML could not be initialised"
 
 
+def stack_summary(raw: dict) -> dict:
+    """What the NVIDIA user-space stack looks like, for the rules: NVML's state, /dev nodes, WSL's libcuda."""
+    nvml = raw["nvml"].value if raw["nvml"].ok else None
+    state = "ok" if nvml and nvml.get("status") == "ok" else (
+        (nvml or {}).get("init", {}).get("err") or ("absent" if not raw["nvml"].ok else "error"))
+    dev = raw.get("dev")
+    nodes = sorted(n for n in dev.value if n.startswith("nvidia")) if dev is not None and dev.ok else None
+    wsl = raw.get("wsl_dir")
+    wsl_libcuda = any(n.startswith("libcuda") for n in wsl.value) if wsl is not None and wsl.ok else None
+    return {"nvml": state, "nvml_reason": None if state == "ok" else _nvml_failure(raw), "device_nodes": nodes,
+            "wsl_libcuda": wsl_libcuda}
+
+
 def parse(raw: dict) -> Result:
+    result = _parse(raw)
+    result.facts["nvidia_stack"] = stack_summary(raw)
+    return result
+
+
+def _parse(raw: dict) -> Result:
     archs = _architectures()
     facts: dict = {"gpus": []}
     nvml = raw["nvml"].value if raw["nvml"].ok else None
@@ -273,5 +293,4 @@ def parse(raw: dict) -> Result:
     if raw.get("wsl_dir") is not None and raw["wsl_dir"].ok and not any(
             n.startswith("libcuda") for n in raw["wsl_dir"].value):
         return Result(facts, "absent", f"WSL without GPU passthrough (no libcuda in /usr/lib/wsl/lib); NVML: {why}")
-    facts["device_nodes"] = nodes if dev is not None and dev.ok else None
     return Result(facts, "absent", why)

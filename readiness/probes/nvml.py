@@ -129,6 +129,9 @@ def _device(g: _Guard, nv, index: int) -> dict:
             })
     d["persistence_mode"] = g.q("nvmlDeviceGetPersistenceMode", h, convert=int)
     d["ecc_mode"] = g.q("nvmlDeviceGetEccMode", h, convert=lambda m: list(m))
+    # Uncorrected errors since the last driver load (NVML_MEMORY_ERROR_TYPE_UNCORRECTED = 1,
+    # NVML_VOLATILE_ECC = 0 in nvml.h).
+    d["ecc_errors_uncorrected"] = g.q("nvmlDeviceGetTotalEccErrors", h, 1, 0, convert=int)
     d["virtualization_mode"] = g.q("nvmlDeviceGetVirtualizationMode", h, convert=int)
     d["display_active"] = g.q("nvmlDeviceGetDisplayActive", h, convert=int)
     d["driver_model"] = g.q("nvmlDeviceGetDriverModel", h, convert=lambda m: list(m))

@@ -15,6 +15,17 @@ def render(view: dict) -> str:
             lines.append(f"  {'GPU':<{width}} {mark} #{gpu['index']} {gpu['name']} · {gpu['memory']}{extra}")
     else:
         lines.append(f"  {'GPU':<{width}} no GPU found: {view['no_gpu_reason']}")
+    if view.get("check_counts"):
+        lines += ["", "Stack health"]
+        for f in view["findings"]:
+            lines.append(f"  [{f['mark']}] {f['title']} ({f['id']})")
+            lines.append(f"      {f['message']}")
+            lines.append(f"      fix: {f['fix']}")
+        c = view["check_counts"]
+        names = {"skip": "skipped (not relevant here)", "unknown": "unknown (facts missing)"}
+        lines.append(f"  [✓] {c.get('pass', 0)} checks passed" + "".join(
+            f", {c[k]} {names[k]}" for k in ("skip", "unknown") if c.get(k)) + (
+            "" if view["findings"] else "; no problems found"))
     if view.get("workloads"):
         lines += ["", "Workloads"]
         for w in view["workloads"]:

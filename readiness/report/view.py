@@ -118,6 +118,23 @@ def _cuda_line(cuda: dict) -> str:
     return " · ".join(parts)
 
 
+def _python_line(stack: dict) -> str:
+    py = stack.get("python") or {}
+    torch = stack.get("torch") or {}
+    parts = [f"Python {py['version']}" + (f" ({py['environment']})" if py.get("environment") else "")
+             if py.get("version") else "Python unknown"]
+    if torch.get("installed"):
+        build = torch.get("build") or "unknown build"
+        avail = " · GPU available to torch" if torch.get("cuda_available") or torch.get("mps_available") else ""
+        parts.append(f"torch {torch['version']} ({build}){avail}")
+    elif torch.get("source"):
+        parts.append("torch not installed")
+    tools = stack.get("tools") or {}
+    if tools:
+        parts.append(", ".join(f"{k} {v.get('version') or ''}".strip() for k, v in tools.items()))
+    return " · ".join(parts)
+
+
 def build(facts: dict, origin: str = "live") -> dict[str, Any]:
     host = facts["host"]
     gpus = [_gpu(g) for g in facts.get("gpus", [])]
@@ -131,8 +148,15 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
     if not facts.get("disks"):
         rows.append(("Disk", _probe(facts, "disks").get("reason") or "unknown"))
     rows.append(("CUDA", _cuda_line(facts["stack"]["cuda"])))
+    rows.append(("Python", _python_line(facts["stack"])))
     problems = [p for p in facts.get("probes", []) if p["status"] in ("timeout", "error")]
     workloads = [workload_row(v) for v in facts.get("verdicts", [])]
+    findings = [{"mark": "✗" if f["outcome"] == "fail" else "!", "severity": f["severity"], "title": f["title"],
+                 "message": f["message"], "fix": f["fix"], "id": f["id"], "reference": f.get("reference")}
+                for f in sorted(facts.get("findings", []), key=lambda f: (f["outcome"] != "fail", f["id"]))]
+    counts = {}
+    for c in facts.get("checks", []):
+        counts[c["outcome"]] = counts.get(c["outcome"], 0) + 1
     return {
         "title": f"readiness report for {host.get('hostname') or 'this machine'}",
         "hostname": host.get("hostname"),
@@ -143,6 +167,8 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
         "probes": facts.get("probes", []),
         "problems": problems,
         "workloads": workloads,
+        "findings": findings,
+        "check_counts": counts,
         "tool_version": facts["tool"]["version"],
         "collected_at": facts["collected_at"],
         "schema_version": facts["schema_version"],

@@ -52,6 +52,7 @@ class FakeGpu:
     mig_devices: list = field(default_factory=list)  # (name, total_bytes, gi, ci), sparse slots as None
     persistence: int = 0
     ecc: tuple | None = None
+    ecc_errors: int = 0
     virtualization: int = 0
     display: int = 1
     driver_model: tuple | None = None
@@ -221,6 +222,12 @@ class FakeNvml:
         if g.ecc is None:
             raise NVMLError(NOT_SUPPORTED)
         return g.ecc
+
+    def _nvmlDeviceGetTotalEccErrors(self, h, error_type, counter_type):
+        g = self._gpu(h, "nvmlDeviceGetTotalEccErrors")
+        if g.ecc is None:
+            raise NVMLError(NOT_SUPPORTED)
+        return g.ecc_errors
 
     def _nvmlDeviceGetVirtualizationMode(self, h):
         return self._gpu(h, "nvmlDeviceGetVirtualizationMode").virtualization

@@ -1,0 +1,214 @@
+"""PyTorch, probed in a child Python with a timeout: a slow or crashing CUDA start-up can
+neither hang nor kill readiness. Also reads `python -m torch.utils.collect_env` outputs
+(what users paste into bug reports) given with --from."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from readiness.probes import Result, pystack
+
+NAME = "torch"
+# Importing torch and starting CUDA can take tens of seconds on a cold machine.
+MIN_TIMEOUT_S = 60.0
+
+SCRIPT = r"""
+import json, sys, warnings
+out = {"installed": False}
+try:
+    import torch
+except Exception as e:
+    out["import_error"] = type(e).__name__ + ": " + str(e)
+    print(json.dumps(out))
+    sys.exit(0)
+out.update(installed=True, version=torch.__version__, cuda=getattr(torch.version, "cuda", None),
+           hip=getattr(torch.version, "hip", None), devices=[])
+problems = []
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        available = bool(torch.cuda.is_available())
+    except Exception as e:
+        available = False
+        problems.append(type(e).__name__ + ": " + str(e))
+    problems += [str(w.message) for w in caught]
+out["cuda_available"] = available
+if not available and (out["cuda"] or out["hip"]):
+    try:
+        torch.cuda.init()
+    except Exception as e:
+        problems.append(type(e).__name__ + ": " + str(e))
+out["cuda_error"] = "; ".join(dict.fromkeys(p.strip() for p in problems if p.strip())) or None
+try:
+    out["arch_list"] = list(torch._C._cuda_getArchFlags().split()) if (out["cuda"] or out["hip"]) else []
+except Exception:
+    out["arch_list"] = None
+if available:
+    for i in range(torch.cuda.device_count()):
+        p = torch.cuda.get_device_properties(i)
+        out["devices"].append({"name": p.name, "compute_capability": "%d.%d" % (p.major, p.minor),
+                               "memory_total_mib": int(p.total_memory // 2**20)})
+try:
+    out["cudnn_version"] = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+except Exception:
+    out["cudnn_version"] = None
+mps = getattr(torch.backends, "mps", None)
+out["mps_built"] = bool(mps and mps.is_built())
+out["mps_available"] = bool(mps and mps.is_available())
+xpu = getattr(torch, "xpu", None)
+try:
+    out["xpu_available"] = bool(xpu and xpu.is_available())
+except Exception:
+    out["xpu_available"] = False
+print(json.dumps(out))
+"""
+
+COLLECT_ENV_KEY = "cmd:python -m torch.utils.collect_env"
+
+
+def _is_collect_env(text: str) -> bool:
+    return bool(re.search(r"^\s*PyTorch version:", text, re.M)) and bool(
+        re.search(r"^\s*(Is CUDA available|CUDA used to build PyTorch):", text, re.M))
+
+
+def split_collect_env(text: str) -> dict[str, str] | None:
+    """A collect_env paste answers several questions: itself, and the lscpu output it embeds."""
+    if not _is_collect_env(text):
+        return None
+    out = {COLLECT_ENV_KEY: text}
+    m = re.search(r"^\s*CPU:\n(.*?)(?:\n\s*\n|\n\s*Versions of relevant libraries:|\Z)", text, re.M | re.S)
+    if m and re.search(r"^\s*Architecture:\s+\S", m.group(1), re.M):
+        out["cmd:lscpu"] = m.group(1)
+    return out
+
+
+FORMATS = [(COLLECT_ENV_KEY, _is_collect_env)]
+SPLITTERS = [split_collect_env]
+
+
+def collect(host) -> dict:
+    if host.options.get("torch") is False:
+        return {"skipped": True}
+    argv = pystack.python_argv(host)
+    raw: dict = {"probe": None}
+    if argv:
+        raw["probe"] = host.run([*argv, "-c", SCRIPT], timeout=max(host.timeout, MIN_TIMEOUT_S))
+    else:
+        # No interpreter to run (raw files given with --from): a pasted collect_env report may answer.
+        raw["collect_env"] = host.run(["python", "-m", "torch.utils.collect_env"])
+    return raw
+
+
+# -- pure parsing -------------------------------------------------------------
+
+def _build(t: dict) -> str | None:
+    if not t.get("version"):
+        return None
+    if t.get("hip"):
+        return f"rocm {t['hip']}"
+    if t.get("cuda"):
+        return f"cuda {t['cuda']}"
+    if t.get("mps_built"):
+        return "mps"
+    return "cpu"
+
+
+def _empty() -> dict:
+    return {"installed": False, "version": None, "build": None, "cuda": None, "hip": None, "cuda_available": None,
+            "cuda_error": None, "devices": [], "arch_list": None, "cudnn_version": None, "mps_built": None,
+            "mps_available": None, "xpu_available": None, "source": None}
+
+
+def _value(line: str | None) -> str | None:
+    if line is None:
+        return None
+    v = line.strip()
+    return None if v in ("", "N/A", "None", "No CUDA", "Could not collect", "N/A (N/A)") else v
+
+
+def parse_collect_env(text: str) -> dict:
+    """collect_env's report → {"torch": ..., "python": ..., "gpus": [...], "driver": ..., "os": ...}."""
+    lines = [l.strip() for l in text.splitlines()]
+    kv: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        if ":" in line and not line.startswith("["):
+            k, v = line.split(":", 1)
+            kv.setdefault(k.strip(), v.strip())
+    t = _empty()
+    t["installed"] = bool(_value(kv.get("PyTorch version")))
+    t["version"] = _value(kv.get("PyTorch version"))
+    t["cuda"] = _value(kv.get("CUDA used to build PyTorch"))
+    hip = _value(kv.get("ROCM used to build PyTorch"))
+    t["hip"] = hip
+    avail = kv.get("Is CUDA available")
+    t["cuda_available"] = None if avail is None else avail.lower() in ("true", "yes")
+    xpu = kv.get("Is XPU available")
+    t["xpu_available"] = None if xpu is None else xpu.lower() in ("true", "yes")
+    t["source"] = "collect_env"
+    # "None" means a CPU build; "Could not collect" means nobody knows. On macOS collect_env
+    # does not say whether MPS was built, so the build stays unknown there.
+    raw_cuda = kv.get("CUDA used to build PyTorch", "").strip()
+    if t["cuda"]:
+        t["build"] = f"cuda {t['cuda']}"
+    elif hip:
+        t["build"] = f"rocm {hip}"
+    elif raw_cuda == "None" and "macOS" not in kv.get("OS", ""):
+        t["build"] = "cpu"
+    # GPUs: "GPU models and configuration: GPU 0: NVIDIA ..." and following "GPU n:" lines.
+    gpus = []
+    for line in lines:
+        m = re.match(r"^(?:GPU models and configuration:\s*)?GPU (\d+):\s*(.+?)(?:\s*\(UUID:.*\))?$", line)
+        if m:
+            gpus.append(m.group(2).strip())
+    m = re.search(r"^\s*GPU models and configuration:\s*(AMD .+|Radeon .+|[^G\n].+)$", text, re.M)
+    if not gpus and m and _value(m.group(1)):
+        gpus.append(m.group(1).strip())
+    version = kv.get("Python version", "")
+    pv = re.match(r"(\d+\.\d+(?:\.\d+)?)", version)
+    bits = re.search(r"\((\d+)-bit runtime\)", version)
+    python = {"version": pv.group(1) if pv else None, "bits": int(bits.group(1)) if bits else None,
+              "executable": None, "implementation": None, "machine": None, "environment": None, "translated": None}
+    plat = kv.get("Python platform", "")
+    mach = re.search(r"-(x86_64|arm64|aarch64|AMD64)(?:-|$)", plat)
+    if mach:
+        python["machine"] = mach.group(1)
+    packages = {}
+    for line in lines:
+        m = re.match(r"^\[(pip3?|conda)\]\s+([A-Za-z0-9_.\-]+)\s*(?:==\s*|\s+)([0-9][^\s]*)", line)
+        if m:
+            packages.setdefault(m.group(2).lower(), m.group(3))
+    driver = _value(kv.get("Nvidia driver version"))
+    return {"torch": t, "python": python, "gpus": gpus, "driver": driver, "os": _value(kv.get("OS")),
+            "packages": packages, "platform": plat}
+
+
+def parse(raw: dict) -> Result:
+    t = _empty()
+    if raw.get("skipped"):
+        return Result({"stack": {"torch": t}}, "absent", "not probed (--no-torch)")
+    probe = raw.get("probe")
+    if probe is not None and probe.text:
+        try:
+            doc = json.loads(probe.text.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return Result({"stack": {"torch": t}}, "error", "the torch probe printed no JSON")
+        if not doc.get("installed"):
+            why = doc.get("import_error") or "torch is not installed"
+            t["source"] = "probe"
+            return Result({"stack": {"torch": t}}, "absent",
+                          "torch is not installed in this Python" if "No module named" in why else why)
+        t.update({k: doc.get(k) for k in t if k in doc})
+        t["source"] = "probe"
+        t["build"] = _build(t)
+        return Result({"stack": {"torch": t}})
+    ce = raw.get("collect_env")
+    if ce is not None and ce.text:
+        parsed = parse_collect_env(ce.text)
+        torch = parsed["torch"]
+        facts = {"stack": {"torch": torch}, "collect_env": parsed}
+        return Result(facts, "ok", "from a collect_env report")
+    if probe is not None and probe.status == "timeout":
+        return Result({"stack": {"torch": t}}, "timeout", probe.reason)
+    reason = (probe.reason if probe is not None else None) or "no Python interpreter to probe"
+    return Result({"stack": {"torch": t}}, "absent", reason)
