@@ -90,6 +90,29 @@ def memory_errors(show_rows: bool):
     return errors
 
 
+def image_errors(show_rows: bool):
+    """Diffusion steps per second (it/s) at batch 1: FP16 TFLOPS × image efficiency ÷ TFLOPs per step."""
+    from readiness.workloads import catalogue as cat
+
+    work = {w["id"]: w for w in cat.builtin_workloads()}
+    ids = {"sd15": "image-sd15", "sdxl": "image-sdxl"}
+    errors = []
+    for row in data.rows("validation", "image"):
+        spec = catalog.lookup(row["gpu"])
+        w = work.get(ids.get(row["model"], ""))
+        if spec is None or w is None or row.get("batch", 1) != 1 or "it_per_s" not in row:
+            continue
+        hw = hardware.from_specs([(spec, 1)], None)
+        eff = cat.backends()[hw.gpus[0].backend]["image_efficiency"]
+        per_step = float(w["tflops_per_eval"]) * float(w["evals_per_step"])
+        predicted = (hw.gpus[0].fp16_tflops or 0) * eff / per_step
+        errors.append(abs(predicted - row["it_per_s"]) / row["it_per_s"])
+        if show_rows:
+            print(f"  image  {row['gpu'][:30]:30} {row['model']:5} measured {row['it_per_s']:6.1f} it/s "
+                  f"estimated {predicted:6.1f} ({(predicted - row['it_per_s']) / row['it_per_s']:+.0%})")
+    return errors
+
+
 def pct(values):
     return f"{statistics.median(values) * 100:.1f}%" if values else "n/a"
 
@@ -106,6 +129,9 @@ def main() -> None:
     print(f"decode tokens/s : median absolute error {pct(dec)} over {len(dec)} rows (target ≤ 20%)")
     print(f"prompt tokens/s : median absolute error {pct(pro)} over {len(pro)} rows (target ≤ 35%)")
     print(f"memory vs GGUF  : median absolute error {pct(mem)} over {len(mem)} files (target ≤ 5%)")
+    img = image_errors(args.rows)
+    print(f"image it/s      : median absolute error {pct(img)} over {len(img)} rows (no target; SD 1.5 and SDXL, "
+          f"batch 1, across diffusers versions and compilers)")
     total, agree = dfit + pfit, dagree + pagree
     print(f"fit agreement   : {agree}/{total} = {agree / total * 100:.1f}% of measured runs placed on the GPU "
           f"(target ≥ 95%)" if total else "fit agreement: n/a")
