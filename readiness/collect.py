@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -12,7 +13,8 @@ from readiness.facts import SCHEMA_VERSION, CpuFacts, CudaStack, Gpu, HostFacts,
 from readiness.probes import Result, all_probes
 
 # When two probes report the same PCI device, the richer source wins.
-_SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "sysfs": 9}
+_SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
+                "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9}
 
 
 def _run(probe, host) -> tuple[Result, float]:
@@ -22,6 +24,11 @@ def _run(probe, host) -> tuple[Result, float]:
     except Exception as e:  # noqa: BLE001 - the guard: one failing probe never hides the others
         result = Result({}, "error", f"{type(e).__name__}: {e}")
     return result, round(time.monotonic() - start, 4)
+
+
+def _same_name(a: str, b: str) -> bool:
+    norm = lambda s: re.sub(r"[^a-z0-9]", "", s.lower().replace("(tm)", "").replace("(r)", ""))  # noqa: E731
+    return norm(a) == norm(b)
 
 
 def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
@@ -38,11 +45,32 @@ def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
                 by_bus[gpu.pci_bus_id] = gpu
                 continue
             best, rest = sorted([gpu, other], key=lambda g: _SOURCE_RANK.get(g.source or "", 5))
-            for name in ("kernel_driver", "pci_vendor_id", "pci_device_id"):
+            for name in ("kernel_driver", "pci_vendor_id", "pci_device_id", "integrated", "unified_memory",
+                         "memory_gtt_mib", "gfx_target", "name"):
                 if getattr(best, name) is None:
                     setattr(best, name, getattr(rest, name))
             by_bus[gpu.pci_bus_id] = best
-    merged = sorted(by_bus.values(), key=lambda g: (g.virtual, g.vendor == "other", g.pci_bus_id)) + loose
+    # Sources without a bus id (CIM, dxdiag, system_profiler, collect_env) name the same device a
+    # richer source already gave: the same PCI vendor and device id, or the same vendor and name.
+    # Two identical GPUs from one source are two GPUs: a twin must come from another source, and
+    # each entry can be the twin of only one.
+    kept: list[Gpu] = []
+    known = list(by_bus.values())
+    used: set[int] = set()
+    for gpu in sorted(loose, key=lambda g: _SOURCE_RANK.get(g.source or "", 5)):
+        twin = next((k for k in known if id(k) not in used and k.source != gpu.source and k.vendor == gpu.vendor and (
+            (gpu.pci_device_id and k.pci_device_id == gpu.pci_device_id)
+            or (gpu.name and k.name and _same_name(k.name, gpu.name)))), None)
+        if twin is not None and _SOURCE_RANK.get(twin.source or "", 5) <= _SOURCE_RANK.get(gpu.source or "", 5):
+            used.add(id(twin))
+            for name in ("memory_total_mib", "integrated", "driver_version"):
+                if getattr(twin, name) is None:
+                    setattr(twin, name, getattr(gpu, name))
+            continue
+        kept.append(gpu)
+        known.append(gpu)
+    merged = sorted(by_bus.values(), key=lambda g: (g.virtual, g.vendor == "other", g.pci_bus_id)) + sorted(
+        kept, key=lambda g: (g.virtual, g.vendor == "other"))
     for i, gpu in enumerate(merged):
         gpu.index = i
     return merged
@@ -54,7 +82,8 @@ def _stack_defaults(stack: dict) -> dict:
     nvidia = stack.get("nvidia") or {"nvml": None, "nvml_reason": None, "device_nodes": None, "wsl_libcuda": None}
     python = stack.get("python") or {"version": None, "bits": None, "executable": None, "implementation": None,
                                      "machine": None, "environment": None, "translated": None}
-    return {"nvidia": nvidia, "python": python, "torch": stack.get("torch") or _empty(), "packages": stack.get("packages") or {},
+    rocm = stack.get("rocm") or {"version": None}
+    return {"nvidia": nvidia, "rocm": rocm, "python": python, "torch": stack.get("torch") or _empty(), "packages": stack.get("packages") or {},
             "tools": stack.get("tools") or {}}
 
 
@@ -151,4 +180,5 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     }
     compat.annotate(doc)
     compat.annotate_torch(doc)
+    compat.annotate_amd(doc)
     return doc

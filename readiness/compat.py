@@ -106,3 +106,33 @@ def annotate_torch(facts: dict) -> None:
                   for i, d in enumerate(torch["devices"]) if d.get("compute_capability")]
     torch["unsupported_gpus"] = torch_unsupported_gpus(torch.get("arch_list"), nvidia) if torch.get("cuda") else None
     torch["suggested_index_url"] = torch_index_url(facts["stack"]["cuda"].get("driver_version"))
+
+
+def rocm_support(rocm_version: str | None, system: str | None) -> set[str] | None:
+    """The gfx targets a ROCm release officially supports (readiness/data/rocm_support.toml)."""
+    if not rocm_version:
+        return None
+    rows = [r for r in data.rows("rocm_support", "rocm")
+            if versions.compare(r["version"], rocm_version) is not None and versions.compare(r["version"], rocm_version) <= 0]
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: versions.parse(r["version"]))
+    # A row says "6.2"; ROCm 6.2.4 is covered by it, 6.3 is not (a newer row would be picked).
+    if versions.parse(row["version"])[:2] != versions.parse(rocm_version)[:2]:
+        return None
+    return set(row.get("windows" if system == "windows" else "linux", []))
+
+
+def hsa_override(gfx: str | None) -> str | None:
+    for row in data.rows("rocm_support", "override"):
+        if gfx in row.get("targets", []):
+            return row["hsa_override_gfx_version"]
+    return None
+
+
+def annotate_amd(facts: dict) -> None:
+    supported = rocm_support((facts["stack"].get("rocm") or {}).get("version"), facts["host"].get("os"))
+    for g in facts["gpus"]:
+        if g["vendor"] != "amd":
+            continue
+        g["rocm_supported"] = None if supported is None or not g.get("gfx_target") else g["gfx_target"] in supported

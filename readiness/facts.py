@@ -88,7 +88,10 @@ class Gpu:
     pci_vendor_id: str | None = None  # "0x10de"
     pci_device_id: str | None = None  # "0x2684"
     kernel_driver: str | None = None  # nvidia | nouveau | amdgpu | i915 | xe | vfio-pci | ...
-    integrated: bool | None = None  # shares system RAM (iGPU, APU, Apple); see issue #4
+    integrated: bool | None = None  # an integrated GPU or APU, sharing system RAM
+    # What a model can really use: free VRAM on a discrete GPU; carve-out + GTT on an AMD APU;
+    # Metal's working set (or iogpu.wired_limit_mb) on Apple. Null when it can't be told.
+    memory_usable_mib: int | None = None
     virtual: bool = False  # an emulated display adapter (VMware SVGA, Hyper-V, virtio), never an AI accelerator
     # NVIDIA (issue #3); null for other vendors.
     uuid: str | None = None
@@ -118,6 +121,13 @@ class Gpu:
     nvlink_active_links: int | None = None
     # Only with --processes: each process using the GPU, with its command line.
     processes: list[GpuProcess] | None = None
+    # AMD
+    gfx_target: str | None = None  # "gfx1100"
+    memory_gtt_mib: int | None = None  # the GTT window into system RAM
+    rocm_supported: bool | None = None  # derived: the installed ROCm lists this gfx target
+    # Apple
+    gpu_cores: int | None = None
+    metal_family: str | None = None  # "Metal 3"
     # Per-metric reasons for nulls: {"power_limit_w": "not supported by this GPU"}.
     unavailable: dict[str, str] = field(default_factory=dict)
 

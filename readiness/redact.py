@@ -13,8 +13,12 @@ _HOST_KEYS = {"node", "hostname"}
 _SECRET_KEYS = {"serial", "uuid", "board_serial", "product_serial"}
 
 _PATTERNS = [
-    # nvidia-smi -q text and similar "Serial Number : 1234" lines
-    (re.compile(r"(?im)^(\s*(?:serial(?: number)?|board serial)\s*[:=]\s*)(\S.*)$"), r"\1" + SERIAL),
+    # nvidia-smi -q text, system_profiler text and similar "Serial Number (system): 1234" lines
+    (re.compile(r"(?im)^(\s*(?:serial(?: number)?(?: \(system\))?|board serial|hardware uuid|provisioning udid"
+                r"|asic_serial|product_serial)\s*[:=]\s*)(\S.*)$"), r"\1" + SERIAL),
+    # the same inside JSON outputs (system_profiler -json, amd-smi, rocm-smi)
+    (re.compile(r'(?i)("(?:serial_number|serial number|platform_uuid|provisioning_udid|asic_serial|product_serial'
+                r'|unique id|uuid)"\s*:\s*")[^"]*(")'), r"\1" + SERIAL + r"\2"),
     # nvidia-smi -q -x
     (re.compile(r"(?i)(<serial>)[^<]*(</serial>)"), r"\1" + SERIAL + r"\2"),
     (re.compile(r"(?i)(<uuid>)[^<]*(</uuid>)"), r"\1" + SERIAL + r"\2"),

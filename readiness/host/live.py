@@ -66,6 +66,12 @@ def _glob(pattern: str) -> list[str]:
     return sorted(glob.glob(pattern))
 
 
+def _amdsmi() -> dict:
+    from readiness.probes import amdsmi_lib
+
+    return amdsmi_lib.snapshot_live()
+
+
 def _windows_cpu() -> dict | None:
     """The CPU's name and vendor from the registry (Windows only; None elsewhere)."""
     try:
@@ -115,6 +121,7 @@ CALLS: dict[str, Callable[..., Any]] = {
     "windows.cpu": _windows_cpu,
     "process": _process,
     "nvml": _nvml,
+    "amdsmi": _amdsmi,
 }
 
 

@@ -22,6 +22,8 @@ class Result:
 
 def all_probes() -> list:
     """The probe modules, in the order their results appear."""
-    from readiness.probes import cpu, cuda, disks, memory, nvidia, osinfo, pci, power, pystack, torch
+    from readiness.probes import (amd, apple, cpu, cuda, disks, intel, memory, nvidia, osinfo, pci, power, pystack,
+                                  torch, windows)
 
-    return [osinfo, cpu, memory, disks, pci, nvidia, cuda, pystack, torch, power]
+    # torch first: its collect_env format embeds others (lscpu), so it must be recognised first.
+    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power]

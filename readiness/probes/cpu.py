@@ -12,10 +12,6 @@ from readiness.probes.util import key_values, normalise_arch, timed_out, to_floa
 
 NAME = "cpu"
 
-_SYSCTL_KEYS = [
-    "machdep.cpu.brand_string", "machdep.cpu.vendor", "machdep.cpu.features", "machdep.cpu.leaf7_features",
-    "hw.physicalcpu", "hw.logicalcpu", "hw.cpufrequency_max", "hw.optional",
-]
 
 
 def _is_cpuinfo(text: str) -> bool:
@@ -49,8 +45,14 @@ def collect(host) -> dict:
             raw["lscpu"] = host.run(["lscpu"])
         raw["max_freq_khz"] = host.read_file("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
     elif host.system == "darwin":
-        raw["sysctl"] = host.run(["sysctl", *_SYSCTL_KEYS])
-    elif host.system == "windows":
+        from readiness.probes.apple import SYSCTL
+
+        raw["sysctl"] = host.run(SYSCTL)
+    if host.system is None:  # raw files: a sysctl paste may be among them
+        from readiness.probes.apple import SYSCTL
+
+        raw["sysctl"] = host.run(SYSCTL)
+    if host.system == "windows":
         raw["windows_cpu"] = host.call("windows.cpu")
     return raw
 
@@ -126,6 +128,9 @@ def normalise_flags(flags: list[str]) -> list[str]:
     out = set()
     for f in flags:
         f = f.strip().lower()
+        if f.startswith("hw.optional."):  # macOS: hw.optional.arm.FEAT_DotProd → dotprod
+            f = f.rsplit(".", 1)[-1]
+            f = f[5:] if f.startswith("feat_") else f
         if f:
             out.add(aliases.get(f, f))
     return sorted(out)

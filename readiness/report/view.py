@@ -100,7 +100,8 @@ def _gpu(gpu: dict) -> dict[str, Any]:
 
 def no_gpu_reason(facts: dict) -> str:
     reasons = [p["reason"] for p in facts.get("probes", [])
-               if p["name"] in ("pci", "nvidia", "amd", "apple", "intel", "windows") and p.get("reason")]
+               if p["name"] in ("pci", "nvidia", "amd", "apple", "intel", "windows") and p.get("reason")
+               and p["status"] != "unsupported"]
     return "; ".join(reasons) or "no GPU probe found a device"
 
 

@@ -109,6 +109,8 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str]) -> Device 
     if gpu.get("virtual") or gpu.get("vendor") == "other" or gpu.get("status") != "ok":
         return None
     spec = catalog.lookup(gpu["name"]) if gpu.get("name") else None
+    if spec is None and gpu.get("pci_device_id"):
+        spec = _spec_by_pci_id(gpu.get("vendor"), gpu["pci_device_id"])
     name = gpu.get("name") or (spec.name if spec else "unknown GPU")
     bandwidth = gpu.get("memory_bandwidth_gbps")
     if bandwidth:
@@ -119,7 +121,12 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str]) -> Device 
     flops = fp16_tflops(spec, assumptions)
     if spec is None:
         assumptions.append(f"{name}: not in the GPU catalogue; compute throughput unknown")
-    memory = gpu.get("memory_free_mib") if gpu.get("memory_free_mib") is not None else gpu.get("memory_total_mib")
+    memory = gpu.get("memory_usable_mib")
+    if memory is None:
+        memory = gpu.get("memory_free_mib") if gpu.get("memory_free_mib") is not None else gpu.get("memory_total_mib")
+    if gpu.get("unified_memory") and gpu.get("memory_usable_mib") is None and gpu.get("vendor") == "apple" \
+            and gpu.get("memory_total_mib"):
+        memory = apple_working_set_mib(gpu["memory_total_mib"])
     if memory is None and spec and spec.memory_gib and not spec.unified_memory:
         memory = spec.memory_gib * 1024
     if memory is None or bandwidth is None:
@@ -133,6 +140,15 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str]) -> Device 
                   bandwidth_gbps=float(bandwidth), fp16_tflops=flops,
                   unified=bool(gpu.get("unified_memory")), integrated=bool(gpu.get("integrated")),
                   tdp_w=spec.tdp_w if spec else None, spec_id=spec.id if spec else None)
+
+
+def _spec_by_pci_id(vendor: str | None, device_id: str) -> catalog.GpuSpec | None:
+    """Vendor id tables may point at a catalogue row (APUs whose names drivers spell many ways)."""
+    if vendor != "amd":
+        return None
+    row = next((r for r in data.rows("amd_gpus", "gpu") if r["device_id"].lower() == device_id.lower()), None)
+    ref = (row or {}).get("catalog")
+    return next((s for s in catalog.all_gpus() if s.id == ref), None) if ref else None
 
 
 def choose(devices: list[Device]) -> list[Device]:

@@ -1,0 +1,324 @@
+"""AMD GPUs: the amdsmi bindings, then amd-smi, then rocm-smi, then sysfs, each tried only if the
+one before gave nothing. APUs get their BIOS carve-out (VRAM) and GTT reported separately, and the
+memory a model can really use; RAM is never counted twice."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from readiness import data
+from readiness.facts import Gpu
+from readiness.probes import Result
+from readiness.probes.util import to_int
+
+NAME = "amd"
+AMD = "0x1002"
+DRM = "/sys/class/drm"
+ROCM_SMI = ["rocm-smi", "--showproductname", "--showmeminfo", "vram", "gtt", "--showdriverversion", "--showbus",
+            "--json"]
+ROCM_SMI_TEXT = ["rocm-smi"]
+AMD_SMI_STATIC = ["amd-smi", "static", "--json"]
+AMD_SMI_STATIC_TEXT = ["amd-smi", "static"]
+AMD_SMI_LIST = ["amd-smi", "list"]
+
+
+def _json_doc(text: str):
+    start = min([i for i in (text.find("{"), text.find("[")) if i >= 0], default=-1)
+    return json.loads(text[start:]) if start >= 0 else None
+
+
+def _is_rocm_smi_json(text: str) -> bool:
+    doc = _json_doc(text)
+    return isinstance(doc, dict) and any(k.startswith("card") and isinstance(v, dict) for k, v in doc.items())
+
+
+def _is_rocm_smi_text(text: str) -> bool:
+    return "ROCm System Management Interface" in text or bool(re.search(r"^GPU\[\d+\]\s*:", text, re.M))
+
+
+def _is_amd_smi_static_json(text: str) -> bool:
+    doc = _json_doc(text)
+    items = doc if isinstance(doc, list) else (doc or {}).get("gpu_data") if isinstance(doc, dict) else None
+    return isinstance(items, list) and any(isinstance(i, dict) and "asic" in i for i in items)
+
+
+def _is_amd_smi_static_text(text: str) -> bool:
+    return bool(re.search(r"^GPU: \d+\s*$", text, re.M)) and "ASIC:" in text
+
+
+def _is_amd_smi_list(text: str) -> bool:
+    return bool(re.search(r"^GPU: \d+\s*$", text, re.M)) and "BDF:" in text and "ASIC:" not in text
+
+
+def _key(argv):
+    from readiness.host.base import cmd_key
+
+    return cmd_key(argv)
+
+
+FORMATS = [
+    (_key(AMD_SMI_STATIC), _is_amd_smi_static_json),
+    (_key(AMD_SMI_STATIC_TEXT), _is_amd_smi_static_text),
+    (_key(AMD_SMI_LIST), _is_amd_smi_list),
+    (_key(ROCM_SMI), _is_rocm_smi_json),
+    (_key(ROCM_SMI_TEXT), _is_rocm_smi_text),
+]
+
+
+def collect(host) -> dict:
+    raw: dict = {"system": host.system, "rocm_version": host.read_file("/opt/rocm/.info/version")}
+    raw["amdsmi"] = host.call("amdsmi")
+    usable = raw["amdsmi"].ok and raw["amdsmi"].value.get("status") == "ok"
+    if not usable:
+        for name, argv in (("amd_smi", AMD_SMI_STATIC), ("amd_smi_text", AMD_SMI_STATIC_TEXT),
+                           ("amd_smi_list", AMD_SMI_LIST), ("rocm_smi", ROCM_SMI), ("rocm_smi_text", ROCM_SMI_TEXT)):
+            raw[name] = host.run(argv)
+            if raw[name].ok and raw[name].text and raw[name].text.strip():
+                break
+            if raw[name].status == "absent" and "not found on PATH" in (raw[name].reason or "") and name.startswith("amd_smi"):
+                continue
+    if host.system in ("linux", None):
+        raw["sysfs"] = sysfs(host, AMD)
+    return raw
+
+
+def sysfs(host, vendor: str) -> dict:
+    """DRM cards of one PCI vendor: ids, memory files and the PCI address (shared with the Intel probe)."""
+    listing = host.list_dir(DRM)
+    cards = {}
+    for name in listing.value if listing.ok else []:
+        if not re.fullmatch(r"card\d+", name):
+            continue
+        v = host.read_file(f"{DRM}/{name}/device/vendor")
+        if (v.text or "").strip().lower() != vendor:
+            continue
+        base = f"{DRM}/{name}/device"
+        card = {"device": host.read_file(f"{base}/device"), "link": host.read_link(f"{DRM}/{name}/device"),
+                "driver": host.read_link(f"{base}/driver")}
+        for f in ("mem_info_vram_total", "mem_info_vram_used", "mem_info_gtt_total", "mem_info_vis_vram_total",
+                  "lmem_total_bytes"):
+            card[f] = host.read_file(f"{base}/{f}")
+        card["tiles"] = host.call("glob", f"{base}/tile*/physical_vram_size_bytes")
+        if card["tiles"].ok:
+            card["tile_sizes"] = [host.read_file(p) for p in card["tiles"].value]
+        cards[name] = card
+    return {"listing": listing, "cards": cards}
+
+
+# -- pure parsing -------------------------------------------------------------------------------
+
+def _table() -> dict[str, dict]:
+    return {r["device_id"].lower(): r for r in data.rows("amd_gpus", "gpu")} if _has_table() else {}
+
+
+def _has_table() -> bool:
+    from readiness.data import DATA_DIR
+
+    return (DATA_DIR / "amd_gpus.toml").exists()
+
+
+def _mib(value) -> int | None:
+    n = to_int(value)
+    return None if n is None else n // 2**20
+
+
+def _bus(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = re.search(r"([0-9a-fA-F]{4}:)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])", value)
+    if not m:
+        return None
+    return f"{(m.group(1) or '0000:')[:-1].lower()}:{m.group(2).lower()}:{m.group(3).lower()}.{m.group(4)}"
+
+
+def _size_mib(node) -> int | None:
+    """amd-smi's {"value": 8176, "unit": "MB"} (MB here means MiB) or "8176 MB"."""
+    if isinstance(node, dict):
+        value, unit = node.get("value"), str(node.get("unit", "MB")).upper()
+    else:
+        m = re.match(r"\s*(\d+)\s*([KMGT]?I?B)?", str(node or ""), re.I)
+        if not m:
+            return None
+        value, unit = int(m.group(1)), (m.group(2) or "MB").upper()
+    if not isinstance(value, (int, float)):
+        return None
+    factor = {"B": 1 / 2**20, "KB": 1 / 1024, "KIB": 1 / 1024, "MB": 1, "MIB": 1, "GB": 1024, "GIB": 1024}.get(unit, 1)
+    return int(value * factor)
+
+
+def parse_amd_smi_static(text: str) -> list[dict]:
+    doc = _json_doc(text)
+    items = doc if isinstance(doc, list) else doc.get("gpu_data", [])
+    out = []
+    for i, g in enumerate(items):
+        asic, bus, vram, driver = g.get("asic", {}), g.get("bus", {}), g.get("vram", {}), g.get("driver", {})
+        out.append({"index": g.get("gpu", i), "name": _clean(asic.get("market_name")), "device_id": asic.get("device_id"),
+                    "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": _bus(bus.get("bdf")),
+                    "vram_mib": _size_mib(vram.get("size")), "driver_version": _clean(driver.get("version"))})
+    return out
+
+
+def parse_amd_smi_static_text(text: str) -> list[dict]:
+    out = []
+    for block in re.split(r"(?m)^GPU: ", text)[1:]:
+        kv = {}
+        for line in block.splitlines():
+            m = re.match(r"\s*([A-Z_]+):\s*(.*)$", line)
+            if m:
+                kv.setdefault(m.group(1), m.group(2).strip())
+        idx = to_int(block.split("\n", 1)[0])
+        out.append({"index": idx, "name": _clean(kv.get("MARKET_NAME") or kv.get("PRODUCT_NAME")),
+                    "device_id": kv.get("DEVICE_ID"), "gfx_target": _clean(kv.get("TARGET_GRAPHICS_VERSION")),
+                    "pci_bus_id": _bus(kv.get("BDF")), "vram_mib": _size_mib(kv.get("SIZE")) if "SIZE" in kv else None,
+                    "driver_version": _clean(kv.get("VERSION") if "DRIVER" in block else None)})
+    return out
+
+
+def parse_amd_smi_list(text: str) -> list[dict]:
+    out = []
+    for block in re.split(r"(?m)^GPU: ", text)[1:]:
+        bdf = re.search(r"BDF:\s*(\S+)", block)
+        out.append({"index": to_int(block.split("\n", 1)[0]), "name": None, "device_id": None, "gfx_target": None,
+                    "pci_bus_id": _bus(bdf.group(1) if bdf else None), "vram_mib": None, "driver_version": None})
+    return out
+
+
+def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
+    doc = _json_doc(text)
+    out = []
+    for key, card in doc.items():
+        if not key.startswith("card") or not isinstance(card, dict):
+            continue
+        get = {k.lower(): v for k, v in card.items()}
+        name = get.get("card series") or get.get("device name") or get.get("card model")
+        out.append({"index": to_int(key), "name": _clean(name), "device_id": get.get("device id") or get.get("gpu id"),
+                    "gfx_target": _clean(get.get("gfx version")), "pci_bus_id": _bus(get.get("pci bus")),
+                    "vram_mib": _mib(get.get("vram total memory (b)")),
+                    "vram_used_mib": _mib(get.get("vram total used memory (b)")),
+                    "gtt_mib": _mib(get.get("gtt total memory (b)")), "driver_version": None})
+    driver = (doc.get("system") or {}).get("Driver version")
+    return out, driver
+
+
+def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
+    """The classic 'GPU[0] : key: value' report, or the concise table (device ids only)."""
+    gpus: dict[int, dict] = {}
+    for m in re.finditer(r"^GPU\[(\d+)\]\s*:\s*([^:\n]+):\s*(.*)$", text, re.M):
+        g = gpus.setdefault(int(m.group(1)), {})
+        g.setdefault(m.group(2).strip().lower(), m.group(3).strip())
+    if not gpus:
+        for m in re.finditer(r"^(\d+)\s+\d+\s+(0x[0-9a-f]{4}),", text, re.M | re.I):
+            gpus[int(m.group(1))] = {"device id": m.group(2)}
+    out = []
+    for idx, g in sorted(gpus.items()):
+        out.append({"index": idx, "name": _clean(g.get("card series") or g.get("device name")),
+                    "device_id": g.get("device id") or g.get("gpu id"), "gfx_target": _clean(g.get("gfx version")),
+                    "pci_bus_id": _bus(g.get("pci bus")), "vram_mib": _mib(g.get("vram total memory (b)")),
+                    "vram_used_mib": _mib(g.get("vram total used memory (b)")),
+                    "gtt_mib": _mib(g.get("gtt total memory (b)")), "driver_version": None})
+    drv = re.search(r"^Driver version:\s*(\S+)", text, re.M)
+    return out, drv.group(1) if drv else None
+
+
+def _clean(value):
+    if value is None:
+        return None
+    v = str(value).strip()
+    return None if v in ("", "N/A", "n/a", "None") else v
+
+
+def parse_sysfs(raw: dict) -> list[dict]:
+    out = []
+    for name, card in sorted((raw or {}).get("cards", {}).items(), key=lambda kv: to_int(kv[0]) or 0):
+        link = card["link"].value if card["link"].ok else None
+        out.append({"index": to_int(name), "name": None, "device_id": (card["device"].text or "").strip().lower() or None,
+                    "gfx_target": None, "pci_bus_id": _bus(link.rsplit("/", 1)[-1] if link else None),
+                    "vram_mib": _mib(card["mem_info_vram_total"].text) if card["mem_info_vram_total"].text else None,
+                    "vram_used_mib": _mib(card["mem_info_vram_used"].text) if card["mem_info_vram_used"].text else None,
+                    "gtt_mib": _mib(card["mem_info_gtt_total"].text) if card["mem_info_gtt_total"].text else None,
+                    "driver_version": None,
+                    "kernel_driver": card["driver"].value.rsplit("/", 1)[-1] if card["driver"].ok else None})
+    return out
+
+
+def _from_amdsmi(snap: dict) -> list[dict]:
+    out = []
+    for d in snap.get("devices", []):
+        v = lambda k: (d.get(k) or {}).get("v")  # noqa: E731
+        asic = v("asic") or {}
+        out.append({"index": d["index"], "name": _clean(asic.get("market_name")), "device_id": asic.get("device_id"),
+                    "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": _bus(v("bdf")),
+                    "vram_mib": _mib(v("vram_total")), "vram_used_mib": _mib(v("vram_used")),
+                    "gtt_mib": _mib(v("gtt_total")), "driver_version": _clean((v("driver") or {}).get("driver_version"))})
+    return out
+
+
+def _merge(primary: list[dict], extra: list[dict]) -> list[dict]:
+    """Fill what a tool left out from sysfs, matching by PCI bus id (or by position)."""
+    by_bus = {e["pci_bus_id"]: e for e in extra if e.get("pci_bus_id")}
+    for i, p in enumerate(primary):
+        other = by_bus.get(p.get("pci_bus_id")) or (extra[i] if i < len(extra) and not p.get("pci_bus_id") else None)
+        if other:
+            for k, val in other.items():
+                if p.get(k) is None:
+                    p[k] = val
+    return primary or extra
+
+
+def parse(raw: dict) -> Result:
+    table = _table()
+    rows, source, driver = [], None, None
+    snap = raw.get("amdsmi")
+    if snap is not None and snap.ok and snap.value.get("status") == "ok":
+        rows, source = _from_amdsmi(snap.value), "amdsmi"
+    for key, parser, label in (("amd_smi", parse_amd_smi_static, "amd-smi"),
+                               ("amd_smi_text", parse_amd_smi_static_text, "amd-smi"),
+                               ("amd_smi_list", parse_amd_smi_list, "amd-smi"),
+                               ("rocm_smi", parse_rocm_smi_json, "rocm-smi"),
+                               ("rocm_smi_text", parse_rocm_smi_text, "rocm-smi")):
+        answer = raw.get(key)
+        if rows or answer is None or not answer.text:
+            continue
+        try:
+            parsed = parser(answer.text)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if isinstance(parsed, tuple):
+            parsed, driver = parsed
+        if parsed:
+            rows, source = parsed, label
+    sys_rows = parse_sysfs(raw.get("sysfs"))
+    if rows:
+        rows = _merge(rows, sys_rows)
+    elif sys_rows:
+        rows, source = sys_rows, "drm"
+    rocm = raw["rocm_version"].text.strip() if raw.get("rocm_version") is not None and raw["rocm_version"].text else None
+    facts: dict = {"stack": {"rocm": {"version": rocm}}, "gpus": []}
+    for i, r in enumerate(rows):
+        dev = (r.get("device_id") or "").lower() or None
+        row = table.get(dev or "", {})
+        apu = bool(row.get("apu")) if row else None
+        vram, gtt = r.get("vram_mib"), r.get("gtt_mib")
+        gpu = Gpu(index=i, vendor="amd", name=r.get("name") or row.get("name"), source=source,
+                  pci_bus_id=r.get("pci_bus_id"), pci_vendor_id=AMD, pci_device_id=dev,
+                  driver_version=r.get("driver_version") or driver, kernel_driver=r.get("kernel_driver"),
+                  memory_total_mib=vram, integrated=apu, unified_memory=apu)
+        gpu.gfx_target = r.get("gfx_target") or row.get("gfx_target")
+        gpu.memory_gtt_mib = gtt
+        if vram is not None and r.get("vram_used_mib") is not None:
+            gpu.memory_used_mib = r["vram_used_mib"]
+            gpu.memory_free_mib = vram - r["vram_used_mib"]
+        if apu and vram is not None and gtt is not None:
+            # An APU's GPU can use its BIOS carve-out plus the GTT window into system RAM; the
+            # carve-out is already missing from the RAM the OS reports, so nothing is counted twice.
+            gpu.memory_usable_mib = vram + gtt
+        elif apu is False and gpu.memory_free_mib is not None:
+            gpu.memory_usable_mib = gpu.memory_free_mib
+        if apu is None:
+            gpu.unavailable["integrated"] = "device id not in readiness/data/amd_gpus.toml"
+        facts["gpus"].append(gpu)
+    if not rows:
+        why = [a.reason for a in (raw.get("amdsmi"), raw.get("rocm_smi")) if a is not None and a.reason]
+        return Result(facts, "absent", "no AMD GPU found" + (f" ({why[0]})" if why else ""))
+    return Result(facts, "ok", None if source != "drm" else "from sysfs only: no amd-smi or rocm-smi answered")

@@ -1,0 +1,224 @@
+"""Macs: Apple Silicon GPUs with their unified memory and the part of it Metal lets the GPU use,
+and the AMD or Intel GPUs of Intel Macs (Metal family, no CUDA)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from readiness import catalog
+from readiness.facts import Gpu
+from readiness.probes import Result
+from readiness.probes.util import to_int
+
+NAME = "apple"
+
+# One sysctl call answers the CPU probe and this one (and one raw file answers both with --from).
+SYSCTL = ["sysctl", "hw.memsize", "hw.physicalcpu", "hw.logicalcpu", "hw.perflevel0.physicalcpu",
+          "hw.perflevel1.physicalcpu", "hw.cpufrequency_max", "machdep.cpu.brand_string", "machdep.cpu.vendor",
+          "machdep.cpu.features", "machdep.cpu.leaf7_features", "iogpu.wired_limit_mb", "hw.optional"]
+DISPLAYS_JSON = ["system_profiler", "SPDisplaysDataType", "-json"]
+HARDWARE_JSON = ["system_profiler", "SPHardwareDataType", "-json"]
+DISPLAYS_TEXT = ["system_profiler", "SPDisplaysDataType"]
+HARDWARE_TEXT = ["system_profiler", "SPHardwareDataType"]
+SLOW_S = 30.0  # system_profiler takes seconds on a busy Mac
+
+
+def _json(text: str):
+    start = text.find("{")
+    return json.loads(text[start:]) if start >= 0 else None
+
+
+def _is(kind: str, as_json: bool):
+    def detect(text: str) -> bool:
+        if as_json:
+            doc = _json(text)
+            return isinstance(doc, dict) and isinstance(doc.get(kind), list)
+        marker = {"SPDisplaysDataType": "Graphics/Displays:", "SPHardwareDataType": "Hardware Overview:"}[kind]
+        return marker in text
+    return detect
+
+
+def _is_sysctl(text: str) -> bool:
+    return bool(re.search(r"^(hw\.(memsize|optional|physicalcpu|logicalcpu)|machdep\.cpu\.|iogpu\.)[\w.]*\s*[:=]",
+                          text, re.M))
+
+
+def _key(argv):
+    from readiness.host.base import cmd_key
+
+    return cmd_key(argv)
+
+
+FORMATS = [
+    (_key(DISPLAYS_JSON), _is("SPDisplaysDataType", True)),
+    (_key(HARDWARE_JSON), _is("SPHardwareDataType", True)),
+    (_key(DISPLAYS_TEXT), _is("SPDisplaysDataType", False)),
+    (_key(HARDWARE_TEXT), _is("SPHardwareDataType", False)),
+    (_key(SYSCTL), _is_sysctl),
+]
+
+
+def collect(host) -> dict:
+    if host.system not in ("darwin", None):
+        return {"system": host.system}
+    raw = {"system": host.system, "sysctl": host.run(SYSCTL)}
+    for name, argv, fallback in (("displays", DISPLAYS_JSON, DISPLAYS_TEXT), ("hardware", HARDWARE_JSON, HARDWARE_TEXT)):
+        raw[name] = host.run(argv, timeout=max(host.timeout, SLOW_S))
+        if not raw[name].ok:
+            raw[name + "_text"] = host.run(fallback, timeout=max(host.timeout, SLOW_S))
+    return raw
+
+
+# -- pure parsing ------------------------------------------------------------------------------
+
+def parse_sysctl(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^([\w.]+)\s*[:=]\s*(.*)$", line.strip())
+        if m:
+            out.setdefault(m.group(1), m.group(2).strip())
+    return out
+
+
+def _text_blocks(text: str) -> list[dict[str, str]]:
+    """system_profiler's indented text: one dict per device (the keys under each 'Name:' heading)."""
+    blocks, current, depth = [], None, None
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        m = re.match(r"^(\s*)([^:]+):\s*(.*)$", line)
+        if not m:
+            continue
+        key, value = m.group(2).strip(), m.group(3).strip()
+        if value == "" and indent in (4,) and key not in ("Displays",):
+            current, depth = {"_name": key}, indent
+            blocks.append(current)
+        elif current is not None and indent > (depth or 0) and key != "Displays":
+            if indent <= (depth or 0) + 2:
+                current.setdefault(key, value)
+    return blocks
+
+
+def _size_mib(text: str | None) -> int | None:
+    if not text:
+        return None
+    m = re.match(r"\s*(\d+(?:\.\d+)?)\s*(MB|GB|TB)", str(text), re.I)
+    if not m:
+        return None
+    return int(float(m.group(1)) * {"MB": 1, "GB": 1024, "TB": 1024 * 1024}[m.group(2).upper()])
+
+
+def _metal(value: str | None) -> str | None:
+    """spdisplays_mtlgpufamilysupport "spdisplays_metal3" → "Metal 3"; text "Metal Support: Metal 3"."""
+    if not value:
+        return None
+    v = value.replace("spdisplays_", "")
+    m = re.match(r"metal(\d+)$", v)
+    if m:
+        return f"Metal {m.group(1)}"
+    m = re.match(r"mtlgpufamily(apple|mac)(\d+)$", v, re.I)
+    if m:
+        return f"GPU family {m.group(1).capitalize()} {m.group(2)}"
+    return value.strip()
+
+
+def _vendor(vendor_field: str | None, model: str) -> str:
+    v = (vendor_field or "").lower()
+    if "apple" in v or model.startswith("Apple"):
+        return "apple"
+    if "amd" in v or "ati" in v or "0x1002" in v or "radeon" in model.lower():
+        return "amd"
+    if "intel" in v or "0x8086" in v or model.startswith("Intel"):
+        return "intel"
+    if "nvidia" in v or "0x10de" in v or model.startswith(("NVIDIA", "GeForce")):
+        return "nvidia"
+    return "other"
+
+
+def displays(raw: dict) -> list[dict]:
+    ans = raw.get("displays")
+    if ans is not None and ans.text:
+        doc = _json(ans.text) or {}
+        out = []
+        for d in doc.get("SPDisplaysDataType", []):
+            model = d.get("sppci_model") or d.get("_name") or "GPU"
+            out.append({"model": model, "vendor": d.get("spdisplays_vendor"), "cores": to_int(d.get("sppci_cores")),
+                        "vram": d.get("spdisplays_vram") or d.get("_spdisplays_vram") or d.get("spdisplays_vram_shared"),
+                        "metal": _metal(d.get("spdisplays_mtlgpufamilysupport") or d.get("spdisplays_metalfamily")),
+                        "device_id": d.get("sppci_device-id")})
+        return out
+    ans = raw.get("displays_text")
+    if ans is not None and ans.text:
+        return [{"model": b.get("Chipset Model") or b["_name"], "vendor": b.get("Vendor"),
+                 "cores": to_int(b.get("Total Number of Cores")),
+                 "vram": b.get("VRAM (Total)") or b.get("VRAM (Dynamic, Max)"),
+                 "metal": _metal(b.get("Metal Support") or b.get("Metal Family") or b.get("Metal")),
+                 "device_id": b.get("Device ID")} for b in _text_blocks(ans.text) if b.get("Chipset Model")]
+    return []
+
+
+def hardware(raw: dict) -> dict:
+    ans = raw.get("hardware")
+    if ans is not None and ans.text:
+        rows = (_json(ans.text) or {}).get("SPHardwareDataType") or [{}]
+        h = rows[0]
+        return {"chip": h.get("chip_type") if h.get("chip_type") not in (None, "Unknown") else None,
+                "memory": _size_mib(h.get("physical_memory")), "model": h.get("machine_model")}
+    ans = raw.get("hardware_text")
+    if ans is not None and ans.text:
+        kv = dict(re.findall(r"^\s*([^:\n]+):\s*(.+)$", ans.text, re.M))
+        return {"chip": kv.get("Chip"), "memory": _size_mib(kv.get("Memory")), "model": kv.get("Model Identifier")}
+    return {}
+
+
+def working_set_mib(ram_mib: int, wired_limit_mb: int | None) -> tuple[int, str]:
+    """What Metal lets the GPU use: iogpu.wired_limit_mb when set, else the default working set
+    (about 2/3 of RAM up to 36 GB, 3/4 above; issue #4 and Apple's recommendedMaxWorkingSetSize)."""
+    if wired_limit_mb:
+        return wired_limit_mb, "iogpu.wired_limit_mb"
+    fraction = 0.75 if ram_mib > 36 * 1024 else 2 / 3
+    return int(ram_mib * fraction), "Metal's default working set"
+
+
+def parse(raw: dict) -> Result:
+    if raw.get("system") not in ("darwin", None):
+        return Result({"gpus": []}, "unsupported", f"macOS only (this is {raw['system']})")
+    sysctl = parse_sysctl(raw["sysctl"].text) if raw.get("sysctl") is not None and raw["sysctl"].text else {}
+    hw = hardware(raw)
+    ram = to_int(sysctl.get("hw.memsize"))
+    ram_mib = ram // 2**20 if ram else hw.get("memory")
+    wired = to_int(sysctl.get("iogpu.wired_limit_mb")) or None
+    gpus = []
+    shown = displays(raw)
+    if not shown and (hw.get("chip") or "").startswith("Apple M"):
+        # Every Apple Silicon chip has its GPU; the hardware overview alone still names it.
+        shown = [{"model": hw["chip"], "vendor": "sppci_vendor_Apple", "cores": None, "vram": None, "metal": None}]
+    for i, d in enumerate(shown):
+        model = d["model"]
+        vendor = _vendor(d.get("vendor"), model)
+        gpu = Gpu(index=i, vendor=vendor, name=model, source="system_profiler", gpu_cores=d.get("cores"),
+                  metal_family=d.get("metal"))
+        if vendor == "apple":
+            gpu.unified_memory = gpu.integrated = True
+            if ram_mib:
+                gpu.memory_total_mib = ram_mib
+                gpu.memory_usable_mib, how = working_set_mib(ram_mib, wired)
+                gpu.status_reason = f"unified memory: the GPU may use {gpu.memory_usable_mib} MiB ({how})"
+            spec = catalog.lookup(f"{model} ({d['cores']}-core GPU)" if d.get("cores") else model)
+            if spec and spec.memory_bandwidth_gbps:
+                gpu.memory_bandwidth_gbps = float(spec.memory_bandwidth_gbps)
+            else:
+                gpu.unavailable["memory_bandwidth_gbps"] = "chip not in the GPU catalogue"
+        else:
+            vram = _size_mib(d.get("vram"))
+            gpu.memory_total_mib = vram
+            gpu.integrated = vendor == "intel"
+            gpu.unified_memory = vendor == "intel"
+        gpus.append(gpu)
+    facts: dict = {"gpus": gpus}
+    if not gpus:
+        return Result(facts, "absent", "system_profiler listed no GPU" if raw.get("displays") or raw.get(
+            "displays_text") else "no system_profiler output")
+    return Result(facts)

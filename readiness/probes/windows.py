@@ -1,0 +1,218 @@
+"""Windows display adapters from CIM (Win32_VideoController), with the 64-bit VRAM size from the
+registry: AdapterRAM is a 32-bit field that tops out at 4 GiB (llmfit #830, oshi #2521).
+NVIDIA GPUs also come from NVML, as on Linux; the two are merged by PCI ids."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from readiness import data
+from readiness.facts import Gpu
+from readiness.probes import Result
+from readiness.probes.util import to_int
+
+NAME = "windows"
+_PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
+CIM_JSON = _PS + ["Get-CimInstance Win32_VideoController | Select-Object Name,AdapterRAM,DriverVersion,PNPDeviceID,"
+                  "AdapterCompatibility,VideoProcessor | ConvertTo-Json"]
+CIM_LIST = _PS + ["Get-CimInstance Win32_VideoController | Format-List"]
+REGISTRY = _PS + ["Get-ItemProperty 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Class\\"
+                  "{4d36e968-e325-11ce-bfc1-08002be10318}\\0*' -ErrorAction SilentlyContinue | Select-Object "
+                  "DriverDesc,MatchingDeviceId,HardwareInformation.qwMemorySize | ConvertTo-Json"]
+WMIC = ["wmic", "path", "win32_VideoController", "get", "Name,AdapterRAM,DriverVersion,PNPDeviceID"]
+DXDIAG = ["dxdiag", "/t"]
+CAP = 4 * 2**30 - 2**20  # AdapterRAM saturates at 4294967295 or reports 4293918720 (4 GiB - 1 MiB)
+
+
+def _json(text: str):
+    start = min([i for i in (text.find("["), text.find("{")) if i >= 0], default=-1)
+    return json.loads(text[start:]) if start >= 0 else None
+
+
+def _is_cim_json(text: str) -> bool:
+    doc = _json(text)
+    items = doc if isinstance(doc, list) else [doc]
+    return any(isinstance(i, dict) and "AdapterRAM" in i for i in items)
+
+
+def _is_registry_json(text: str) -> bool:
+    doc = _json(text)
+    items = doc if isinstance(doc, list) else [doc]
+    return any(isinstance(i, dict) and ("HardwareInformation.qwMemorySize" in i or "DriverDesc" in i) for i in items)
+
+
+def _is_cim_list(text: str) -> bool:
+    return bool(re.search(r"^AdapterRAM\s*:", text, re.M)) and bool(re.search(r"^Name\s*:", text, re.M))
+
+
+def _is_wmic(text: str) -> bool:
+    return bool(re.search(r"^AdapterRAM\s+.*Name|^.*\bName\s+.*AdapterRAM", text, re.M | re.I)) and not _is_cim_list(text)
+
+
+def _is_dxdiag(text: str) -> bool:
+    return "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text)
+
+
+def _key(argv):
+    from readiness.host.base import cmd_key
+
+    return cmd_key(argv)
+
+
+FORMATS = [(_key(REGISTRY), _is_registry_json), (_key(CIM_JSON), _is_cim_json), (_key(CIM_LIST), _is_cim_list),
+           (_key(WMIC), _is_wmic), (_key(DXDIAG), _is_dxdiag)]
+
+
+def collect(host) -> dict:
+    if host.system not in ("windows", None):
+        return {"system": host.system}
+    raw = {"system": host.system, "cim": host.run(CIM_JSON, timeout=max(host.timeout, 30.0)),
+           "registry": host.run(REGISTRY, timeout=max(host.timeout, 30.0))}
+    if host.system is None or not raw["cim"].ok:
+        raw["cim_list"] = host.run(CIM_LIST)
+        raw["wmic"] = host.run(WMIC)
+        raw["dxdiag"] = host.run(DXDIAG)
+    return raw
+
+
+# -- pure parsing -------------------------------------------------------------------------------
+
+def _items(doc) -> list[dict]:
+    return [i for i in (doc if isinstance(doc, list) else [doc]) if isinstance(i, dict)]
+
+
+def parse_cim_json(text: str) -> list[dict]:
+    return [{"name": i.get("Name"), "adapter_ram": to_int(i.get("AdapterRAM")), "driver": i.get("DriverVersion"),
+             "pnp": i.get("PNPDeviceID")} for i in _items(_json(text))]
+
+
+def parse_cim_list(text: str) -> list[dict]:
+    out = []
+    for block in re.split(r"\n\s*\n", text):
+        kv = dict(re.findall(r"^(\w+)\s*:\s*(.*?)\s*$", block, re.M))
+        if kv.get("Name") and "AdapterRAM" in kv:
+            out.append({"name": kv["Name"], "adapter_ram": to_int(kv.get("AdapterRAM")),
+                        "driver": kv.get("DriverVersion"), "pnp": kv.get("PNPDeviceID")})
+    return out
+
+
+def parse_wmic(text: str) -> list[dict]:
+    lines = [l.rstrip() for l in text.replace("\r", "").splitlines() if l.strip()]
+    header_i = next((i for i, l in enumerate(lines) if re.search(r"\bAdapterRAM\b", l) and re.search(r"\bName\b", l)), None)
+    if header_i is None:
+        return []
+    header = lines[header_i]
+    cols = [(m.group(), m.start()) for m in re.finditer(r"\S+", header)]
+    out = []
+    for line in lines[header_i + 1:]:
+        row = {}
+        for j, (name, start) in enumerate(cols):
+            end = cols[j + 1][1] if j + 1 < len(cols) else None
+            row[name.lower()] = line[start:end].strip() if len(line) > start else ""
+        if row.get("name"):
+            out.append({"name": row["name"], "adapter_ram": to_int(row.get("adapterram")),
+                        "driver": row.get("driverversion") or None, "pnp": row.get("pnpdeviceid") or None})
+    return out
+
+
+def parse_dxdiag(text: str) -> list[dict]:
+    out = []
+    for block in re.split(r"\n\s*Card name:", "\n" + text)[1:]:
+        name = block.split("\n", 1)[0].strip()
+        ded = re.search(r"Dedicated Memory:\s*(\d+)\s*MB", block)
+        ven = re.search(r"Vendor ID:\s*(0x[0-9A-Fa-f]{4})", block)
+        dev = re.search(r"Device ID:\s*(0x[0-9A-Fa-f]{4})", block)
+        drv = re.search(r"Driver Version:\s*(\S+)", block)
+        out.append({"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
+                    "vendor_id": ven.group(1).lower() if ven else None, "device_id": dev.group(1).lower() if dev else None,
+                    "driver": drv.group(1) if drv else None})
+    return out
+
+
+def parse_registry(text: str) -> list[dict]:
+    out = []
+    for i in _items(_json(text)):
+        size = i.get("HardwareInformation.qwMemorySize")
+        out.append({"name": i.get("DriverDesc"), "match": (i.get("MatchingDeviceId") or "").lower(),
+                    "bytes": to_int(size) if not isinstance(size, list) else None})
+    return out
+
+
+def _ids(pnp: str | None) -> tuple[str | None, str | None]:
+    m = re.search(r"VEN_([0-9A-Fa-f]{4})&DEV_([0-9A-Fa-f]{4})", pnp or "")
+    return (f"0x{m.group(1).lower()}", f"0x{m.group(2).lower()}") if m else (None, None)
+
+
+_VENDORS = {"0x10de": "nvidia", "0x1002": "amd", "0x8086": "intel"}
+
+
+def _vendor(vendor_id: str | None, name: str) -> str:
+    if vendor_id in _VENDORS:
+        return _VENDORS[vendor_id]
+    low = name.lower()
+    for word, vendor in (("nvidia", "nvidia"), ("geforce", "nvidia"), ("quadro", "nvidia"), ("radeon", "amd"),
+                         ("amd", "amd"), ("intel", "intel"), ("arc", "intel")):
+        if word in low:
+            return vendor
+    return "other"
+
+
+def _classify(name: str) -> str | None:
+    for row in data.rows("gpu_name_classes", "name"):
+        if re.search(row["pattern"], name, re.I):
+            return row["class"]
+    return None
+
+
+def parse(raw: dict) -> Result:
+    if raw.get("system") not in ("windows", None):
+        return Result({"gpus": []}, "unsupported", f"Windows only (this is {raw['system']})")
+    adapters, source = [], None
+    for key, parser in (("cim", parse_cim_json), ("cim_list", parse_cim_list), ("wmic", parse_wmic)):
+        ans = raw.get(key)
+        if not adapters and ans is not None and ans.text:
+            try:
+                adapters, source = parser(ans.text), "cim"
+            except (ValueError, AttributeError):
+                adapters = []
+    dx = parse_dxdiag(raw["dxdiag"].text) if raw.get("dxdiag") is not None and raw["dxdiag"].text else []
+    if not adapters and dx:
+        adapters, source = [{"name": d["name"], "adapter_ram": None, "driver": d["driver"], "pnp": None,
+                             "vendor_id": d["vendor_id"], "device_id": d["device_id"]} for d in dx], "dxdiag"
+    reg = parse_registry(raw["registry"].text) if raw.get("registry") is not None and raw["registry"].text else []
+    gpus = []
+    for i, a in enumerate(adapters):
+        name = (a.get("name") or "").strip()
+        vid, did = _ids(a.get("pnp"))
+        vid, did = vid or a.get("vendor_id"), did or a.get("device_id")
+        cls = _classify(name)
+        gpu = Gpu(index=i, vendor=_vendor(vid, name) if cls != "virtual" else "other", name=name or None,
+                  source=source, driver_version=a.get("driver"), pci_vendor_id=vid, pci_device_id=did,
+                  virtual=cls == "virtual", integrated=True if cls == "integrated" else (False if cls is None and
+                                                                                          vid in _VENDORS else None))
+        if gpu.vendor == "nvidia" and cls is None:
+            gpu.integrated = False  # every NVIDIA GPU a Windows PC reports is a discrete card
+        gpu.unified_memory = gpu.integrated
+        # VRAM: the registry's 64-bit size, else dxdiag's dedicated memory, else AdapterRAM below its cap.
+        match = next((r for r in reg if r["bytes"] and (r["name"] == name or (did and vid and
+                      f"ven_{vid[2:]}&dev_{did[2:]}" in r["match"]))), None)
+        dxm = next((d for d in dx if d["name"] == name and d["dedicated_mib"]), None)
+        if match:
+            gpu.memory_total_mib = match["bytes"] // 2**20
+        elif dxm:
+            gpu.memory_total_mib = dxm["dedicated_mib"]
+        elif a.get("adapter_ram") is not None and a["adapter_ram"] < CAP:
+            gpu.memory_total_mib = a["adapter_ram"] // 2**20
+        elif a.get("adapter_ram") is not None:
+            gpu.unavailable["memory_total_mib"] = ("AdapterRAM is a 32-bit field capped at 4 GiB; the registry's "
+                                                   "HardwareInformation.qwMemorySize was not available")
+        if gpu.integrated:
+            gpu.unavailable.setdefault("memory_total_mib", "an integrated GPU shares system RAM")
+            gpu.memory_total_mib = None
+        if gpu.virtual:
+            gpu.status_reason = "a virtual display adapter, not an AI accelerator"
+        gpus.append(gpu)
+    if not gpus:
+        return Result({"gpus": []}, "absent", "no display adapters from CIM, wmic or dxdiag")
+    return Result({"gpus": gpus})

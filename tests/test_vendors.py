@@ -1,0 +1,254 @@
+"""AMD, Apple, Intel and Windows GPUs; laptops with two GPUs; virtual adapters; deduplication.
+
+Parser tests use real outputs (sources in tests/fixtures/README.md). Tests marked "logic" feed
+small hand-made answers through the host seam to check a rule of the code, not a parser."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, facts_from, validate
+from fakes.amdsmi import FakeAmdsmi, FakeAmdGpu
+from readiness.collect import gather
+from readiness.host.base import Answer
+from readiness.host.replay import ReplayHost
+from readiness.probes import amd, amdsmi_lib, apple, windows
+
+AMD = FIXTURES / "amd"
+APPLE = FIXTURES / "apple"
+WIN = FIXTURES / "windows"
+INTEL = FIXTURES / "intel"
+
+
+def gpus(run, *paths):
+    return facts_from(*paths, run=run)["gpus"]
+
+
+# -- AMD ----------------------------------------------------------------------------------------
+
+def test_rocm_smi_json_rx6700xt(run):
+    (g,) = gpus(run, AMD / "rocm-smi-json-all-rx6700xt-rocm6.1.2.json")
+    assert (g["vendor"], g["pci_device_id"], g["gfx_target"], g["pci_bus_id"]) == ("amd", "0x73df", "gfx1031", "0000:07:00.0")
+    assert g["name"] == "Navi 22 [Radeon RX 6700/6700 XT / 6800M]"
+    # "VRAM Total Memory (B)": 12868124672 and "GTT Total Memory (B)": 16792543232 in the file
+    assert g["memory_total_mib"] == 12868124672 // 2**20 and g["memory_gtt_mib"] == 16792543232 // 2**20
+    assert g["integrated"] is False and g["driver_version"] == "6.3.6"
+
+
+def test_rocm_smi_json_four_mi100(run):
+    found = gpus(run, AMD / "rocm-smi-json-all-4xmi100-rocm6.0.2.json")
+    assert len(found) == 4 and len({g["pci_bus_id"] for g in found}) == 4
+    assert all(g["pci_device_id"] == "0x738c" and g["gfx_target"] == "gfx908" for g in found)  # from amd_gpus.toml
+
+
+def test_amd_smi_static_json_rx6600(run):
+    (g,) = gpus(run, AMD / "amd-smi-static-json-rx6600-pve-kernel7.0.json")
+    assert (g["pci_device_id"], g["pci_bus_id"], g["memory_total_mib"]) == ("0x73ff", "0000:0b:00.0", 8176)
+    assert g["driver_version"] == "7.0.0-3-pve" and g["source"] == "amd-smi"
+
+
+def test_amd_smi_static_text_mi210(run):
+    (g,) = gpus(run, AMD / "amd-smi-static-aB-text-mi210.txt")
+    assert (g["name"], g["pci_device_id"], g["gfx_target"]) == ("AMD Instinct MI210", "0x740f", "gfx90a")
+
+
+@pytest.mark.parametrize("name, ids", [
+    ("rocm-smi-concise-4xmi210-prompt.txt", ["0x740f"] * 4),
+    ("rocm-smi-concise-warning-rx7800xt-rx580-rocm7.2.txt", ["0x747e", "0x67df"]),  # a WARNING line mixed in
+    ("rocm-smi-concise-warning-mi210-mi100-mi50-rocm7.2.txt", ["0x740f", "0x738c", "0x66a1"]),
+])
+def test_rocm_smi_concise_tables(run, name, ids):
+    assert [g["pci_device_id"] for g in gpus(run, AMD / name)] == ids
+
+
+def test_apu_is_marked_integrated(run):
+    (g,) = gpus(run, AMD / "rocm-smi-showallinfo-apu-barcelo-ryzen5-5625u-gentoo.txt")
+    assert g["pci_device_id"] == "0x15e7" and g["integrated"] is True and g["unified_memory"] is True
+
+
+def test_fake_amdsmi_records_calls_and_keeps_a_gpu_whose_metric_fails():
+    lib = FakeAmdsmi([FakeAmdGpu(), FakeAmdGpu(bdf="0000:04:00.0", failing={"amdsmi_get_gpu_memory_total"})])
+    snap = amdsmi_lib.snapshot(lib)
+    assert snap["status"] == "ok" and len(snap["devices"]) == 2
+    assert lib.calls[0][0] == "amdsmi_init" and lib.calls[-1][0] == "amdsmi_shut_down"
+    result = amd.parse({"amdsmi": Answer("ok", snap), "rocm_version": Answer("ok", "6.2.4\n")})
+    first, second = result.facts["gpus"]
+    assert first.memory_total_mib == 24560 and first.gfx_target == "gfx1100"
+    assert second.memory_total_mib is None and second.name == first.name
+    assert result.facts["stack"]["rocm"]["version"] == "6.2.4"
+
+
+def test_fake_amdsmi_init_failure_falls_back():
+    snap = amdsmi_lib.snapshot(FakeAmdsmi(init_fails=True))
+    assert snap["status"] == "error" and "init" in snap
+
+
+def test_strix_halo_apu_memory_is_carve_out_plus_gtt_never_all_ram():
+    """logic: a Strix Halo APU with a 64 GiB carve-out and a 32 GiB GTT on a 128 GiB machine."""
+    root = "/sys/class/drm"
+    dev = f"{root}/card1/device"
+    answers = {f"dir:{root}": Answer("ok", ["card1", "renderD128"]),
+               f"file:{dev}/vendor": Answer("ok", "0x1002\n"), f"file:{dev}/device": Answer("ok", "0x1586\n"),
+               f"link:{root}/card1/device": Answer("ok", "../../../0000:c5:00.0"),
+               f"file:{dev}/mem_info_vram_total": Answer("ok", str(64 * 2**30)),
+               f"file:{dev}/mem_info_gtt_total": Answer("ok", str(32 * 2**30)),
+               "file:/proc/meminfo": Answer("ok", f"MemTotal:       {64 * 2**20} kB\nMemAvailable:   {60 * 2**20} kB\n")}
+    facts = validate(gather(ReplayHost(answers, "linux", "test")))
+    (g,) = [g for g in facts["gpus"] if g["vendor"] == "amd"]
+    assert g["integrated"] is True and g["gfx_target"] == "gfx1151"
+    assert g["memory_total_mib"] == 64 * 1024 and g["memory_gtt_mib"] == 32 * 1024
+    assert g["memory_usable_mib"] == 96 * 1024
+    assert facts["memory"]["total_mib"] == 64 * 1024  # the carve-out is not RAM the OS sees
+    from readiness.workloads import hardware
+
+    hw = hardware.from_facts(facts)
+    assert hw.gpus[0].memory_mib == 96 * 1024 and hw.offload_ram_mib == 0  # RAM never counted twice
+
+
+# -- Apple --------------------------------------------------------------------------------------
+
+def test_system_profiler_json_m1(run):
+    (g,) = gpus(run, APPLE / "system-profiler-displays-json-m1-macbookair-pytorch-serve.json")
+    assert (g["vendor"], g["name"], g["gpu_cores"], g["unified_memory"]) == ("apple", "Apple M1", 7, True)
+    assert g["memory_bandwidth_gbps"] == 68.0  # catalogue: M1 7-core GPU
+    assert g["metal_family"] == "GPU family Apple 7"
+
+
+def test_intel_mac_lists_its_amd_gpu_with_metal_and_vram(run):
+    (g,) = gpus(run, APPLE / "system-profiler-displays-text-imacpro2017-radeon-pro-vega64.txt")
+    assert (g["vendor"], g["name"], g["memory_total_mib"]) == ("amd", "Radeon Pro Vega 64", 16 * 1024)
+    assert g["unified_memory"] is False and "GPUFamily2" in g["metal_family"]
+
+
+def test_m3_from_hardware_overview_and_sysctl(run):
+    facts = facts_from(APPLE / "system-profiler-hardware-text-m3-macbookpro-mac15,3-prompt.txt",
+                       APPLE / "sysctl-hw-optional-m3-prompt.txt", run=run)
+    (g,) = facts["gpus"]
+    assert g["name"] == "Apple M3" and g["memory_total_mib"] == 24 * 1024
+    assert g["memory_usable_mib"] == 16 * 1024  # 2/3 of 24 GB: Metal's default working set
+    assert {"asimd", "asimddp", "i8mm", "bf16"} <= set(facts["cpu"]["flags"])
+
+
+def test_wired_limit_is_what_the_gpu_may_use():
+    assert apple.working_set_mib(32 * 1024, 26000) == (26000, "iogpu.wired_limit_mb")
+    assert apple.working_set_mib(32 * 1024, None)[0] == 32 * 1024 * 2 // 3
+    assert apple.working_set_mib(64 * 1024, None)[0] == 48 * 1024
+    sysctl = apple.parse_sysctl((APPLE / "sysctl-set-iogpu-wired-limit-m1max-32gb-prompt.txt").read_text())
+    assert sysctl["iogpu.wired_limit_mb"].startswith("26000")
+
+
+# -- Windows ------------------------------------------------------------------------------------
+
+def test_wmic_adapterram_cap_is_not_believed(run):
+    nv, uhd = gpus(run, WIN / "wmic-videocontroller-rtx4090-uhd770-adapterram-cap.txt")
+    assert nv["name"] == "NVIDIA GeForce RTX 4090" and nv["memory_total_mib"] is None
+    assert "capped at 4 GiB" in nv["unavailable"]["memory_total_mib"]
+    assert uhd["integrated"] is True and nv["integrated"] is False
+
+
+def test_registry_gives_the_64_bit_vram():
+    """logic: CIM says 4 GiB (capped), the registry's qwMemorySize says 24 GiB."""
+    cim = json.dumps([{"Name": "NVIDIA GeForce RTX 4090", "AdapterRAM": 4293918720, "DriverVersion": "32.0.15.6094",
+                       "PNPDeviceID": "PCI\\VEN_10DE&DEV_2684&SUBSYS_16F310DE&REV_A1\\4&1234"}])
+    reg = json.dumps([{"DriverDesc": "NVIDIA GeForce RTX 4090", "MatchingDeviceId": "pci\\ven_10de&dev_2684",
+                       "HardwareInformation.qwMemorySize": 25757220864}])
+    r = windows.parse({"system": "windows", "cim": Answer("ok", cim), "registry": Answer("ok", reg)})
+    (g,) = r.facts["gpus"]
+    assert g.memory_total_mib == 24564 and (g.pci_vendor_id, g.pci_device_id) == ("0x10de", "0x2684")
+
+
+def test_virtual_adapters_are_never_accelerators():
+    cim = json.dumps([{"Name": "Microsoft Basic Display Adapter", "AdapterRAM": None, "PNPDeviceID": "ROOT\\BasicDisplay"},
+                      {"Name": "VMware SVGA 3D", "AdapterRAM": 268435456, "PNPDeviceID": "PCI\\VEN_15AD&DEV_0405"}])
+    r = windows.parse({"system": "windows", "cim": Answer("ok", cim)})
+    assert all(g.virtual and g.vendor == "other" for g in r.facts["gpus"])
+
+
+def test_windows_nvidia_from_nvml_and_cim_is_listed_once():
+    """logic: NVML and CIM both report the RTX 4090; the NVML entry wins, the Intel iGPU stays."""
+    from fakes.nvml import FakeNvml
+    from readiness.probes import nvml
+
+    cim = json.dumps([{"Name": "NVIDIA GeForce RTX 4090", "AdapterRAM": 4293918720,
+                       "PNPDeviceID": "PCI\\VEN_10DE&DEV_2684&SUBSYS_0\\4&1"},
+                      {"Name": "Intel(R) UHD Graphics 770", "AdapterRAM": 1073741824,
+                       "PNPDeviceID": "PCI\\VEN_8086&DEV_4680&SUBSYS_0\\3&1"}])
+    answers = {"call:nvml": Answer("ok", nvml.snapshot(FakeNvml())), "cmd:" + " ".join([]): Answer("absent")}
+    from readiness.host.base import cmd_key
+
+    answers[cmd_key(windows.CIM_JSON)] = Answer("ok", cim)
+    facts = validate(gather(ReplayHost(answers, "windows", "test")))
+    names = [g["name"] for g in facts["gpus"]]
+    assert names.count("NVIDIA GeForce RTX 4090") == 1 and "Intel(R) UHD Graphics 770" in names
+    assert next(g for g in facts["gpus"] if g["vendor"] == "nvidia")["source"] == "nvml"
+
+
+# -- Intel --------------------------------------------------------------------------------------
+
+def test_xpu_smi_json(run):
+    (g,) = gpus(run, INTEL / "xpu-smi-discovery-j-0x020a-xpumanager-doc.json")
+    assert (g["vendor"], g["name"], g["pci_bus_id"]) == ("intel", "Intel(R) Graphics [0x020a]", "0000:4d:00.0")
+
+
+def test_arc_from_sysfs_local_memory_is_discrete():
+    """logic: an Arc A770 on i915 exposing lmem_total_bytes, next to nothing else."""
+    root = "/sys/class/drm"
+    dev = f"{root}/card0/device"
+    answers = {f"dir:{root}": Answer("ok", ["card0"]), f"file:{dev}/vendor": Answer("ok", "0x8086\n"),
+               f"file:{dev}/device": Answer("ok", "0x56a0\n"), f"link:{root}/card0/device": Answer("ok", "../../../0000:03:00.0"),
+               f"file:{dev}/lmem_total_bytes": Answer("ok", str(16 * 2**30))}
+    facts = validate(gather(ReplayHost(answers, "linux", "test")))
+    (g,) = [g for g in facts["gpus"] if g["vendor"] == "intel"]
+    assert g["integrated"] is False and g["memory_total_mib"] == 16 * 1024 and "A770" in g["name"]
+
+
+# -- two GPUs ---------------------------------------------------------------------------------
+
+def test_laptop_with_igpu_and_dgpu_uses_the_discrete_one():
+    facts = {"gpus": [
+        {"index": 0, "vendor": "intel", "name": "Intel(R) UHD Graphics", "status": "ok", "integrated": True,
+         "unified_memory": True, "memory_total_mib": None},
+        {"index": 1, "vendor": "nvidia", "name": "NVIDIA GeForce RTX 4060 Laptop GPU", "status": "ok",
+         "integrated": False, "memory_total_mib": 4096, "memory_free_mib": 4000}],
+        "memory": {"total_mib": 16384, "available_mib": 12000}, "cpu": {}, "stack": {}}
+    from readiness.workloads import hardware
+
+    hw = hardware.from_facts(facts)
+    assert [d.vendor for d in hw.gpus] == ["nvidia"]
+
+
+@pytest.mark.parametrize("rocm, gfx, system, expected", [
+    ("6.2.4", "gfx1100", "linux", True),
+    ("6.2.4", "gfx1031", "linux", False),  # RX 6700 XT: not on the list; HSA_OVERRIDE_GFX_VERSION=10.3.0
+    ("6.4.3", "gfx1201", "linux", True),
+    ("9.9", "gfx1100", "linux", None),  # a ROCm the table does not know: unknown, not "unsupported"
+    (None, "gfx1100", "linux", None),
+])
+def test_rocm_support_table(rocm, gfx, system, expected):
+    from readiness import compat
+
+    facts = {"host": {"os": system}, "stack": {"rocm": {"version": rocm}},
+             "gpus": [{"index": 0, "vendor": "amd", "gfx_target": gfx}]}
+    compat.annotate_amd(facts)
+    assert facts["gpus"][0]["rocm_supported"] is expected
+
+
+def test_hsa_override_values():
+    from readiness import compat
+
+    assert compat.hsa_override("gfx1031") == "10.3.0" and compat.hsa_override("gfx1103") == "11.0.0"
+    assert compat.hsa_override("gfx1100") is None
+
+
+@pytest.mark.parametrize("name", ["system-profiler-hardware-text-m3-macbookpro-mac15,3-prompt.txt",
+                                  "system-profiler-hardware-json-anka-vm-virtualmac2,1-chip-unknown.json"])
+def test_redaction_removes_mac_serials_and_uuids(name):
+    from readiness.redact import scrub
+
+    text = (APPLE / name).read_text()
+    out = scrub(text, set())
+    for secret in ("FC4PK6W1J4", "B382C8B4-D4AF-594C-B235-7E700F336892", "ZNNF3941VQ",
+                   "E465E3CB-0162-5E0E-9CEA-FED57C72BE74"):
+        assert secret not in out
+    assert ("Apple M3" in out) == ("Apple M3" in text)  # the facts that matter survive
