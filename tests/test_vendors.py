@@ -252,3 +252,23 @@ def test_redaction_removes_mac_serials_and_uuids(name):
                    "E465E3CB-0162-5E0E-9CEA-FED57C72BE74"):
         assert secret not in out
     assert ("Apple M3" in out) == ("Apple M3" in text)  # the facts that matter survive
+
+
+def sysfs_tree(root: Path) -> dict:
+    """Answers for a sysfs tree fixture: files under root/ are read, folders listed."""
+    answers = {}
+    for path in root.rglob("*"):
+        rel = "/" + path.relative_to(root).as_posix()
+        if path.is_dir():
+            answers["dir:" + rel] = Answer("ok", sorted(p.name for p in path.iterdir()))
+        else:
+            answers["file:" + rel] = Answer("ok", path.read_text())
+    return answers
+
+
+def test_sysfs_tree_rx570():
+    answers = {k: v for k, v in sysfs_tree(FIXTURES / "sysfs" / "rx570-amdgpu").items() if "README" not in k}
+    facts = validate(gather(ReplayHost(answers, "linux", "a sysfs tree")))
+    (g,) = facts["gpus"]
+    assert (g["vendor"], g["source"], g["memory_total_mib"], g["memory_gtt_mib"]) == ("amd", "drm", 4096, 4096)
+    assert g["pci_bus_id"] is None and g["integrated"] is None  # device id unknown: not guessed
