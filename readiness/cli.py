@@ -31,6 +31,44 @@ def _host(paths: tuple[str, ...], timeout: float, options: dict):
     return LiveHost(timeout=timeout, options=options), "live"
 
 
+def _cost_options(f):
+    """The inputs every cost figure names; each has a default the user can override."""
+    opts = [
+        click.option("--hours-per-month", type=float, default=40.0, show_default=True, help="Hours of use a month."),
+        click.option("--electricity", "electricity", type=float, default=0.17, show_default=True,
+                     help="Electricity price per kWh (in --currency)."),
+        click.option("--amortisation-months", type=int, default=36, show_default=True,
+                     help="Months over which a purchase is written off."),
+        click.option("--resale", type=float, default=0.0, show_default=True,
+                     help="Share of the price recovered by selling at the end (0-1)."),
+        click.option("--host-watts", type=float, default=100.0, show_default=True,
+                     help="Power the rest of the machine draws while working."),
+        click.option("--currency", default="USD", show_default=True, help="Show money in this currency."),
+        click.option("--exchange-rate", type=float, default=None, help="Units of --currency per USD (required "
+                                                                       "with a currency other than USD)."),
+        click.option("--prices", "price_files", multiple=True, type=click.Path(dir_okay=False),
+                     help="Override and extend the price lists with a TOML file (docs/costs.md)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate):
+    from readiness.costs import Inputs
+
+    currency = currency.upper()
+    if currency != "USD" and exchange_rate is None:
+        raise ReadinessError(f"--currency {currency} needs --exchange-rate (units of {currency} per USD)")
+    rate = 1.0 if currency == "USD" else exchange_rate
+    # Electricity is given in the display currency; the maths runs in USD.
+    inputs = Inputs(hours_per_month=hours_per_month, electricity_per_kwh=electricity / rate,
+                    amortisation_months=amortisation_months, resale_fraction=resale, host_watts=host_watts,
+                    currency=currency, exchange_rate=rate)
+    inputs.validate()
+    return inputs
+
+
 def _options(processes: bool, python_path: str | None, no_torch: bool) -> dict:
     if python_path is not None and not os.path.exists(python_path):
         raise ReadinessError(f"--python {python_path}: no such file")
@@ -84,13 +122,17 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
               help="Add or replace rules from a TOML file (docs/rules.md).")
 @click.option("--fail-on", type=click.Choice(["warn", "error"]), default=None,
               help="Exit 1 when a finding is at least this severe (for CI and fleet policy gates).")
+@click.option("--no-costs", is_flag=True, help="Skip the rent-versus-buy figures.")
+@_cost_options
 @_processes_option
 @_python_option
 @_no_torch_option
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
-          rule_files: tuple[str, ...], fail_on: str | None, processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> None:
+          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, hours_per_month: float, electricity: float,
+          amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
+          price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> None:
     """Inspect this machine (or --from PATH...) and report what it can run."""
     from readiness.collect import gather
     from readiness.report import html as html_report
@@ -104,6 +146,10 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 
     workloads = cli_support.all_workloads(workload_files)  # bad files fail before any probing
     rule_set = rules.load(rule_files)
+    inputs = _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate)
+    from readiness import costs as cost_data
+
+    prices = None if no_costs else cost_data.load_prices(price_files)
     host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch))
     facts = gather(host)
     judged = cli_support.assume_gpu(facts, assume_gpu) if assume_gpu else facts
@@ -113,6 +159,14 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     facts["findings"] = [r for r in results if r["outcome"] in ("warn", "fail")]
     facts["checks"] = [{"id": r["id"], "outcome": r["outcome"]} for r in results]
     facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads)
+    if prices is not None:
+        from readiness.costs import advisor
+        from readiness.workloads import hardware
+
+        local_hw = hardware.from_facts(judged)
+        by_id = {w["id"]: w for w in workloads}
+        facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
+                          if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
     model = view.build(facts, origin)
     if as_json:
         click.echo(json.dumps(facts, indent=2))
@@ -181,6 +235,43 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         click.echo(json.dumps(result, indent=2))
     else:
         click.echo(text.render_estimate(result), nl=False)
+
+
+@cli.command()
+@click.option("--workload", "workload_ids", multiple=True, help="A catalogue workload id (repeatable).")
+@click.option("--model", default=None, help="An LLM by catalogue id or Hugging Face repo, as in `estimate`.")
+@click.option("--quant", default=None, help="Its quantization [default: q4_k_m].")
+@click.option("--context", type=int, default=None, help="Context length in tokens [default: 4096].")
+@click.option("--budget", type=float, default=None, help="Only consider purchases up to this price (USD).")
+@click.option("--workloads", "workload_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Add workloads from a TOML file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_cost_options
+def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, context: int | None,
+           budget: float | None, workload_files: tuple[str, ...], as_json: bool, hours_per_month: float,
+           electricity: float, amortisation_months: int, resale: float, host_watts: float, currency: str,
+           exchange_rate: float | None, price_files: tuple[str, ...]) -> None:
+    """Rank GPUs to buy and to rent for these workloads, with the break-even worked out."""
+    from readiness import costs
+    from readiness.costs import advisor
+    from readiness.report import text
+    from readiness.workloads import cli_support
+
+    inputs = _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate)
+    if budget is not None and budget <= 0:
+        raise ReadinessError("--budget must be a positive amount in USD")
+    catalogue_rows = {w["id"]: w for w in cli_support.all_workloads(workload_files)}
+    chosen = []
+    for wid in workload_ids:
+        if wid.lower() not in catalogue_rows:
+            raise ReadinessError(f"unknown workload {wid!r}", hint="see `readiness workloads`")
+        chosen.append(catalogue_rows[wid.lower()])
+    if model:
+        chosen.append(cli_support.llm_workload(model, quant, context))
+    if not chosen:
+        raise ReadinessError("give at least one --workload ID or --model M")
+    result = advisor.advise(chosen, costs.load_prices(price_files), inputs, budget=budget)
+    click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result), nl=not as_json)
 
 
 @cli.command()

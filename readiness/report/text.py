@@ -31,6 +31,12 @@ def render(view: dict) -> str:
         for w in view["workloads"]:
             lines.append(f"  [{w['mark']}] {w['name']}: {w['verdict']}" + (f" · {w['speed']}" if w["speed"] else ""))
             lines.append(f"      {w['why']}")
+    if view.get("costs"):
+        lines += ["", "Rent or buy"]
+        for c in view["costs"]:
+            lines.append(f"  {c['name']}: {c['verdict']} · {c['why']}")
+        if view.get("prices_note"):
+            lines.append(f"  {view['prices_note']}")
     for p in view["problems"]:
         lines.append(f"  [!] probe {p['name']}: {p['status']}: {p['reason']}")
     return "\n".join(lines) + "\n"
@@ -51,4 +57,42 @@ def render_estimate(result: dict) -> str:
     if parts:
         lines.append("      memory: " + ", ".join(f"{k.replace('_', ' ')} {v / 1024:.1f} GiB" for k, v in parts.items()))
     lines += ["", "Assumptions"] + [f"  - {a}" for a in result["assumptions"]]
+    return "\n".join(lines) + "\n"
+
+
+def _money(value, currency: str) -> str:
+    return "?" if value is None else f"{value:,.2f} {currency}"
+
+
+def render_advice(result: dict) -> str:
+    cur = result["currency"]
+    lines = [f"Rent or buy for: {', '.join(result['workloads'])}", ""]
+    lines.append(f"  Verdict: {result['verdict'] or 'none'}: {result['why']}")
+    if result.get("break_even_hours_per_month") is not None:
+        lines.append(f"  Break-even: {result['break_even_hours_per_month']:g} hours a month")
+    p = result["prices_as_of"]
+    age = f"{p['age_months']:g} months old" if p.get("age_months") is not None else "age unknown"
+    lines.append(f"  Prices: snapshot {p.get('snapshot')} ({age}); rows dated {p.get('oldest_row')} to {p.get('newest_row')}"
+                 + (" · WARNING: more than 6 months old, check current prices" if p.get("stale") else ""))
+    if cur != "USD":
+        lines.append(f"  Money in {cur} at {result['exchange_rate']:g} {cur} per USD")
+    lines.append("")
+    for o in result["options"]:
+        label = {"local": "Here", "buy": "Buy ", "rent": "Rent"}[o["kind"]]
+        where = f" ({o['provider']})" if o.get("provider") else ""
+        price = (f"{_money(o['upfront'], cur)} up front · " if o["kind"] == "buy" else "") + \
+            f"{_money(o['hourly'], cur)}/h · {_money(o['monthly'], cur)}/month"
+        speed = ""
+        if o.get("speed") and o["speed"].get("value") is not None:
+            speed = f" · {o['speed']['value']:,.1f} {o['speed']['unit']}"
+        unit = f" · {o['unit_cost_usd'] * result['exchange_rate']:,.4f} {cur} {o['unit']}" if o.get("unit_cost_usd") else ""
+        lines.append(f"  {label} {o['name']}{where}: {price}{speed}{unit}")
+        for line in o.get("inputs", []):
+            lines.append(f"         {line}")
+    for o in result.get("other_offers", [])[:4]:
+        lines.append(f"  Also  {o['name']} ({o['provider']}): {o['hourly_usd']} USD/h, needs {o['needs']} (not estimated)")
+    i = result["inputs"]
+    lines += ["", f"Inputs: {i['hours_per_month']:g} h/month, electricity {i['electricity_per_kwh'] * result['exchange_rate']:g} "
+                  f"{cur}/kWh, amortisation {i['amortisation_months']} months, resale {i['resale_fraction']:g}, host "
+                  f"{i['host_watts']:g} W, GPU load {i['gpu_load']:g}" + (f", budget {i['budget_usd']:g} USD" if i.get("budget_usd") else "")]
     return "\n".join(lines) + "\n"

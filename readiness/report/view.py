@@ -152,6 +152,16 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
     rows.append(("Python", _python_line(facts["stack"])))
     problems = [p for p in facts.get("probes", []) if p["status"] in ("timeout", "error")]
     workloads = [workload_row(v) for v in facts.get("verdicts", [])]
+    names = {v["id"]: v["name"] for v in facts.get("verdicts", [])}
+    verdict_words = {"local": "use what you have", "buy": "buy", "rent": "rent", None: "no option"}
+    costs = [{"name": names.get(c["workloads"][0], c["workloads"][0]), "verdict": verdict_words[c["verdict"]],
+              "why": c["why"], "options": c["options"], "break_even": c["break_even_hours_per_month"]}
+             for c in facts.get("costs", [])]
+    prices_note = None
+    if facts.get("costs"):
+        p = facts["costs"][0]["prices_as_of"]
+        prices_note = (f"prices: snapshot {p['snapshot']}, {p['age_months']:g} months old"
+                       + (" (WARNING: older than 6 months)" if p["stale"] else "")) if p.get("age_months") is not None else None
     findings = [{"mark": "✗" if f["outcome"] == "fail" else "!", "severity": f["severity"], "title": f["title"],
                  "message": f["message"], "fix": f["fix"], "id": f["id"], "reference": f.get("reference")}
                 for f in sorted(facts.get("findings", []), key=lambda f: (f["outcome"] != "fail", f["id"]))]
@@ -168,6 +178,8 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
         "probes": facts.get("probes", []),
         "problems": problems,
         "workloads": workloads,
+        "costs": costs,
+        "prices_note": prices_note,
         "findings": findings,
         "check_counts": counts,
         "tool_version": facts["tool"]["version"],

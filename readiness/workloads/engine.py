@@ -48,15 +48,19 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
     elif placement == "offload":
         verdict = "runs with offload"
         why = (f"needs {gib(need)}: {est['gpu_layers']} of {model['layers']} layers fit in "
-               f"{gib(sum(g.memory_mib for g in hw.gpus))} of GPU memory, the rest run from RAM at about "
-               f"{decode:.1f} tokens/s")
+               f"{gib(sum(g.memory_mib for g in hw.gpus))} of GPU memory, the rest run from RAM"
+               + (f" at about {decode:.1f} tokens/s" if decode is not None else ""))
     else:
         where = {"gpu": f"fits on {est['devices'][0]}", "multi-gpu": f"split across {len(est['devices'])} GPUs",
                  "cpu": "runs on the CPU from RAM" + (" (no GPU can hold it)" if hw.gpus else "")}[placement]
-        verdict = "runs well" if decode >= good else "runs slowly"
-        why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; about {decode:.1f} tokens/s"
-        if verdict == "runs slowly":
-            why += f", below the {good:g} tokens/s of comfortable reading"
+        if decode is None:
+            verdict = "runs slowly"
+            why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; speed unknown (no memory bandwidth figure)"
+        else:
+            verdict = "runs well" if decode >= good else "runs slowly"
+            why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; about {decode:.1f} tokens/s"
+            if verdict == "runs slowly":
+                why += f", below the {good:g} tokens/s of comfortable reading"
     assumptions = [
         f"{model['name']}: {model['params_b']:g}B parameters"
         + (f" ({model['active_params_b']:g}B active per token)" if model.get("experts") else "")
@@ -156,11 +160,13 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
             # Seconds of audio per second of work: the encoder is compute-bound, the decoder reads
             # its weights once per generated token.
             seconds = flops / effective
-            if devices or placement == "cpu":
-                bw = (devices[0].bandwidth_gbps if devices else hw.cpu_bandwidth_gbps) or 0
+            bw = (devices[0].bandwidth_gbps if devices else hw.cpu_bandwidth_gbps) or 0
+            if bw:
                 dec_bytes = float(workload["decoder_params_b"]) * 1e9 * float(workload.get("bits", 16)) / 8
                 seconds += float(workload["tokens_per_item"]) * dec_bytes / (bw * 1e9 * float(backend["bandwidth_efficiency"]))
-            speed = float(workload["audio_seconds_per_item"]) / seconds
+                speed = float(workload["audio_seconds_per_item"]) / seconds
+            else:
+                speed = None  # no bandwidth figure: the decoder's time is unknown
             unit = "× real time"
         else:
             per_item = flops / effective

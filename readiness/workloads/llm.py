@@ -156,7 +156,11 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware) -> dict:
         shares_bw = [(1.0, hw.cpu_bandwidth_gbps, cpu_backend)]
         shares_fl = [(1.0, hw.cpu_tflops, cpu_backend)]
     out["placement"] = placement
-    if placement != "none":
+    if placement != "none" and any(not bw for _, bw, _ in shares_bw):
+        out["decode_tokens_per_s"] = None  # a GPU with no bandwidth figure: speed unknown, never guessed
+        prompt_s = prompt_seconds_per_token(model, shares_fl)
+        out["prompt_tokens_per_s"] = round(1 / prompt_s, 1) if prompt_s else None
+    elif placement != "none":
         decode = 1 / decode_seconds(model, quant, context, shares_bw)
         prompt_s = prompt_seconds_per_token(model, shares_fl)
         stream = out.pop("_stream_bytes_per_token", 0)

@@ -1,0 +1,173 @@
+"""Rent or buy: what each workload costs here, on a GPU you could buy, and on one you could rent.
+
+Every figure is built from named inputs (``Inputs``) and dated price rows, and every option
+carries the arithmetic that produced it, so a user can redo the sum by hand
+(docs/costs.md). Prices live in readiness/data/prices_buy.toml and prices_cloud.toml;
+``--prices FILE`` overrides and extends them.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from readiness import catalog, data
+from readiness.errors import ReadinessError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+STALE_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class Inputs:
+    hours_per_month: float = 40.0
+    electricity_per_kwh: float = 0.17  # USD; EIA US residential average 2025 (data-sources.md)
+    amortisation_months: int = 36
+    resale_fraction: float = 0.0
+    host_watts: float = 100.0  # the rest of the machine while it works (CPU, board, PSU losses)
+    gpu_load: float = 0.8  # the share of a GPU's TDP drawn on average while it works
+    cpu_watts: float = 65.0  # a CPU working on its own (CPU-only placements)
+    host_ram_gib: float = 64.0  # RAM assumed for a machine built around a card you could buy
+    currency: str = "USD"
+    exchange_rate: float = 1.0  # units of `currency` per USD
+
+    def validate(self) -> None:
+        checks = [(0 < self.hours_per_month <= 744, "--hours-per-month must be between 0 and 744 (a month of hours)"),
+                  (0 <= self.electricity_per_kwh <= 5, "--electricity must be between 0 and 5 per kWh"),
+                  (1 <= self.amortisation_months <= 240, "--amortisation-months must be between 1 and 240"),
+                  (0 <= self.resale_fraction < 1, "--resale must be a fraction from 0 to below 1"),
+                  (0 <= self.host_watts <= 5000, "--host-watts must be between 0 and 5000"),
+                  (self.exchange_rate > 0, "--exchange-rate must be positive")]
+        for ok, message in checks:
+            if not ok:
+                raise ReadinessError(message)
+
+
+# -- prices ------------------------------------------------------------------------------------
+
+@dataclass
+class Prices:
+    buy_gpus: list[dict] = field(default_factory=list)
+    systems: list[dict] = field(default_factory=list)
+    offers: list[dict] = field(default_factory=list)
+    as_of: str | None = None  # when the shipped price lists were compiled (the older of the two)
+
+    def dates(self) -> list[str]:
+        return sorted(str(r["date"]) for r in self.buy_gpus + self.systems + self.offers)
+
+
+def _check_rows(rows: list[dict], kind: str, source: str) -> None:
+    ids = {s.id for s in catalog.all_gpus()}
+    for i, r in enumerate(rows):
+        where = f"{source}: {kind} #{i + 1}" + (f" ({r.get('gpu') or r.get('id') or r.get('accelerator')})")
+        for key in ("source", "date"):
+            if not r.get(key):
+                raise ReadinessError(f"{where}: key {key!r} is missing")
+        try:
+            date.fromisoformat(str(r["date"]))
+        except ValueError as e:
+            raise ReadinessError(f"{where}: key 'date' is not an ISO date: {r['date']!r}") from e
+        price_key = "usd_per_gpu_hour" if kind == "offer" else "usd"
+        price = r.get(price_key)
+        if not isinstance(price, (int, float)) or isinstance(price, bool) or price <= 0:
+            raise ReadinessError(f"{where}: key {price_key!r} must be a positive number")
+        if kind == "offer" and price > 200 or kind != "offer" and price > 500_000:
+            raise ReadinessError(f"{where}: key {price_key!r} = {price} is not a believable price")
+        if r.get("gpu") is not None and r["gpu"] not in ids:
+            raise ReadinessError(f"{where}: key 'gpu' = {r['gpu']!r} is not a GPU catalogue id")
+
+
+def _load(path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ReadinessError(f"{path}: not valid TOML: {e}") from e
+
+
+def load_prices(extra: tuple[str, ...] = ()) -> Prices:
+    """The shipped prices, then each --prices file: a row with the same key replaces the shipped one
+    (a GPU by id and kind, a system by id, an offer by provider, GPU and instance)."""
+    buy = data.load("prices_buy")
+    cloud = data.load("prices_cloud")
+    snapshots = sorted(str(d["as_of"]) for d in (buy, cloud) if d.get("as_of"))
+    prices = Prices(list(buy.get("gpu", [])), list(buy.get("system", [])), list(cloud.get("offer", [])),
+                    snapshots[0] if snapshots else None)
+    for path in extra:
+        doc = _load(path)
+        known = {"gpu", "system", "offer", "version", "currency", "as_of"}
+        unknown = set(doc) - known
+        if unknown:
+            raise ReadinessError(f"{path}: unknown table {sorted(unknown)[0]!r} (use [[gpu]], [[system]], [[offer]])")
+        for table, attr, key in (("gpu", "buy_gpus", lambda r: (r.get("gpu"), r.get("kind"))),
+                                 ("system", "systems", lambda r: r.get("id")),
+                                 ("offer", "offers", lambda r: (r.get("provider"), r.get("gpu") or r.get("accelerator"),
+                                                                r.get("instance")))):
+            rows = doc.get(table, [])
+            _check_rows(rows, table, str(path))
+            current = getattr(prices, attr)
+            replaced = {key(r) for r in rows}
+            setattr(prices, attr, [r for r in current if key(r) not in replaced] + rows)
+    return prices
+
+
+def age_months(oldest: str, today: date | None = None) -> float:
+    today = today or date.today()
+    d = date.fromisoformat(oldest)
+    return (today - d).days / 30.44
+
+
+# -- the maths (pure) -------------------------------------------------------------------------
+
+def watts(tdp_w: float | None, inputs: Inputs, cpu_only: bool = False) -> float:
+    """Average power while working: GPU TDP × load + the host, or a CPU and its host."""
+    if cpu_only or not tdp_w:
+        return inputs.cpu_watts + inputs.host_watts
+    return tdp_w * inputs.gpu_load + inputs.host_watts
+
+
+def electricity_per_hour(w: float, inputs: Inputs) -> float:
+    return w / 1000 * inputs.electricity_per_kwh
+
+
+def amortisation_per_month(upfront: float, inputs: Inputs) -> float:
+    return upfront * (1 - inputs.resale_fraction) / inputs.amortisation_months
+
+
+def break_even_hours(upfront: float, rent_per_hour: float, own_per_hour: float, inputs: Inputs) -> float | None:
+    """Hours a month above which owning is cheaper than renting: A / (r - e). None if renting an
+    hour never costs more than running your own (then buying never pays off)."""
+    margin = rent_per_hour - own_per_hour
+    if margin <= 0:
+        return None
+    return amortisation_per_month(upfront, inputs) / margin
+
+
+def unit_cost(per_hour: float, speed: dict | None, kind: str) -> tuple[float | None, str | None]:
+    """Cost per unit of work from a cost per hour and a workload's speed."""
+    if not speed or not speed.get("value"):
+        return None, None
+    v, unit = float(speed["value"]), speed.get("unit")
+    if kind == "llm-inference":  # tokens/s → per 1M tokens
+        return per_hour * 1e6 / (v * 3600), "per 1M tokens"
+    if unit == "images/min":
+        return per_hour / (v * 60), "per image"
+    if unit == "× real time":
+        return per_hour / v, "per hour of audio"
+    if unit == "sentences/s":
+        return per_hour * 1e6 / (v * 3600), "per 1M sentences"
+    if unit == "hours":
+        return per_hour * v, "per run"
+    return None, None
+
+
+def to_dict(obj: Any) -> Any:
+    return asdict(obj) if hasattr(obj, "__dataclass_fields__") else obj
