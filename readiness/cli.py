@@ -69,6 +69,30 @@ def _inputs(hours_per_month, electricity, amortisation_months, resale, host_watt
     return inputs
 
 
+class _progress:
+    """A progress line on stderr when work takes more than half a second, and only on a terminal:
+    never inside --json output, never in a pipe or a log."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.timer = None
+
+    def __enter__(self):
+        import threading
+
+        if sys.stderr.isatty():
+            self.timer = threading.Timer(0.5, lambda: sys.stderr.write(f"readiness: {self.what}…\r"))
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.timer is not None:
+            self.timer.cancel()
+            sys.stderr.write(" " * 60 + "\r")
+        return False
+
+
 def _options(processes: bool, python_path: str | None, no_torch: bool) -> dict:
     if python_path is not None and not os.path.exists(python_path):
         raise ReadinessError(f"--python {python_path}: no such file")
@@ -123,6 +147,9 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--fail-on", type=click.Choice(["warn", "error"]), default=None,
               help="Exit 1 when a finding is at least this severe (for CI and fleet policy gates).")
 @click.option("--no-costs", is_flag=True, help="Skip the rent-versus-buy figures.")
+@click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
+@click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
 @_cost_options
 @_processes_option
 @_python_option
@@ -130,7 +157,8 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
-          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, hours_per_month: float, electricity: float,
+          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, no_color: bool, quiet: bool,
+          open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> None:
     """Inspect this machine (or --from PATH...) and report what it can run."""
@@ -151,7 +179,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 
     prices = None if no_costs else cost_data.load_prices(price_files)
     host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch))
-    facts = gather(host)
+    with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
+        facts = gather(host)
     judged = cli_support.assume_gpu(facts, assume_gpu) if assume_gpu else facts
     if assume_gpu:
         origin += f", assuming {assume_gpu}"
@@ -168,15 +197,23 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
                           if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
     model = view.build(facts, origin)
+    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
         click.echo(json.dumps(facts, indent=2))
+    elif quiet:
+        click.echo(text.render_quiet(model), nl=False)
     else:
-        click.echo(text.render(model), nl=False)
+        click.echo(text.render(model, color=color), nl=False)
     path = output or (None if as_json or no_html else DEFAULT_REPORT)
     if path and not no_html:
         _write_report(path, html_report.render(model, facts), force)
-        if not as_json:
+        if not as_json and not quiet:
             click.echo(f"\nReport written to {path}")
+        if open_report:
+            import webbrowser
+            from pathlib import Path
+
+            webbrowser.open(Path(path).resolve().as_uri())  # a local file: no network
     code = exitcodes.decide(facts["findings"], fail_on)
     if code:
         sys.exit(code)

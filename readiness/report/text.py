@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 
-def render(view: dict) -> str:
-    lines = [f"readiness {view['tool_version']} · {view['hostname'] or 'this machine'} · {view['origin']}", ""]
+import click
+
+_COLORS = {"✓": "green", "!": "yellow", "✗": "red"}
+
+
+def _paint(line: str, color: bool) -> str:
+    """Colour the [✓] [!] [✗] markers; the markers themselves carry the meaning without colour."""
+    if not color:
+        return line
+    for mark, fg in _COLORS.items():
+        line = line.replace(f"[{mark}]", click.style(f"[{mark}]", fg=fg, bold=True))
+    return line
+
+
+def render_quiet(view: dict) -> str:
+    problems = len(view.get("findings") or [])
+    return f"{view['headline']}\n" + (f"{problems} stack problem(s): run readiness check for the fixes\n" if problems else "")
+
+
+def render(view: dict, color: bool = False) -> str:
+    lines = [f"readiness {view['tool_version']} · {view['hostname'] or 'this machine'} · {view['origin']}", "",
+             click.style(view["headline"], bold=True) if color else view["headline"], ""]
     width = 6
     for label, value in view["rows"]:
         lines.append(f"  {label:<{width}} {value}")
@@ -39,7 +59,7 @@ def render(view: dict) -> str:
             lines.append(f"  {view['prices_note']}")
     for p in view["problems"]:
         lines.append(f"  [!] probe {p['name']}: {p['status']}: {p['reason']}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(_paint(line, color) for line in lines) + "\n"
 
 
 def render_estimate(result: dict) -> str:

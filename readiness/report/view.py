@@ -169,6 +169,9 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
     for c in facts.get("checks", []):
         counts[c["outcome"]] = counts.get(c["outcome"], 0) + 1
     return {
+        "headline": headline(facts),
+        "chart": cost_chart(facts),
+        "methods": methods(facts),
         "title": f"readiness report for {host.get('hostname') or 'this machine'}",
         "hostname": host.get("hostname"),
         "origin": origin,
@@ -210,3 +213,92 @@ def speed_text(v: dict) -> str:
 def workload_row(v: dict) -> dict:
     return {"id": v["id"], "name": v["name"], "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
             "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"]}
+
+
+def headline(facts: dict) -> str:
+    """One line: the largest LLM that runs well here, and what to do about the next size up."""
+    llms = [v for v in facts.get("verdicts", []) if v["kind"] == "llm-inference"]
+    if not llms:
+        return "No workloads were judged."
+    from readiness.workloads import catalogue
+
+    def size(v):
+        try:
+            return float(catalogue.find_model(v["model"])["params_b"])
+        except Exception:  # noqa: BLE001 - a user's model not in the catalogue sorts last
+            return 0.0
+
+    good = [v for v in llms if v["verdict"] == "runs well"]
+    bad = sorted((v for v in llms if v["verdict"] != "runs well"), key=size)
+    costs = {c["workloads"][0]: c for c in facts.get("costs", [])}
+    words = {"rent": "rent", "buy": "buy a GPU", "local": "run it here", None: "no priced option runs it well"}
+
+    def b(v):
+        n = size(v)
+        return f"{n:.0f}B" if n >= 10 else f"{n:.1f}B".replace(".0B", "B")
+
+    parts = []
+    if good:
+        parts.append(f"Good for local LLMs up to {b(max(good, key=size))}")
+        if bad:
+            advice = costs.get(bad[0]["id"], {}).get("verdict")
+            parts.append(f"{words[advice]} for {b(bad[0])}" if advice in ("rent", "buy") else
+                         f"{b(bad[0])} {bad[0]['verdict']}")
+    else:
+        smallest = bad[0]
+        advice = costs.get(smallest["id"], {}).get("verdict")
+        parts.append(f"No LLM runs well here (even {smallest['name']} {smallest['verdict']})")
+        if advice in ("rent", "buy"):
+            parts.append(f"{words[advice]} to run one")
+    return "; ".join(parts) + "."
+
+
+def cost_chart(facts: dict, months: int = 36) -> dict | None:
+    """Cumulative cost of the cheapest purchase and the cheapest rental for the first workload that
+    has both, as SVG polyline points (the template only draws them)."""
+    ranked = sorted(facts.get("costs", []), key=lambda c: c["verdict"] not in ("buy", "rent"))
+    for c in ranked:
+        buy = next((o for o in c["options"] if o["kind"] == "buy"), None)
+        rent = next((o for o in c["options"] if o["kind"] == "rent"), None)
+        if not buy or not rent:
+            continue
+        rate = c.get("exchange_rate", 1.0)
+        hours = c["inputs"]["hours_per_month"]
+        buy_line = [(m, (buy["upfront_usd"] + buy["hourly_usd"] * hours * m) * rate) for m in range(months + 1)]
+        rent_line = [(m, rent["hourly_usd"] * hours * m * rate) for m in range(months + 1)]
+        top = max(buy_line[-1][1], rent_line[-1][1]) or 1
+        w, h, pad = 600, 240, 40
+
+        def pts(line):
+            return " ".join(f"{pad + m / months * (w - 2 * pad):.1f},{h - pad - v / top * (h - 2 * pad):.1f}"
+                            for m, v in line)
+
+        cross = next((m for (m, b), (_, r) in zip(buy_line, rent_line) if r >= b and m > 0), None)
+        names = {v["id"]: v["name"] for v in facts.get("verdicts", [])}
+        return {"title": f"Rent versus buy: {names.get(c['workloads'][0], c['workloads'][0])}",
+                "buy_label": f"buy {buy['name']}", "rent_label": f"rent {rent['name']} ({rent['provider']})",
+                "buy_points": pts(buy_line), "rent_points": pts(rent_line), "width": w, "height": h, "pad": pad,
+                "top_label": f"{top:,.0f} {c.get('currency', 'USD')}", "months": months, "hours": hours,
+                "cross": (f"at {hours:g} hours a month, renting has cost as much as buying after {cross} months"
+                          if cross else f"at {hours:g} hours a month, renting stays cheaper for {months} months"),
+                "summary": c["why"]}
+    return None
+
+
+def methods(facts: dict) -> dict:
+    from readiness import data
+
+    def span(rows):
+        dates = sorted(str(r["date"]) for r in rows if r.get("date"))
+        return f"{dates[0]} to {dates[-1]}" if dates else "undated"
+
+    prices = facts.get("costs", [{}])[0].get("prices_as_of") if facts.get("costs") else None
+    return {
+        "gpu_catalogue": f"{len(data.rows('gpus', 'gpu'))} GPUs, rows dated {span(data.rows('gpus', 'gpu'))}",
+        "models": f"{len(data.rows('models', 'model'))} LLM architectures",
+        "validation": f"{len(data.rows('validation', 'decode')) + len(data.rows('validation', 'prompt'))} public speed "
+                      "measurements (benchmarks/accuracy.py)",
+        "prices": (f"price lists compiled {prices['snapshot']} ({prices['age_months']:g} months old)"
+                   + (": WARNING, older than 6 months" if prices["stale"] else "")) if prices else "costs not computed",
+        "stale_prices": bool(prices and prices["stale"]),
+    }

@@ -1,0 +1,141 @@
+"""The HTML report in real headless Chromium (Debian's, driven by playwright), its gold file, and
+the terminal summary's colour and quiet modes."""
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+GOLD = FIXTURES / "report" / "gold.html"
+
+# Reports from real captures and outputs: no GPU, NVIDIA multi-GPU, Apple, an AMD APU, a datacentre GPU.
+CASES = {
+    "no-gpu": [FIXTURES / "linux" / "amd-zen"],
+    "nvidia-8xh200": [FIXTURES / "nvidia" / "table-8xh200-r570.txt"],
+    "apple-m1": [FIXTURES / "apple" / "system-profiler-displays-json-m1-macbookair-pytorch-serve.json"],
+    "amd-apu": [FIXTURES / "amd" / "rocm-smi-showallinfo-apu-barcelo-ryzen5-5625u-gentoo.txt"],
+    "h200-capture": [FIXTURES / "nvidia" / "device-h200-readiness" / "capture"],
+}
+
+
+def render(run, tmp_path, name, paths, *extra):
+    out = tmp_path / f"{name}.html"
+    r = run("check", "--no-torch", "-o", str(out), "--from", *[str(p) for p in paths], *extra)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Chromium (.ci/run does: apt-get install chromium)")
+        pytest.skip("no Chromium here")
+    return playwright, exe
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    playwright, exe = browser()
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_report_in_chromium(run, tmp_path, chromium, name):
+    path = render(run, tmp_path, name, CASES[name])
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 390):
+        page = chromium.new_page(viewport={"width": width, "height": 900})
+        errors, requests = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        assert errors == []
+        assert [u for u in requests if not u.startswith("file:")] == []  # no network, ever
+        for section in ("#verdict", "#machine", "#stack", "#workloads", "#costs", "#appendix", "#methods"):
+            assert page.locator(section).is_visible(), section
+        assert page.locator("h1").count() == 1 and page.locator("h2").count() >= 5
+        # nothing spills sideways on a phone: the page is no wider than the screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        page.screenshot(path=str(ARTIFACTS / f"report-{name}-{width}.png"), full_page=True)
+        page.close()
+    dark = chromium.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    dark.goto(path.as_uri())
+    bg = dark.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert bg != "rgb(255, 255, 255)"  # follows prefers-color-scheme
+    dark.close()
+
+
+def test_a_gpu_name_with_a_script_tag_renders_as_text(run, tmp_path, chromium):
+    xml = (FIXTURES / "nvidia" / "device-h200-readiness" / "nvidia-smi-q-x.xml").read_text()
+    evil = xml.replace("<product_name>NVIDIA H200</product_name>",
+                       "<product_name>&lt;script&gt;window.pwned=1&lt;/script&gt;</product_name>")
+    src = tmp_path / "evil.xml"
+    src.write_text(evil)
+    path = render(run, tmp_path, "evil", [src])
+    html = path.read_text()
+    assert "<script>window.pwned" not in html and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in html
+    page = chromium.new_page()
+    page.goto(path.as_uri())
+    assert page.evaluate("window.pwned === undefined")
+    assert page.get_by_text("<script>window.pwned=1</script>").first.is_visible()
+    page.close()
+
+
+def scrub(html: str) -> str:
+    html = html.replace("&#34;", '"')  # the embedded JSON, for the patterns below
+    html = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", html)
+    html = re.sub(r"readiness \d+\.\d+\.\d+", "readiness <version>", html)
+    html = re.sub(r'"version": "\d+\.\d+\.\d+"', '"version": "<version>"', html)
+    html = re.sub(r"\d+(\.\d+)? months old", "<age> months old", html)
+    html = re.sub(r'"age_months": [\d.]+', '"age_months": <age>', html)
+    html = re.sub(r'"seconds": [\d.e-]+', '"seconds": <s>', html)
+    html = re.sub(r"<td>[\d.e-]+</td></tr>", "<td><s></td></tr>", html)  # probe seconds column
+    return html
+
+
+def test_gold_file(run, tmp_path):
+    """The whole page for one fixed input. After an intended change: UPDATE_GOLD=1 pytest -k gold."""
+    path = render(run, tmp_path, "gold", CASES["nvidia-8xh200"])
+    got = scrub(path.read_text())
+    if os.environ.get("UPDATE_GOLD"):
+        GOLD.write_text(got)
+    assert got == GOLD.read_text()
+
+
+def test_templates_are_autoescaped():
+    from readiness.report import html
+
+    env = html.environment()
+    assert env.autoescape is True or env.autoescape(None) is True
+
+
+def test_terminal_quiet_no_color_and_json_has_no_progress(run):
+    quiet = run("check", "--no-torch", "--no-html", "--quiet")
+    assert quiet.exit_code == 0 and len(quiet.stdout.strip().splitlines()) <= 2
+    plain = run("check", "--no-torch", "--no-html", "--no-color")
+    assert "\x1b[" not in plain.stdout and "[✓]" in plain.stdout
+    as_json = run("check", "--no-torch", "--json")
+    json.loads(as_json.stdout)  # nothing but the document on stdout
+
+
+def test_open_opens_the_report_locally(run, tmp_path, monkeypatch):
+    opened = []
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))
+    r = run("check", "--no-torch", "--open")
+    assert r.exit_code == 0 and opened == [(tmp_path / "readiness-report.html").resolve().as_uri()]
