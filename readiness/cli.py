@@ -353,6 +353,99 @@ def gpus(as_json: bool) -> None:
         click.echo(f"{r['id']:<28} {r['name']:<42} {mem:>9} {bw:>11}")
 
 
+DEFAULT_DB = "readiness-fleet.sqlite"
+
+
+@cli.group()
+def fleet() -> None:
+    """Fleet audits: many hosts' reports in one SQLite inventory (docs/fleet.md)."""
+
+
+_db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+                          help="The inventory database.")
+
+
+@fleet.command(name="ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_db_option
+@click.option("--redact", is_flag=True, help="Store hostnames, serial numbers and UUIDs as stable pseudonyms.")
+def fleet_ingest(paths: tuple[str, ...], db: str, redact: bool) -> None:
+    """Store reports (from `readiness check --json`) given as files or folders."""
+    from readiness.fleet import store
+
+    conn = store.connect(db)
+    result = store.ingest(conn, paths, redact)
+    for path, why in result.skipped:
+        click.echo(f"skipped {path}: {why}", err=True)
+    click.echo(f"stored {len(result.stored)} reports, {len(result.duplicates)} already stored, "
+               f"{len(result.skipped)} skipped; {db}")
+    if result.skipped:
+        sys.exit(exitcodes.USAGE)
+
+
+@fleet.command(name="report")
+@_db_option
+@click.option("-o", "--output", default="fleet.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False), help="Also write the host table as CSV.")
+@click.option("--stale-days", type=click.IntRange(1, 3650), default=30, show_default=True,
+              help="A host whose last report is older than this is stale.")
+@click.option("--force", is_flag=True, help="Overwrite files readiness did not write.")
+def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, force: bool) -> None:
+    """The fleet report: tiers, who runs what, stack problems, GPU inventory, stale hosts, changes."""
+    from readiness.fleet import report, store
+
+    if not os.path.exists(db):
+        raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
+    view = report.build(store.connect(db), stale_days)
+    _write_report(output, report.render_html(view), force)
+    if csv_path:
+        if os.path.exists(csv_path) and not force:
+            raise ReadinessError(f"{csv_path} exists; not overwriting it", hint="choose another file, or --force")
+        with open(csv_path, "w", encoding="utf-8", newline="") as f:
+            f.write(report.to_csv(view))
+    click.echo(f"{view['hosts']} hosts; report written to {output}" + (f", CSV to {csv_path}" if csv_path else ""))
+
+
+@fleet.command(name="require")
+@click.argument("workload_ids", nargs=-1)
+@click.option("--model", default=None, help="An LLM, as in `estimate`.")
+@click.option("--quant", default=None, help="Its quantization [default: q4_k_m].")
+@click.option("--context", type=int, default=None, help="Context length [default: 4096].")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str | None, context: int | None, db: str,
+                  as_json: bool) -> None:
+    """List the hosts that can't run these workloads well; exit 1 if there are any."""
+    from readiness.fleet import report, store
+    from readiness.workloads import cli_support
+
+    rows = {w["id"]: w for w in cli_support.all_workloads()}
+    wanted = []
+    for wid in workload_ids:
+        if wid.lower() not in rows:
+            raise ReadinessError(f"unknown workload {wid!r}", hint="see `readiness workloads`")
+        wanted.append(rows[wid.lower()])
+    if model:
+        wanted.append(cli_support.llm_workload(model, quant, context))
+    if not wanted:
+        raise ReadinessError("give at least one workload id, or --model M")
+    if not os.path.exists(db):
+        raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
+    conn = store.connect(db)
+    failing = []
+    for w in wanted:
+        for r in report.require(conn, w):
+            if r["verdict"] != "runs well":
+                failing.append({"workload": w["id"], **r})
+    if as_json:
+        click.echo(json.dumps({"failing": failing}, indent=2))
+    else:
+        for f in failing:
+            click.echo(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}")
+        click.echo(f"{len({f['host'] for f in failing})} hosts do not meet the requirement")
+    sys.exit(exitcodes.POLICY if failing else exitcodes.OK)
+
+
 @cli.group(name="rules")
 def rules_group() -> None:
     """The stack-health rules."""
