@@ -148,67 +148,81 @@ def _files(paths: Iterable[str]) -> list[str]:
     return out
 
 
+def _slim(doc: dict) -> dict:
+    """What the inventory keeps: the facts, findings and verdicts (without their long assumption lists)."""
+    slim = {k: doc[k] for k in _SLIM if k in doc}
+    if "verdicts" in slim:
+        slim["verdicts"] = [{k: v.get(k) for k in ("id", "name", "kind", "verdict", "placement", "why")}
+                            for v in slim["verdicts"]]
+    return slim
+
+
 def ingest(db: sqlite3.Connection, paths: Iterable[str], do_redact: bool = False) -> IngestResult:
+    """Store each report in one transaction, file by file, so memory stays flat for any fleet size."""
     result = IngestResult()
     salt = _salt(db) if do_redact else ""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    batch = []
-    for path in _files(paths):
-        try:
-            with open(path, "rb") as f:
-                raw = f.read()
-            doc = json.loads(raw)
-        except OSError as e:
-            result.skipped.append((path, f"unreadable: {e.strerror or e}"))
-            continue
-        except ValueError as e:
-            result.skipped.append((path, f"not valid JSON (truncated?): {e.msg} at line {e.lineno}"))
-            continue
-        why = validate(doc)
-        if why:
-            result.skipped.append((path, why))
-            continue
-        slim = {k: doc[k] for k in _SLIM if k in doc}
-        if do_redact:
-            slim = redact(slim, salt)
-        canonical = json.dumps(slim, sort_keys=True, separators=(",", ":")).encode()
-        batch.append((path, slim, hashlib.sha256(canonical).hexdigest(), zlib.compress(canonical, 6)))
+    files = _files(paths)
     db.execute("BEGIN IMMEDIATE")
     try:
-        for path, slim, digest, blob in batch:
-            host = slim["host"].get("hostname") or "(unknown host)"
-            gpus = slim.get("gpus", [])
-            nvidia_driver = next((g.get("driver_version") for g in gpus if g.get("driver_version")), None)
-            torch = (slim["stack"].get("torch") or {}).get("version")
-            cur = db.execute(
-                "INSERT OR IGNORE INTO reports (digest, host, collected_at, ingested_at, tool_version, os, cpu_model, "
-                "ram_mib, gpu_summary, driver_version, cuda_driver, torch, tier, doc) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (digest, host, slim["collected_at"], now, slim["tool"].get("version"),
-                 slim["host"].get("os_release") or slim["host"].get("os"), slim["cpu"].get("model"),
-                 slim["memory"].get("total_mib"),
-                 ", ".join(g.get("name") or g.get("vendor", "?") for g in gpus if not g.get("virtual")) or "none",
-                 nvidia_driver, (slim["stack"].get("cuda") or {}).get("driver_version"), torch,
-                 tier(slim.get("verdicts", [])), blob))
-            if cur.rowcount == 0:
-                result.duplicates.append(path)
+        for path in files:
+            try:
+                with open(path, "rb") as f:
+                    raw = f.read()
+                doc = json.loads(raw)
+            except OSError as e:
+                result.skipped.append((path, f"unreadable: {e.strerror or e}"))
                 continue
-            rid = cur.lastrowid
-            db.executemany("INSERT INTO gpus VALUES (?,?,?,?,?,?,?)",
-                           [(rid, g.get("index"), g.get("vendor"), g.get("name"), g.get("memory_total_mib"),
-                             g.get("driver_version"), g.get("uuid")) for g in gpus])
-            db.executemany("INSERT INTO findings VALUES (?,?,?,?,?)",
-                           [(rid, f.get("id"), f.get("severity"), f.get("outcome"), f.get("title"))
-                            for f in slim.get("findings", [])])
-            db.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?)",
-                           [(rid, v.get("id"), v.get("name"), v.get("verdict"), v.get("placement"))
-                            for v in slim.get("verdicts", [])])
-            result.stored.append(path)
+            except ValueError as e:
+                result.skipped.append((path, f"not valid JSON (truncated?): {getattr(e, 'msg', e)}"
+                                             + (f" at line {e.lineno}" if hasattr(e, "lineno") else "")))
+                continue
+            why = validate(doc)
+            if why:
+                result.skipped.append((path, why))
+                continue
+            slim = _slim(doc)
+            if do_redact:
+                slim = redact(slim, salt)
+            canonical = json.dumps(slim, sort_keys=True, separators=(",", ":")).encode()
+            digest = hashlib.sha256(canonical).hexdigest()
+            if _store_one(db, slim, digest, zlib.compress(canonical, 1), now):
+                result.stored.append(path)
+            else:
+                result.duplicates.append(path)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
     return result
+
+
+def _store_one(db: sqlite3.Connection, slim: dict, digest: str, blob: bytes, now: str) -> bool:
+    host = slim["host"].get("hostname") or "(unknown host)"
+    gpus = slim.get("gpus", [])
+    driver = next((g.get("driver_version") for g in gpus if g.get("driver_version")), None)
+    torch = (slim["stack"].get("torch") or {}).get("version")
+    cur = db.execute(
+        "INSERT OR IGNORE INTO reports (digest, host, collected_at, ingested_at, tool_version, os, cpu_model, "
+        "ram_mib, gpu_summary, driver_version, cuda_driver, torch, tier, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (digest, host, slim["collected_at"], now, slim["tool"].get("version"),
+         slim["host"].get("os_release") or slim["host"].get("os"), slim["cpu"].get("model"),
+         slim["memory"].get("total_mib"),
+         ", ".join(g.get("name") or g.get("vendor", "?") for g in gpus if not g.get("virtual")) or "none",
+         driver, (slim["stack"].get("cuda") or {}).get("driver_version"), torch, tier(slim.get("verdicts", [])), blob))
+    if cur.rowcount == 0:
+        return False
+    rid = cur.lastrowid
+    db.executemany("INSERT INTO gpus VALUES (?,?,?,?,?,?,?)",
+                   [(rid, g.get("index"), g.get("vendor"), g.get("name"), g.get("memory_total_mib"),
+                     g.get("driver_version"), g.get("uuid")) for g in gpus])
+    db.executemany("INSERT INTO findings VALUES (?,?,?,?,?)",
+                   [(rid, f.get("id"), f.get("severity"), f.get("outcome"), f.get("title"))
+                    for f in slim.get("findings", [])])
+    db.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?)",
+                   [(rid, v.get("id"), v.get("name"), v.get("verdict"), v.get("placement"))
+                    for v in slim.get("verdicts", [])])
+    return True
 
 
 def latest(db: sqlite3.Connection) -> list[sqlite3.Row]:

@@ -1,0 +1,86 @@
+"""Fleet scale: ingest N synthetic reports, then build the fleet report from them.
+
+Run:  python benchmarks/fleet.py [--hosts 10000] [--workdir DIR]
+Prints seconds and peak memory for each step. The synthetic reports are variants of this
+machine's real `readiness check --json --no-costs` (different hosts, GPUs, drivers, findings).
+For a one-core figure: taskset -c 0 python benchmarks/fleet.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from readiness.fleet import report, store  # noqa: E402
+
+GPUS = [("NVIDIA GeForce RTX 4090", 24564), ("NVIDIA GeForce RTX 3060", 12288), ("NVIDIA RTX A6000", 49140),
+        ("NVIDIA H100 80GB HBM3", 81559), ("AMD Radeon RX 7900 XTX", 24560), (None, None)]
+FINDINGS = [("cuda-toolkit-differs-from-torch", "warn"), ("low-disk-for-models", "warn"),
+            ("torch-cpu-build-with-nvidia-gpu", "error"), ("gpu-power-limit-below-default", "warn")]
+
+
+def synth(base: dict, i: int, rng: random.Random) -> dict:
+    d = json.loads(json.dumps(base))
+    d["host"]["hostname"] = f"ws-{i:05d}"
+    d["collected_at"] = f"2026-{rng.randint(6, 11):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z"
+    name, mem = rng.choice(GPUS)
+    d["gpus"] = [] if name is None else [{"index": 0, "vendor": "amd" if "AMD" in name else "nvidia", "name": name,
+                                          "memory_total_mib": mem, "memory_free_mib": mem - 500, "status": "ok",
+                                          "driver_version": rng.choice(["550.54.14", "570.86.10", "580.65.06"]),
+                                          "virtual": False, "uuid": f"GPU-{i:08d}"}]
+    d["memory"]["total_mib"] = rng.choice([16384, 32768, 65536, 131072])
+    d["findings"] = [{"id": f, "severity": s, "outcome": "fail" if s == "error" else "warn", "title": f,
+                      "message": "", "fix": "", "reference": None} for f, s in FINDINGS if rng.random() < 0.2]
+    for v in d.get("verdicts", []):
+        v["verdict"] = rng.choice(["runs well", "runs slowly", "does not fit"])
+    return d
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hosts", type=int, default=10000)
+    ap.add_argument("--workdir", default=None)
+    args = ap.parse_args()
+    work = args.workdir or tempfile.mkdtemp(prefix="fleet-bench-")
+    base = json.loads(subprocess.run([sys.executable, "-m", "readiness", "check", "--json", "--no-torch", "--no-costs"],
+                                     capture_output=True, text=True, check=True, cwd=work).stdout)
+    folder = os.path.join(work, "reports")
+    os.makedirs(folder, exist_ok=True)
+    rng = random.Random(7)
+    for i in range(args.hosts):
+        with open(os.path.join(folder, f"{i:05d}.json"), "w") as f:
+            json.dump(synth(base, i, rng), f)
+    size = sum(os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder)) / 2**20
+    print(f"{args.hosts} synthetic reports, {size:.0f} MiB of JSON in {folder}")
+    db_path = os.path.join(work, "fleet.sqlite")
+    if os.path.exists(db_path):
+        os.remove(db_path)
+    t = time.perf_counter()
+    conn = store.connect(db_path)
+    result = store.ingest(conn, [folder])
+    ingest_s = time.perf_counter() - t
+    print(f"ingest: {len(result.stored)} stored in {ingest_s:.2f} s (target < 10 s); peak memory {peak_mib():.0f} MiB")
+    t = time.perf_counter()
+    view = report.build(conn)
+    html = report.render_html(view)
+    csv_text = report.to_csv(view)
+    report_s = time.perf_counter() - t
+    print(f"report: {view['hosts']} hosts, {len(html) / 2**20:.1f} MiB HTML, {len(csv_text) / 2**20:.1f} MiB CSV in "
+          f"{report_s:.2f} s (target < 5 s); peak memory {peak_mib():.0f} MiB (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
