@@ -109,7 +109,11 @@ def render_advice(result: dict) -> str:
         lines.append(f"  {label} {o['name']}{where}: {price}{speed}{unit}")
         for line in o.get("inputs", []):
             lines.append(f"         {line}")
-    for o in result.get("other_offers", [])[:4]:
+    cheapest: dict = {}
+    for o in result.get("other_offers", []):  # one line per accelerator: its cheapest offer
+        if o["name"] not in cheapest or o["hourly_usd"] < cheapest[o["name"]]["hourly_usd"]:
+            cheapest[o["name"]] = o
+    for o in cheapest.values():
         lines.append(f"  Also  {o['name']} ({o['provider']}): {o['hourly_usd']} USD/h, needs {o['needs']} (not estimated)")
     i = result["inputs"]
     lines += ["", f"Inputs: {i['hours_per_month']:g} h/month, electricity {i['electricity_per_kwh'] * result['exchange_rate']:g} "
