@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from readiness.fleet import report, store
 
 ROOT = Path(__file__).parent.parent
@@ -120,7 +119,6 @@ def test_redaction_is_consistent_so_history_joins_up(tmp_path, base_report):
     assert len(hosts) == 1 and hosts[0].startswith("host-") and "alice" not in hosts[0]
     uuids = {r[0] for r in conn.execute("SELECT uuid FROM gpus")}
     assert len(uuids) == 1 and next(iter(uuids)).startswith("gpu-")
-    blob = b"".join(r[0] for r in conn.execute("SELECT doc FROM reports"))
     import zlib
 
     assert b"alice" not in b"".join(zlib.decompress(r[0]) for r in conn.execute("SELECT doc FROM reports"))

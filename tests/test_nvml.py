@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from conftest import validate
-from fakes.nvml import (DRIVER_NOT_LOADED, FUNCTION_NOT_FOUND, GPU_IS_LOST, LIB_RM_VERSION_MISMATCH,
+from fakes.nvml import (DRIVER_NOT_LOADED, FUNCTION_NOT_FOUND, LIB_RM_VERSION_MISMATCH,
                         LIBRARY_NOT_FOUND, NO_PERMISSION, NOT_SUPPORTED, FakeGpu, FakeNvml)
 from readiness.collect import gather
 from readiness.host.base import Answer

@@ -13,7 +13,7 @@ from fakes.amdsmi import FakeAmdsmi, FakeAmdGpu
 from readiness.collect import gather
 from readiness.host.base import Answer
 from readiness.host.replay import ReplayHost
-from readiness.probes import amd, amdsmi_lib, apple, windows
+from readiness.probes import amd, amdsmi_lib, apple, windows  # noqa: F401
 
 AMD = FIXTURES / "amd"
 APPLE = FIXTURES / "apple"
@@ -174,10 +174,9 @@ def test_windows_nvidia_from_nvml_and_cim_is_listed_once():
                        "PNPDeviceID": "PCI\\VEN_10DE&DEV_2684&SUBSYS_0\\4&1"},
                       {"Name": "Intel(R) UHD Graphics 770", "AdapterRAM": 1073741824,
                        "PNPDeviceID": "PCI\\VEN_8086&DEV_4680&SUBSYS_0\\3&1"}])
-    answers = {"call:nvml": Answer("ok", nvml.snapshot(FakeNvml())), "cmd:" + " ".join([]): Answer("absent")}
     from readiness.host.base import cmd_key
 
-    answers[cmd_key(windows.CIM_JSON)] = Answer("ok", cim)
+    answers = {"call:nvml": Answer("ok", nvml.snapshot(FakeNvml())), cmd_key(windows.CIM_JSON): Answer("ok", cim)}
     facts = validate(gather(ReplayHost(answers, "windows", "test")))
     names = [g["name"] for g in facts["gpus"]]
     assert names.count("NVIDIA GeForce RTX 4090") == 1 and "Intel(R) UHD Graphics 770" in names

@@ -286,8 +286,6 @@ def _parse(raw: dict) -> Result:
         return Result(facts, "timeout", f"{'; '.join(late)}; NVML: {why}")
     # Nothing answered. Say why in plain words, using what else the machine shows.
     proc_version = raw.get("proc_version")
-    dev = raw.get("dev")
-    nodes = [n for n in (dev.value if dev is not None and dev.ok else []) if n.startswith("nvidia")]
     if proc_version is not None and proc_version.text and "err" in (nvml or {}).get("init", {}):
         return Result(facts, "error", f"the NVIDIA kernel driver is loaded but NVML failed: {why}")
     if raw.get("wsl_dir") is not None and raw["wsl_dir"].ok and not any(
