@@ -271,3 +271,28 @@ def test_sysfs_tree_rx570():
     (g,) = facts["gpus"]
     assert (g["vendor"], g["source"], g["memory_total_mib"], g["memory_gtt_mib"]) == ("amd", "drm", 4096, 4096)
     assert g["pci_bus_id"] is None and g["integrated"] is None  # device id unknown: not guessed
+
+
+def test_dxdiag_rx9070xt_one_card_two_displays(run):
+    (g,) = gpus(run, WIN / "dxdiag-t-rx9070xt-dual-display-win11-excerpt.txt")
+    assert (g["vendor"], g["name"], g["memory_total_mib"]) == ("amd", "AMD Radeon RX 9070 XT", 15724)
+    assert (g["pci_vendor_id"], g["pci_device_id"], g["source"]) == ("0x1002", "0x7550", "dxdiag")
+
+
+def test_dxdiag_rtx4060ti(run):
+    (g,) = gpus(run, WIN / "dxdiag-t-rtx4060ti-8gb-desktop-win11-first-display-excerpt.txt")
+    assert (g["vendor"], g["memory_total_mib"], g["driver_version"]) == ("nvidia", 7949, "32.0.15.8064")
+    assert g["integrated"] is False
+
+
+def test_convertto_json_single_object_iris_xe(run):
+    (g,) = gpus(run, WIN / "get-wmiobject-select-convertto-json-iris-xe-ps51-prompt.txt")
+    assert (g["vendor"], g["name"], g["integrated"], g["unified_memory"]) == (
+        "intel", "Intel(R) Iris(R) Xe Graphics", True, True)
+
+
+def test_wmi_format_list_laptop_with_both_gpus(run):
+    nv, intel = gpus(run, WIN / "get-wmiobject-win32-videocontroller-rtx3050ti-laptop-plus-uhd-tigerlake-msi.txt")
+    assert nv["name"] == "NVIDIA GeForce RTX 3050 Ti Laptop GPU" and nv["integrated"] is False
+    assert "capped at 4 GiB" in nv["unavailable"]["memory_total_mib"]
+    assert intel["integrated"] is True

@@ -30,10 +30,13 @@ def _json(text: str):
     return json.loads(text[start:]) if start >= 0 else None
 
 
+_CIM_KEYS = {"AdapterRAM", "AdapterCompatibility", "VideoProcessor", "PNPDeviceID", "DriverVersion"}
+
+
 def _is_cim_json(text: str) -> bool:
     doc = _json(text)
     items = doc if isinstance(doc, list) else [doc]
-    return any(isinstance(i, dict) and "AdapterRAM" in i for i in items)
+    return any(isinstance(i, dict) and "Name" in i and _CIM_KEYS & set(i) for i in items)
 
 
 def _is_registry_json(text: str) -> bool:
@@ -84,7 +87,7 @@ def _items(doc) -> list[dict]:
 
 def parse_cim_json(text: str) -> list[dict]:
     return [{"name": i.get("Name"), "adapter_ram": to_int(i.get("AdapterRAM")), "driver": i.get("DriverVersion"),
-             "pnp": i.get("PNPDeviceID")} for i in _items(_json(text))]
+             "pnp": i.get("PNPDeviceID"), "maker": i.get("AdapterCompatibility")} for i in _items(_json(text))]
 
 
 def parse_cim_list(text: str) -> list[dict]:
@@ -117,16 +120,21 @@ def parse_wmic(text: str) -> list[dict]:
 
 
 def parse_dxdiag(text: str) -> list[dict]:
-    out = []
+    out, seen = [], set()
+    # dxdiag lists display devices: a card driving two displays appears twice, once per display.
     for block in re.split(r"\n\s*Card name:", "\n" + text)[1:]:
         name = block.split("\n", 1)[0].strip()
         ded = re.search(r"Dedicated Memory:\s*(\d+)\s*MB", block)
         ven = re.search(r"Vendor ID:\s*(0x[0-9A-Fa-f]{4})", block)
         dev = re.search(r"Device ID:\s*(0x[0-9A-Fa-f]{4})", block)
         drv = re.search(r"Driver Version:\s*(\S+)", block)
-        out.append({"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
-                    "vendor_id": ven.group(1).lower() if ven else None, "device_id": dev.group(1).lower() if dev else None,
-                    "driver": drv.group(1) if drv else None})
+        entry = {"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
+                 "vendor_id": ven.group(1).lower() if ven else None, "device_id": dev.group(1).lower() if dev else None,
+                 "driver": drv.group(1) if drv else None}
+        key = (entry["name"], entry["vendor_id"], entry["device_id"])
+        if key not in seen:
+            seen.add(key)
+            out.append(entry)
     return out
 
 
@@ -179,7 +187,7 @@ def parse(raw: dict) -> Result:
     dx = parse_dxdiag(raw["dxdiag"].text) if raw.get("dxdiag") is not None and raw["dxdiag"].text else []
     if not adapters and dx:
         adapters, source = [{"name": d["name"], "adapter_ram": None, "driver": d["driver"], "pnp": None,
-                             "vendor_id": d["vendor_id"], "device_id": d["device_id"]} for d in dx], "dxdiag"
+                             "vendor_id": d["vendor_id"], "device_id": d["device_id"]} for d in dx if d["name"]], "dxdiag"
     reg = parse_registry(raw["registry"].text) if raw.get("registry") is not None and raw["registry"].text else []
     gpus = []
     for i, a in enumerate(adapters):
@@ -187,7 +195,8 @@ def parse(raw: dict) -> Result:
         vid, did = _ids(a.get("pnp"))
         vid, did = vid or a.get("vendor_id"), did or a.get("device_id")
         cls = _classify(name)
-        gpu = Gpu(index=i, vendor=_vendor(vid, name) if cls != "virtual" else "other", name=name or None,
+        gpu = Gpu(index=i, vendor=_vendor(vid, f"{name} {a.get('maker') or ''}") if cls != "virtual" else "other",
+                  name=name or None,
                   source=source, driver_version=a.get("driver"), pci_vendor_id=vid, pci_device_id=did,
                   virtual=cls == "virtual", integrated=True if cls == "integrated" else (False if cls is None and
                                                                                           vid in _VENDORS else None))
