@@ -79,31 +79,47 @@ def test_fake_amdsmi_records_calls_and_keeps_a_gpu_whose_metric_fails():
     assert result.facts["stack"]["rocm"]["version"] == "6.2.4"
 
 
+def test_rocm_smi_concise_strix_halo_names_the_apu_but_not_its_memory(run):
+    (g,) = gpus(run, AMD / "rocm-smi-concise-strixhalo-8060s-strix-dash.txt")
+    assert (g["pci_device_id"], g["gfx_target"], g["integrated"]) == ("0x1586", "gfx1151", True)
+    assert "8060S" in g["name"]
+    assert g["memory_total_mib"] is None and "no memory size" in g["unavailable"]["memory_total_mib"]
+
+
+def test_rocm_smi_meminfo_json_strix_halo_512_mib_carve_out_and_gtt(run):
+    (g,) = gpus(run, AMD / "rocm-smi-meminfo-json-strixhalo-8060s-strix-dash.json")
+    # "VRAM Total Memory (B)": "536870912", "GTT Total Memory (B)": "115401125888", used 492892160 in the file
+    assert (g["memory_total_mib"], g["memory_gtt_mib"], g["memory_used_mib"]) == (512, 115401125888 // 2**20, 470)
+    # no device id in this output: whether it is an APU stays unknown, and says why
+    assert g["integrated"] is None and "did not report the device id" in g["unavailable"]["integrated"]
+
+
 def test_fake_amdsmi_init_failure_falls_back():
     snap = amdsmi_lib.snapshot(FakeAmdsmi(init_fails=True))
     assert snap["status"] == "error" and "init" in snap
 
 
 def test_strix_halo_apu_memory_is_carve_out_plus_gtt_never_all_ram():
-    """logic: a Strix Halo APU with a 64 GiB carve-out and a 32 GiB GTT on a 128 GiB machine."""
+    """logic: a Strix Halo APU with the carve-out and GTT that noamsto/nix-amd-ai#42 printed with `cat`
+    (4 GiB mem_info_vram_total, 96 GiB mem_info_gtt_total); the meminfo total is hand-made."""
     root = "/sys/class/drm"
     dev = f"{root}/card1/device"
     answers = {f"dir:{root}": Answer("ok", ["card1", "renderD128"]),
                f"file:{dev}/vendor": Answer("ok", "0x1002\n"), f"file:{dev}/device": Answer("ok", "0x1586\n"),
                f"link:{root}/card1/device": Answer("ok", "../../../0000:c5:00.0"),
-               f"file:{dev}/mem_info_vram_total": Answer("ok", str(64 * 2**30)),
-               f"file:{dev}/mem_info_gtt_total": Answer("ok", str(32 * 2**30)),
-               "file:/proc/meminfo": Answer("ok", f"MemTotal:       {64 * 2**20} kB\nMemAvailable:   {60 * 2**20} kB\n")}
+               f"file:{dev}/mem_info_vram_total": Answer("ok", "4294967296\n"),
+               f"file:{dev}/mem_info_gtt_total": Answer("ok", "103079215104\n"),
+               "file:/proc/meminfo": Answer("ok", f"MemTotal:       {124 * 2**20} kB\nMemAvailable:   {120 * 2**20} kB\n")}
     facts = validate(gather(ReplayHost(answers, "linux", "test")))
     (g,) = [g for g in facts["gpus"] if g["vendor"] == "amd"]
     assert g["integrated"] is True and g["gfx_target"] == "gfx1151"
-    assert g["memory_total_mib"] == 64 * 1024 and g["memory_gtt_mib"] == 32 * 1024
-    assert g["memory_usable_mib"] == 96 * 1024
-    assert facts["memory"]["total_mib"] == 64 * 1024  # the carve-out is not RAM the OS sees
+    assert g["memory_total_mib"] == 4 * 1024 and g["memory_gtt_mib"] == 96 * 1024
+    assert g["memory_usable_mib"] == 100 * 1024
+    assert facts["memory"]["total_mib"] == 124 * 1024  # the carve-out is not RAM the OS sees
     from readiness.workloads import hardware
 
     hw = hardware.from_facts(facts)
-    assert hw.gpus[0].memory_mib == 96 * 1024 and hw.offload_ram_mib == 0  # RAM never counted twice
+    assert hw.gpus[0].memory_mib == 100 * 1024 and hw.offload_ram_mib == 0  # RAM never counted twice
 
 
 # -- Apple --------------------------------------------------------------------------------------
@@ -145,6 +161,21 @@ def test_wmic_adapterram_cap_is_not_believed(run):
     assert nv["name"] == "NVIDIA GeForce RTX 4090" and nv["memory_total_mib"] is None
     assert "capped at 4 GiB" in nv["unavailable"]["memory_total_mib"]
     assert uhd["integrated"] is True and nv["integrated"] is False
+
+
+def test_cim_property_list_with_empty_values_iris_plus(run):
+    # Empty values ("InstallDate                  :") right before Name once swallowed the next line.
+    (g,) = gpus(run, WIN / "get-ciminstance-property-all-list-iris-plus-powertip-2020.txt")
+    assert (g["name"], g["vendor"], g["pci_device_id"], g["integrated"]) == (
+        "Intel(R) Iris(R) Plus Graphics", "intel", "0x8a52", True)
+    assert g["driver_version"] == "26.20.100.7463"
+
+
+def test_get_wmiobject_list_rx580_capped_adapterram_is_not_believed(run):
+    (g,) = gpus(run, WIN / "get-wmiobject-list-rx580-2048sp-adapterram-cap-excerpt.txt")
+    assert (g["name"], g["vendor"], g["pci_device_id"], g["integrated"]) == (
+        "AMD Radeon RX 580 2048SP", "amd", "0x6fdf", False)
+    assert g["memory_total_mib"] is None and "capped at 4 GiB" in g["unavailable"]["memory_total_mib"]
 
 
 def test_registry_gives_the_64_bit_vram():

@@ -204,7 +204,7 @@ def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
 def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     """The classic 'GPU[0] : key: value' report, or the concise table (device ids only)."""
     gpus: dict[int, dict] = {}
-    for m in re.finditer(r"^GPU\[(\d+)\]\s*:\s*([^:\n]+):\s*(.*)$", text, re.M):
+    for m in re.finditer(r"^GPU\[(\d+)\][ \t]*:[ \t]*([^:\n]+):[ \t]*(.*)$", text, re.M):
         g = gpus.setdefault(int(m.group(1)), {})
         g.setdefault(m.group(2).strip().lower(), m.group(3).strip())
     if not gpus:
@@ -217,7 +217,7 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
                     "pci_bus_id": _bus(g.get("pci bus")), "vram_mib": _mib(g.get("vram total memory (b)")),
                     "vram_used_mib": _mib(g.get("vram total used memory (b)")),
                     "gtt_mib": _mib(g.get("gtt total memory (b)")), "driver_version": None})
-    drv = re.search(r"^Driver version:\s*(\S+)", text, re.M)
+    drv = re.search(r"^Driver version:[ \t]*(\S+)", text, re.M)
     return out, drv.group(1) if drv else None
 
 
@@ -315,8 +315,11 @@ def parse(raw: dict) -> Result:
             gpu.memory_usable_mib = vram + gtt
         elif apu is False and gpu.memory_free_mib is not None:
             gpu.memory_usable_mib = gpu.memory_free_mib
+        if vram is None:
+            gpu.unavailable["memory_total_mib"] = f"{source} reported no memory size for this GPU"
         if apu is None:
-            gpu.unavailable["integrated"] = "device id not in readiness/data/amd_gpus.toml"
+            gpu.unavailable["integrated"] = (f"device id {dev} not in readiness/data/amd_gpus.toml" if dev else
+                                             f"{source} did not report the device id")
         facts["gpus"].append(gpu)
     if not rows:
         why = [a.reason for a in (raw.get("amdsmi"), raw.get("rocm_smi")) if a is not None and a.reason]

@@ -168,7 +168,7 @@ def hardware(raw: dict) -> dict:
                 "memory": _size_mib(h.get("physical_memory")), "model": h.get("machine_model")}
     ans = raw.get("hardware_text")
     if ans is not None and ans.text:
-        kv = dict(re.findall(r"^\s*([^:\n]+):\s*(.+)$", ans.text, re.M))
+        kv = dict(re.findall(r"^[ \t]*([^:\n]+):[ \t]*(.+)$", ans.text, re.M))
         return {"chip": kv.get("Chip"), "memory": _size_mib(kv.get("Memory")), "model": kv.get("Model Identifier")}
     return {}
 

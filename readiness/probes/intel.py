@@ -76,7 +76,11 @@ def parse(raw: dict) -> Result:
             gpu.name = gpu.name or x.get("device_name")
             gpu.source = "xpu-smi"
         if discrete and local is None:
-            gpu.unavailable["memory_total_mib"] = "the driver exposes no local-memory size (lmem_total_bytes / physical_vram_size_bytes)"
+            # Mainline i915 never had lmem_total_bytes; only Intel's out-of-tree backport does
+            # (intel/intel-device-plugins-for-kubernetes#1882 shows it missing on a stock 6.8 kernel).
+            gpu.unavailable["memory_total_mib"] = (
+                "the driver exposes no local-memory size: mainline i915 has no lmem_total_bytes "
+                "(the xe driver's tile*/physical_vram_size_bytes, or xpu-smi, give it)")
         gpus.append(gpu)
         seen.add(bus)
     for key, d in listed.items():

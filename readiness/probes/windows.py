@@ -93,7 +93,7 @@ def parse_cim_json(text: str) -> list[dict]:
 def parse_cim_list(text: str) -> list[dict]:
     out = []
     for block in re.split(r"\n\s*\n", text):
-        kv = dict(re.findall(r"^(\w+)\s*:\s*(.*?)\s*$", block, re.M))
+        kv = dict(re.findall(r"^(\w+)[ \t]*:[ \t]*(.*?)[ \t]*$", block, re.M))
         if kv.get("Name") and "AdapterRAM" in kv:
             out.append({"name": kv["Name"], "adapter_ram": to_int(kv.get("AdapterRAM")),
                         "driver": kv.get("DriverVersion"), "pnp": kv.get("PNPDeviceID")})
@@ -127,7 +127,7 @@ def parse_dxdiag(text: str) -> list[dict]:
         ded = re.search(r"Dedicated Memory:\s*(\d+)\s*MB", block)
         ven = re.search(r"Vendor ID:\s*(0x[0-9A-Fa-f]{4})", block)
         dev = re.search(r"Device ID:\s*(0x[0-9A-Fa-f]{4})", block)
-        drv = re.search(r"Driver Version:\s*(\S+)", block)
+        drv = re.search(r"Driver Version:[ \t]*(\S+)", block)
         entry = {"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
                  "vendor_id": ven.group(1).lower() if ven else None, "device_id": dev.group(1).lower() if dev else None,
                  "driver": drv.group(1) if drv else None}
