@@ -189,6 +189,18 @@ def test_registry_gives_the_64_bit_vram():
     assert g.memory_total_mib == 24564 and (g.pci_vendor_id, g.pci_device_id) == ("0x10de", "0x2684")
 
 
+def test_registry_size_stored_as_binary_bytes():
+    """logic: qwMemorySize as REG_BINARY, which ConvertTo-Json writes as a list of bytes."""
+    cim = json.dumps([{"Name": "AMD Radeon RX 7900 XTX", "AdapterRAM": 4293918720,
+                       "PNPDeviceID": "PCI\\VEN_1002&DEV_744C&SUBSYS_0\\4&1"}])
+    reg = json.dumps([{"DriverDesc": "AMD Radeon RX 7900 XTX", "MatchingDeviceId": "pci\\ven_1002&dev_744c",
+                       "HardwareInformation.qwMemorySize": list((24 * 2**30).to_bytes(8, "little"))}])
+    r = windows.parse({"system": "windows", "cim": Answer("ok", cim), "registry": Answer("ok", reg)})
+    (g,) = r.facts["gpus"]
+    assert g.memory_total_mib == 24 * 1024
+    assert windows._registry_int([1, 2, 3]) is None  # not a 4- or 8-byte value
+
+
 def test_virtual_adapters_are_never_accelerators():
     cim = json.dumps([{"Name": "Microsoft Basic Display Adapter", "AdapterRAM": None, "PNPDeviceID": "ROOT\\BasicDisplay"},
                       {"Name": "VMware SVGA 3D", "AdapterRAM": 268435456, "PNPDeviceID": "PCI\\VEN_15AD&DEV_0405"}])

@@ -143,8 +143,17 @@ def parse_registry(text: str) -> list[dict]:
     for i in _items(_json(text)):
         size = i.get("HardwareInformation.qwMemorySize")
         out.append({"name": i.get("DriverDesc"), "match": (i.get("MatchingDeviceId") or "").lower(),
-                    "bytes": to_int(size) if not isinstance(size, list) else None})
+                    "bytes": _registry_int(size)})
     return out
+
+
+def _registry_int(value) -> int | None:
+    """A REG_QWORD arrives as a number; some drivers store the size as REG_BINARY, which
+    ConvertTo-Json writes as a list of bytes, little-endian (Jinjinov/Hardware.Info#41 reads both)."""
+    if isinstance(value, list):
+        ok = len(value) in (4, 8) and all(isinstance(b, int) and 0 <= b < 256 for b in value)
+        return int.from_bytes(bytes(value), "little") if ok else None
+    return to_int(value)
 
 
 def _ids(pnp: str | None) -> tuple[str | None, str | None]:
