@@ -261,10 +261,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
     if not gpus and ram_gib is None:
         raise ReadinessError("give at least one --gpu (or --ram-gib for a CPU-only machine)")
     if workload_id:
-        found = [w for w in cli_support.all_workloads() if w["id"] == workload_id.lower()]
-        if not found:
-            raise ReadinessError(f"unknown workload {workload_id!r}", hint="see `readiness workloads`")
-        workload = found[0]
+        (workload,) = cli_support.chosen_workloads((workload_id,), None, None, None)
     else:
         workload = cli_support.llm_workload(model, quant, context, model_config, gguf)
     result = cli_support.estimate(gpus, ram_gib, workload)
@@ -297,16 +294,7 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
     inputs = _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate)
     if budget is not None and budget <= 0:
         raise ReadinessError("--budget must be a positive amount in USD")
-    catalogue_rows = {w["id"]: w for w in cli_support.all_workloads(workload_files)}
-    chosen = []
-    for wid in workload_ids:
-        if wid.lower() not in catalogue_rows:
-            raise ReadinessError(f"unknown workload {wid!r}", hint="see `readiness workloads`")
-        chosen.append(catalogue_rows[wid.lower()])
-    if model:
-        chosen.append(cli_support.llm_workload(model, quant, context))
-    if not chosen:
-        raise ReadinessError("give at least one --workload ID or --model M")
+    chosen = cli_support.chosen_workloads(workload_ids, model, quant, context, workload_files)
     result = advisor.advise(chosen, costs.load_prices(price_files), inputs, budget=budget)
     click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result), nl=not as_json)
 
@@ -419,16 +407,7 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     from readiness.fleet import report, store
     from readiness.workloads import cli_support
 
-    rows = {w["id"]: w for w in cli_support.all_workloads()}
-    wanted = []
-    for wid in workload_ids:
-        if wid.lower() not in rows:
-            raise ReadinessError(f"unknown workload {wid!r}", hint="see `readiness workloads`")
-        wanted.append(rows[wid.lower()])
-    if model:
-        wanted.append(cli_support.llm_workload(model, quant, context))
-    if not wanted:
-        raise ReadinessError("give at least one workload id, or --model M")
+    wanted = cli_support.chosen_workloads(workload_ids, model, quant, context)
     if not os.path.exists(db):
         raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
     conn = store.connect(db)

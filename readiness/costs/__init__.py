@@ -8,7 +8,6 @@ carries the arithmetic that produced it, so a user can redo the sum by hand
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -16,10 +15,6 @@ from typing import Any
 from readiness import catalog, data
 from readiness.errors import ReadinessError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 STALE_MONTHS = 6
 
@@ -83,14 +78,6 @@ def _check_rows(rows: list[dict], kind: str, source: str) -> None:
             raise ReadinessError(f"{where}: key 'gpu' = {r['gpu']!r} is not a GPU catalogue id")
 
 
-def _load(path) -> dict:
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ReadinessError(f"{path}: not valid TOML: {e}") from e
 
 
 def load_prices(extra: tuple[str, ...] = ()) -> Prices:
@@ -102,7 +89,7 @@ def load_prices(extra: tuple[str, ...] = ()) -> Prices:
     prices = Prices(list(buy.get("gpu", [])), list(buy.get("system", [])), list(cloud.get("offer", [])),
                     snapshots[0] if snapshots else None)
     for path in extra:
-        doc = _load(path)
+        doc = data.load_user_file(path)
         known = {"gpu", "system", "offer", "version", "currency", "as_of"}
         unknown = set(doc) - known
         if unknown:

@@ -21,5 +21,18 @@ def load(name: str) -> dict:
         return tomllib.load(f)
 
 
+def load_user_file(path) -> dict:
+    """A TOML file the user named (rules, workloads, prices): one clear error if unreadable or invalid."""
+    from readiness.errors import ReadinessError
+
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ReadinessError(f"{path}: not valid TOML: {e}") from e
+
+
 def rows(name: str, table: str) -> list[dict]:
     return load(name).get(table, [])

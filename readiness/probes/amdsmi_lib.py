@@ -4,29 +4,16 @@ module in real use and a recording fake in the tests."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from readiness.probes.util import Guard
 
 
-class _Guard:
-    def __init__(self, lib):
-        self.lib = lib
-        self.errors = tuple(t for t in (getattr(lib, "AmdSmiException", None),) if t) or (Exception,)
-
-    def q(self, fn: str, *args: Any, convert: Callable[[Any], Any] = lambda x: x) -> dict:
-        f = getattr(self.lib, fn, None)
-        if f is None:
-            return {"err": "function_not_found", "reason": f"{fn} is not in this amdsmi"}
-        try:
-            return {"v": convert(f(*args))}
-        except self.errors as e:
-            code = getattr(e, "err_code", None)
-            return {"err": f"amdsmi_error_{code}" if code is not None else "error", "reason": str(e) or type(e).__name__}
-        except Exception as e:  # noqa: BLE001 - a binding bug in one metric must not lose the GPU
-            return {"err": "exception", "reason": f"{fn}: {type(e).__name__}: {e}"}
+def _error(e: Exception) -> dict:
+    code = getattr(e, "err_code", None)
+    return {"err": f"amdsmi_error_{code}" if code is not None else "error", "reason": str(e) or type(e).__name__}
 
 
 def snapshot(lib) -> dict:
-    g = _Guard(lib)
+    g = Guard(lib, getattr(lib, "AmdSmiException", None) or Exception, _error, "amdsmi")
     init = g.q("amdsmi_init", convert=lambda _: None)
     if "err" in init:
         return {"status": "error", "init": init}

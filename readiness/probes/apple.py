@@ -9,7 +9,7 @@ import re
 from readiness import catalog
 from readiness.facts import Gpu
 from readiness.probes import Result
-from readiness.probes.util import to_int
+from readiness.probes.util import key_values, to_int
 
 NAME = "apple"
 
@@ -168,7 +168,7 @@ def hardware(raw: dict) -> dict:
                 "memory": _size_mib(h.get("physical_memory")), "model": h.get("machine_model")}
     ans = raw.get("hardware_text")
     if ans is not None and ans.text:
-        kv = dict(re.findall(r"^[ \t]*([^:\n]+):[ \t]*(.+)$", ans.text, re.M))
+        kv = key_values(ans.text)
         return {"chip": kv.get("Chip"), "memory": _size_mib(kv.get("Memory")), "model": kv.get("Model Identifier")}
     return {}
 

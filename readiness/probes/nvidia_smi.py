@@ -27,6 +27,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Iterable
 
+from readiness.probes.util import to_float
+
 __all__ = [
     "QUERY_FIELDS",
     "GPU_KEYS",
@@ -144,20 +146,8 @@ def _clean(v: Any, keep_none_word: bool = False) -> str | None:
     return s
 
 
-_NUM_RE = re.compile(r"[-+]?\d+(?:\.\d+)?")
-
-
 def _float(v: Any) -> float | None:
-    s = _clean(v)
-    if s is None:
-        return None
-    m = _NUM_RE.search(s)
-    if not m:
-        return None
-    try:
-        return float(m.group(0))
-    except ValueError:  # pragma: no cover - regex guarantees a number
-        return None
+    return to_float(_clean(v))
 
 
 def _int(v: Any) -> int | None:

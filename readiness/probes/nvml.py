@@ -9,7 +9,9 @@ the ``pynvml`` module in real use and a recording fake in the tests.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+
+from readiness.probes.util import Guard
 
 # NVML return codes (nvml.h) to short names and plain words.
 _ERRORS = {
@@ -47,25 +49,6 @@ def _text(value: Any) -> Any:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
 
 
-class _Guard:
-    """One guarded query function: every NVML call goes through ``q``."""
-
-    def __init__(self, nv):
-        self.nv = nv
-        self.error_type = getattr(nv, "NVMLError", Exception)
-
-    def q(self, fn_name: str, *args: Any, convert: Callable[[Any], Any] = _text) -> dict:
-        fn = getattr(self.nv, fn_name, None)
-        if fn is None:
-            return {"err": "function_not_found", "reason": f"{fn_name} is not in this nvidia-ml-py"}
-        try:
-            return {"v": convert(fn(*args))}
-        except self.error_type as e:
-            return _error(e)
-        except Exception as e:  # noqa: BLE001 - a binding bug in one metric must not lose the GPU
-            return {"err": "exception", "reason": f"{fn_name}: {type(e).__name__}: {e}"}
-
-
 def _mem(info) -> dict:
     return {"total": int(info.total), "free": int(info.free), "used": int(info.used)}
 
@@ -85,7 +68,7 @@ def _pci(info) -> dict:
     return {"bus_id": _text(info.busId) or bus, "pci_device_id": int(info.pciDeviceId)}
 
 
-def _device(g: _Guard, nv, index: int) -> dict:
+def _device(g: Guard, nv, index: int) -> dict:
     handle = g.q("nvmlDeviceGetHandleByIndex", index, convert=lambda h: h)
     if "err" in handle:
         return {"index": index, "error": handle}
@@ -151,7 +134,7 @@ def _device(g: _Guard, nv, index: int) -> dict:
 
 def snapshot(nv) -> dict:
     """Everything NVML says about this machine, as plain data; never raises an NVML error."""
-    g = _Guard(nv)
+    g = Guard(nv, getattr(nv, "NVMLError", Exception), _error, "nvidia-ml-py", convert=_text)
     init = g.q("nvmlInit", convert=lambda _: None)
     if "err" in init:
         return {"status": "error", "init": init}

@@ -10,7 +10,7 @@ import re
 from readiness import data
 from readiness.facts import Gpu
 from readiness.probes import Result
-from readiness.probes.util import to_int
+from readiness.probes.util import key_values, to_int
 
 NAME = "windows"
 _PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
@@ -93,7 +93,7 @@ def parse_cim_json(text: str) -> list[dict]:
 def parse_cim_list(text: str) -> list[dict]:
     out = []
     for block in re.split(r"\n\s*\n", text):
-        kv = dict(re.findall(r"^(\w+)[ \t]*:[ \t]*(.*?)[ \t]*$", block, re.M))
+        kv = key_values(block)
         if kv.get("Name") and "AdapterRAM" in kv:
             out.append({"name": kv["Name"], "adapter_ram": to_int(kv.get("AdapterRAM")),
                         "driver": kv.get("DriverVersion"), "pnp": kv.get("PNPDeviceID")})

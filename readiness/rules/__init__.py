@@ -10,18 +10,13 @@ docs/rules.md.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from readiness import versions
+from readiness import data, versions
 from readiness.errors import ReadinessError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 BUILTIN = Path(__file__).with_name("builtin.toml")
 SEVERITIES = ("info", "warn", "error")
@@ -305,14 +300,7 @@ def parse_rules(doc: dict, source: str) -> list[Rule]:
 
 
 def load_file(path: str | Path) -> list[Rule]:
-    try:
-        with open(path, "rb") as f:
-            doc = tomllib.load(f)
-    except OSError as e:
-        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ReadinessError(f"{path}: not valid TOML: {e}") from e
-    return parse_rules(doc, str(path))
+    return parse_rules(data.load_user_file(path), str(path))
 
 
 def load(extra: tuple[str, ...] = ()) -> list[Rule]:

@@ -5,17 +5,12 @@ from __future__ import annotations
 import functools
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 from readiness import data
 from readiness.errors import ReadinessError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 KINDS = ("llm-inference", "fine-tuning", "image-generation", "speech", "embeddings", "training")
 
@@ -173,13 +168,7 @@ _WORKLOAD_REQUIRED = {"id": str, "kind": str, "name": str, "source": str}
 
 def load_user_workloads(path: str) -> list[dict]:
     """Workloads from a user's TOML file, validated: errors name the file, the workload and the key."""
-    try:
-        with open(path, "rb") as f:
-            doc = tomllib.load(f)
-    except OSError as e:
-        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ReadinessError(f"{path}: not valid TOML: {e}") from e
+    doc = data.load_user_file(path)
     rows = doc.get("workload")
     if not isinstance(rows, list) or not rows:
         raise ReadinessError(f"{path}: no [[workload]] tables")

@@ -19,6 +19,22 @@ def all_workloads(extra_files: tuple[str, ...] = ()) -> list[dict]:
     return rows
 
 
+def chosen_workloads(ids: tuple[str, ...], model: str | None, quant: str | None, context: int | None,
+                     extra_files: tuple[str, ...] = ()) -> list[dict]:
+    """Workloads named by id (one clear error for an unknown id), plus one from --model if given."""
+    rows = {w["id"]: w for w in all_workloads(extra_files)}
+    chosen = []
+    for wid in ids:
+        if wid.lower() not in rows:
+            raise ReadinessError(f"unknown workload {wid!r}", hint="see `readiness workloads`")
+        chosen.append(rows[wid.lower()])
+    if model:
+        chosen.append(llm_workload(model, quant, context))
+    if not chosen:
+        raise ReadinessError("give at least one --workload ID or --model M")
+    return chosen
+
+
 def llm_workload(model_name: str | None, quant_name: str | None, context: int | None,
                  model_config: str | None = None, gguf: str | None = None) -> dict:
     """A one-off LLM inference workload from --model/--quant, --model-config or --gguf."""
