@@ -79,6 +79,17 @@ def test_report_in_chromium(run, tmp_path, chromium, name):
     dark.close()
 
 
+def test_long_from_path_does_not_spill_sideways_on_a_phone(run, tmp_path, chromium):
+    # The report header names the --from path; slashes are no break points, so a deep path is one long word.
+    deep = tmp_path / ("averylongfoldername" * 4) / "workstationcapture"
+    shutil.copytree(FIXTURES / "linux" / "amd-zen", deep)
+    path = render(run, tmp_path, "deep", [deep])
+    page = chromium.new_page(viewport={"width": 390, "height": 900})
+    page.goto(path.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.close()
+
+
 def test_a_gpu_name_with_a_script_tag_renders_as_text(run, tmp_path, chromium):
     xml = (FIXTURES / "nvidia" / "device-h200-readiness" / "nvidia-smi-q-x.xml").read_text()
     evil = xml.replace("<product_name>NVIDIA H200</product_name>",
