@@ -14,7 +14,7 @@ from readiness.probes import Result, all_probes
 
 # When two probes report the same PCI device, the richer source wins.
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
-                "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9}
+                "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9, "lspci": 9}
 
 
 def _run(probe, host) -> tuple[Result, float]:
@@ -69,11 +69,37 @@ def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
             continue
         kept.append(gpu)
         known.append(gpu)
+    kept = _pair_with_bus_listing(kept, by_bus, used)
     merged = sorted(by_bus.values(), key=lambda g: (g.virtual, g.vendor == "other", g.pci_bus_id)) + sorted(
         kept, key=lambda g: (g.virtual, g.vendor == "other"))
     for i, gpu in enumerate(merged):
         gpu.index = i
     return merged
+
+
+_BUS_LISTINGS = ("sysfs", "lspci")
+
+
+def _pair_with_bus_listing(loose: list[Gpu], by_bus: dict[str, Gpu], used: set[int]) -> list[Gpu]:
+    """A tool that lists GPUs without bus ids (nvidia-smi -L) next to a PCI listing (lspci) of
+    the same machine: when both count the same GPUs of a vendor, they are the same GPUs, in bus
+    order (nvidia-smi's order). The tool's entry is kept, with the listing's bus id and ids."""
+    rest = []
+    groups: dict[tuple, list[Gpu]] = {}
+    for gpu in loose:
+        groups.setdefault((gpu.source, gpu.vendor), []).append(gpu)
+    for (source, vendor), gpus in groups.items():
+        listed = sorted((g for g in by_bus.values() if g.source in _BUS_LISTINGS and g.vendor == vendor
+                         and not g.virtual and id(g) not in used), key=lambda g: g.pci_bus_id)
+        if source in _BUS_LISTINGS or vendor == "other" or len(listed) != len(gpus):
+            rest.extend(gpus)
+            continue
+        for gpu, entry in zip(gpus, listed):
+            for name in ("pci_bus_id", "pci_vendor_id", "pci_device_id", "kernel_driver"):
+                if getattr(gpu, name) is None:
+                    setattr(gpu, name, getattr(entry, name))
+            by_bus[entry.pci_bus_id] = gpu
+    return rest
 
 
 def _stack_defaults(stack: dict) -> dict:

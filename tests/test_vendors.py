@@ -94,6 +94,37 @@ def test_rocm_smi_meminfo_json_strix_halo_512_mib_carve_out_and_gtt(run):
     assert g["integrated"] is None and "did not report the device id" in g["unavailable"]["integrated"]
 
 
+def test_amd_smi_static_json_strix_halo_carve_out(run):
+    (g,) = gpus(run, AMD / "amd-smi-static-json-strixhalo-gfx1151-32gib-carveout-gkm.json")
+    assert (g["gfx_target"], g["integrated"], g["unified_memory"]) == ("gfx1151", True, True)
+    # amd-smi reports the BIOS carve-out as VRAM; the GTT window is not in its static output.
+    assert (g["memory_total_mib"], g["memory_gtt_mib"], g["pci_bus_id"]) == (32768, None, "0000:c4:00.0")
+    assert g["driver_version"] == "6.17.1-300.fc43.x86_64"
+
+
+def test_amd_smi_static_text_strix_point_reads_each_section(run):
+    """The IFWI section's VERSION and the CACHE_INFO sizes must not pass for the driver's and VRAM's."""
+    (g,) = gpus(run, AMD / "amd-smi-static-text-strixpoint-gfx1150-64gib-carveout-rocm7.2.txt")
+    assert (g["name"], g["gfx_target"], g["integrated"], g["memory_total_mib"]) == (
+        "AMD Radeon Graphics", "gfx1150", True, 65536)
+    assert g["driver_version"] == "6.17.0-1012-oem"  # from amd-smi's squeezed "Linuxversion6.17.0-1012-oem(..."
+
+
+def test_amd_smi_static_asic_only_says_why_memory_is_unknown(run):
+    (g,) = gpus(run, AMD / "amd-smi-static-text-asic-only-strixhalo-gfx1151-excerpt-prompt.txt")
+    assert (g["gfx_target"], g["integrated"], g["memory_total_mib"]) == ("gfx1151", True, None)
+    assert "no memory size" in g["unavailable"]["memory_total_mib"]
+
+
+@pytest.mark.parametrize("name, vram, gtt", [
+    ("rocm-smi-showmeminfo-vram-gtt-strixpoint-890m-512mib-44gib-trimmed.txt", 512, 44 * 1024),
+    ("rocm-smi-showmeminfo-vram-apu-512mib-rocm2408-prompt.txt", 512, None)])
+def test_rocm_smi_meminfo_text_apu_carve_out(run, name, vram, gtt):
+    (g,) = gpus(run, AMD / name)
+    assert (g["memory_total_mib"], g["memory_gtt_mib"]) == (vram, gtt)
+    assert g["integrated"] is None and "device id" in g["unavailable"]["integrated"]  # not guessed from 512 MiB
+
+
 def test_fake_amdsmi_init_failure_falls_back():
     snap = amdsmi_lib.snapshot(FakeAmdsmi(init_fails=True))
     assert snap["status"] == "error" and "init" in snap
@@ -201,6 +232,21 @@ def test_registry_size_stored_as_binary_bytes():
     assert windows._registry_int([1, 2, 3]) is None  # not a 4- or 8-byte value
 
 
+def test_registry_json_from_a_real_gtx1070_dump():
+    """The registry key as MultiPoolMiner#2448 dumped it (ConvertTo-Json of Get-ItemProperty): a
+    fragment, so the test closes the object at its last whole line."""
+    text = (WIN / "registry-json-gtx1070-qwmemorysize-multipoolminer2448-fragment.txt").read_text()
+    body = text[:text.rindex(",\n")]
+    (reg,) = windows.parse_registry("{" + body + "}")
+    assert reg == {"name": "NVIDIA GeForce GTX 1070", "match": "pci\\ven_10de&dev_1b81", "bytes": 8 * 2**30}
+    assert windows._registry_int("0 0 227 33 53 148 213 1") == int.from_bytes(bytes([0, 0, 227, 33, 53, 148, 213, 1]),
+                                                                               "little")
+    cim = json.dumps({"Name": "NVIDIA GeForce GTX 1070", "AdapterRAM": 4293918720,
+                      "PNPDeviceID": "PCI\\VEN_10DE&DEV_1B81&SUBSYS_0\\4&1"})  # logic: CIM's capped answer
+    r = windows.parse({"system": "windows", "cim": Answer("ok", cim), "registry": Answer("ok", "[{" + body + "}]")})
+    assert r.facts["gpus"][0].memory_total_mib == 8192
+
+
 def test_virtual_adapters_are_never_accelerators():
     cim = json.dumps([{"Name": "Microsoft Basic Display Adapter", "AdapterRAM": None, "PNPDeviceID": "ROOT\\BasicDisplay"},
                       {"Name": "VMware SVGA 3D", "AdapterRAM": 268435456, "PNPDeviceID": "PCI\\VEN_15AD&DEV_0405"}])
@@ -231,6 +277,58 @@ def test_windows_nvidia_from_nvml_and_cim_is_listed_once():
 def test_xpu_smi_json(run):
     (g,) = gpus(run, INTEL / "xpu-smi-discovery-j-0x020a-xpumanager-doc.json")
     assert (g["vendor"], g["name"], g["pci_bus_id"]) == ("intel", "Intel(R) Graphics [0x020a]", "0000:4d:00.0")
+
+
+def test_xpu_smi_device_detail_table_gives_the_memory(run):
+    (g,) = gpus(run, INTEL / "xpu-smi-discovery-d-0x020a-32gib-2tiles-xpumanager-doc.txt")
+    assert (g["source"], g["memory_total_mib"], g["integrated"], g["driver_version"]) == (
+        "xpu-smi", 32768, False, "16929133")
+
+
+def test_xpu_smi_list_table_and_detail_are_one_gpu(run):
+    (g,) = gpus(run, INTEL / "xpu-smi-discovery-table-0x020a-xpumanager-doc.txt",
+                INTEL / "xpu-smi-discovery-d-0x020a-32gib-2tiles-xpumanager-doc.txt")
+    assert (g["pci_bus_id"], g["memory_total_mib"]) == ("0000:4d:00.0", 32768)
+
+
+def test_xpu_smi_list_alone_leaves_memory_unknown(run):
+    (g,) = gpus(run, INTEL / "xpu-smi-discovery-table-0x020a-xpumanager-doc.txt")
+    assert (g["name"], g["memory_total_mib"], g["integrated"]) == ("Intel(R) Graphics [0x020a]", None, None)
+
+
+def test_xpu_smi_detail_b580_from_intels_readme(run):
+    (g,) = gpus(run, INTEL / "xpu-smi-discovery-d-0-arc-b580-12216mib-xpumanager-readme.txt")
+    assert (g["name"], g["pci_device_id"], g["memory_total_mib"], g["integrated"]) == (
+        "Intel(R) Arc(TM) B580 Graphics", "0xe20b", 12216, False)
+
+
+def test_xpu_smi_2_borderless_table_cut_before_memory(run):
+    (g,) = gpus(run, INTEL / "xpu-smi-v2-discovery-d-0-borderless-arc-a770-truncated-prompt.txt")
+    assert (g["name"], g["pci_device_id"], g["driver_version"], g["integrated"]) == (
+        "Intel(R) Arc(TM) A770 Graphics", "0x56a0", "17013219", False)
+    assert g["memory_total_mib"] is None and "xpu-smi" in g["unavailable"]["memory_total_mib"]
+
+
+def test_live_xpu_smi_is_asked_for_each_listed_device():
+    """logic: the device list comes first; each listed device's detail is then asked by its id."""
+    from readiness.probes import intel
+
+    listing = (INTEL / "xpu-smi-discovery-j-0x020a-xpumanager-doc.json").read_text()
+    asked = []
+
+    class Recording(ReplayHost):
+        def ask(self, kind, *args, timeout=None):
+            asked.append((kind, *args))
+            return super().ask(kind, *args, timeout=timeout)
+
+    detail = {"device_id": 0, "device_name": "Intel(R) Graphics [0x020a]", "pci_bdf_address": "0000:4d:00.0",
+              "memory_physical_size_byte": str(32 * 2**30)}
+    host = Recording({"cmd:xpu-smi discovery -j": Answer("ok", listing),
+                      "cmd:xpu-smi discovery -d 0 -j": Answer("ok", json.dumps(detail))}, "linux", "test")
+    (g,) = intel.parse(intel.collect(host)).facts["gpus"]
+    assert ("cmd", ["xpu-smi", "discovery", "-d", "0", "-j"]) in asked
+    assert ("cmd", ["xpu-smi", "discovery", "-d", "1", "-j"]) not in asked
+    assert g.memory_total_mib == 32768
 
 
 def test_arc_from_sysfs_local_memory_is_discrete():
@@ -339,3 +437,111 @@ def test_wmi_format_list_laptop_with_both_gpus(run):
     assert nv["name"] == "NVIDIA GeForce RTX 3050 Ti Laptop GPU" and nv["integrated"] is False
     assert "capped at 4 GiB" in nv["unavailable"]["memory_total_mib"]
     assert intel["integrated"] is True
+
+
+# -- PCI listings (lspci) -----------------------------------------------------------------------
+
+LSPCI = FIXTURES / "lspci"
+
+
+def listing(run, *names):
+    return [(g["vendor"], g["pci_bus_id"], g["pci_device_id"], g["kernel_driver"], g["virtual"])
+            for g in gpus(run, *(LSPCI / n for n in names))]
+
+
+@pytest.mark.parametrize("name, expected", [
+    # Optimus laptop, `lspci -nnk`, the whole bus (indented with spaces by the wiki it came from)
+    ("dell-xps-15-9570-intel-uhd630-nvidia-gtx1050ti-optimus.lspci-nnk.txt",
+     [("intel", "0000:00:02.0", "0x3e9b", "i915", False), ("nvidia", "0000:01:00.0", "0x1c8c", "nvidia", False)]),
+    # plain lspci with an old id table: "NVIDIA Corporation Device 1f91" still gives the device id
+    ("hp-pavilion-15-ec0012nl-amd-picasso-igpu-nvidia-gtx1650.lspci.txt",
+     [("nvidia", "0000:01:00.0", "0x1f91", None, False), ("amd", "0000:05:00.0", "0x15d8", None, False)]),
+    # the AMD iGPU is a "Display controller" (0380), which a grep for VGA|3D would miss
+    ("asus-laptop-amd-strix-880m-display-ctrl-nvidia-rtx4070m-vga.lspci-grep.txt",
+     [("nvidia", "0000:65:00.0", None, None, False), ("amd", "0000:66:00.0", None, None, False)]),
+    # NVSwitches are bridges (0680), not GPUs; the ASPEED BMC display is listed but not an accelerator
+    ("hgx-h100-8gpu-aspeed-nvswitch-rhel94.lspci-Dnn-egrep-nvidia-vga.txt",
+     [("nvidia", f"0000:{b}:00.0", "0x2330", None, False) for b in ("1b", "43", "52", "61", "9d", "c3", "d1", "df")]
+     + [("other", "0000:04:00.0", "0x2000", None, False)]),
+    # a PCI bridge that the user's grep caught ("a33d" has "3d" in it) is not a GPU
+    ("laptop-intel-3e9b-nvidia-mx130-plus-egpu-gtx970.lspci-nn-grep-vga-3d.txt",
+     [("intel", "0000:00:02.0", "0x3e9b", None, False), ("nvidia", "0000:02:00.0", "0x174d", None, False),
+      ("nvidia", "0000:08:00.0", "0x13c2", None, False)]),
+    # Hyper-V: the GPU sits in its own PCI domain, next to Hyper-V's virtual VGA
+    ("azure-nc-hyperv-vga-tesla-k80.lspci-vnn-grep-vga-A12.txt",
+     [("nvidia", "61f0:00:00.0", "0x102d", None, False), ("other", "0000:00:08.0", "0x5353", "hyperv_fb", True)]),
+    ("qemu-q35-vm-bochs-stdvga-1234-1111.lspci.txt", [("other", "0000:00:01.0", "0x1111", None, True)]),
+    ("vmware-backtrack4-vm-svga-ii.lspci-nn.txt", [("other", "0000:00:0f.0", "0x0405", None, True)]),
+    ("aws-g2.2xlarge-xen-cirrus-vga-nvidia-grid-k520.lspci-vv.txt",
+     [("nvidia", "0000:00:03.0", None, "nvidia", False), ("other", "0000:00:02.0", None, "cirrus", True)]),
+    # machine-readable forms: -vmm -nn (tabs turned to spaces by a forum), the old -v -m, and -nnm
+    ("zareason-zeto-desktop-nvidia-gtx-titan-x.lspci-vmmnn.txt", [("nvidia", "0000:01:00.0", "0x17c2", None, False)]),
+    ("hp-hpe-377a-desktop-ati-radeon-hd5500.lspci-vmm.txt", [("amd", "0000:01:00.0", None, None, False)]),
+    ("ecs-laptop-sis-771-671-vga.lspci-v-nn-m.txt", [("other", "0000:01:00.0", "0x6351", None, False)]),
+    ("dell-xps-m1330-nvidia-8400m-gs.lspci-nnm.txt", [("nvidia", "0000:01:00.0", "0x0427", None, False)]),
+])
+def test_lspci_listings(run, name, expected):
+    assert listing(run, name) == expected
+
+
+def test_lspci_without_k_does_not_claim_a_missing_driver(run):
+    (g,) = gpus(run, LSPCI / "supermicro-amd-genoa-aspeed-ast2600-2x-nvidia-h100-nvl.lspci.txt")[:1]
+    assert g["status"] == "ok" and "without -k" in g["status_reason"]
+
+
+def test_lspci_k_cut_by_grep_keeps_what_it_shows(run):
+    """`lspci -k | grep -A 2`: the iGPU's driver line was cut off (unknown); the two NVIDIA GPUs show theirs."""
+    igpu, dgpu, egpu = gpus(run, LSPCI / "msi-laptop-intel-cml-nvidia-gtx1650m-plus-egpu-rtx2060.lspci-k-grep-A2-vga-3d.txt")
+    assert igpu["kernel_driver"] is None and igpu["status"] == "ok" and "without -k" in igpu["status_reason"]
+    assert (dgpu["kernel_driver"], egpu["kernel_driver"], egpu["status"]) == ("nvidia", "nvidia", "ok")
+
+
+def test_wsl_paravirtual_gpu_is_not_the_gpu(run):
+    (g,) = gpus(run, LSPCI / "wsl2-hyperv-dxg-3d-controller-microsoft-008e.lspci.txt")
+    assert g["virtual"] is True and "Windows host's GPU" in g["status_reason"]
+
+
+def test_lspci_and_nvidia_smi_table_are_one_list(run):
+    """Same session: lspci prints 3a:00.0, nvidia-smi 00000000:3A:00.0."""
+    found = gpus(run, LSPCI / "aws-g6-kvm-epyc-4x-nvidia-l4.lspci-grep-nvidia.txt",
+                 LSPCI / "aws-g6-kvm-epyc-4x-nvidia-l4.nvidia-smi.txt")
+    assert [(g["source"], g["pci_bus_id"]) for g in found] == [
+        ("nvidia-smi", f"0000:{b}:00.0") for b in ("38", "3a", "3c", "3e")]
+
+
+@pytest.mark.parametrize("stem, count", [("azure-nc-hyperv-vga-tesla-k80", 2),
+                                         ("kvm-vm-rhel-ai-8x-h100-4x-nvswitch-passthrough", 8)])
+def test_nvidia_smi_list_without_bus_ids_pairs_with_lspci_in_bus_order(run, stem, count):
+    lspci = next(LSPCI.glob(f"{stem}.lspci-*egrep-nvidia.txt"), None) or LSPCI / f"{stem}.lspci-grep-nvidia.txt"
+    found = gpus(run, lspci, LSPCI / f"{stem}.nvidia-smi.txt")
+    assert len(found) == count and all(g["source"] == "nvidia-smi" and g["pci_bus_id"] for g in found)
+    assert [g["pci_bus_id"] for g in found] == sorted(g["pci_bus_id"] for g in found)
+
+
+def test_nvidia_smi_list_and_a_cut_lspci_are_not_paired_by_guess(run):
+    """The grep kept one of the two K80s: which one nvidia-smi's first line is can't be told."""
+    found = gpus(run, LSPCI / "azure-nc-hyperv-vga-tesla-k80.lspci-vnn-grep-vga-A12.txt",
+                 LSPCI / "azure-nc-hyperv-vga-tesla-k80.nvidia-smi.txt")
+    assert sum(1 for g in found if g["source"] == "nvidia-smi" and g["pci_bus_id"] is None) == 2
+
+
+def test_intel_npu_is_not_a_gpu():
+    """logic: Meteor Lake's NPU is a class-0x12 Intel device; as a GPU without i915 it would be a false alarm."""
+    from readiness.probes import pci
+
+    root = pci.ROOT
+    answers = {f"dir:{root}": Answer("ok", ["0000:00:02.0", "0000:00:0b.0"])}
+    for bus, cls, dev, drv in (("0000:00:02.0", "0x030000", "0x7d55", "i915"), ("0000:00:0b.0", "0x120000", "0x7d1d",
+                                                                                  "intel_vpu")):
+        answers.update({f"file:{root}/{bus}/class": Answer("ok", cls + "\n"),
+                        f"file:{root}/{bus}/vendor": Answer("ok", "0x8086\n"),
+                        f"file:{root}/{bus}/device": Answer("ok", dev + "\n"),
+                        f"link:{root}/{bus}/driver": Answer("ok", f"../../../bus/pci/drivers/{drv}")})
+    found = pci.parse(pci.collect(ReplayHost(answers, "linux", "test"))).facts["gpus"]
+    assert [(g.pci_bus_id, g.status) for g in found] == [("0000:00:02.0", "ok")]
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in LSPCI.glob("*.txt") if ".lspci" in p.name))
+def test_every_lspci_fixture_is_read_with_bus_ids(run, path):
+    found = gpus(run, LSPCI / path)
+    assert found and all(g["source"] == "lspci" and g["pci_bus_id"] and g["vendor"] for g in found)

@@ -155,23 +155,45 @@ def parse_amd_smi_static(text: str) -> list[dict]:
         asic, bus, vram, driver = g.get("asic", {}), g.get("bus", {}), g.get("vram", {}), g.get("driver", {})
         out.append({"index": g.get("gpu", i), "name": _clean(asic.get("market_name")), "device_id": asic.get("device_id"),
                     "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": _bus(bus.get("bdf")),
-                    "vram_mib": _size_mib(vram.get("size")), "driver_version": _clean(driver.get("version"))})
+                    "vram_mib": _size_mib(vram.get("size")), "driver_version": _driver_version(driver.get("version"))})
     return out
+
+
+def _driver_version(value) -> str | None:
+    """The in-kernel amdgpu driver's version is the kernel's; some amd-smi builds print the whole
+    /proc/version with its spaces squeezed out ("Linuxversion6.17.0-1012-oem(buildd@...)...")."""
+    value = _clean(value)
+    m = re.match(r"Linux\s*version\s*([^\s(]+)", value or "")
+    return m.group(1) if m else value
+
+
+def _text_sections(block: str) -> dict[str, dict[str, str]]:
+    """amd-smi's text form: top-level sections (ASIC:, BUS:, VRAM:, DRIVER: ...) with their
+    keys. Keys repeat across sections (VERSION is in IFWI and DRIVER, SIZE in VRAM and CACHE_INFO)."""
+    sections: dict[str, dict[str, str]] = {}
+    current = ""
+    for line in block.splitlines():
+        m = re.match(r"^( *)([A-Z0-9_]+):\s*(.*)$", line)
+        if not m:
+            continue
+        indent, key, value = len(m.group(1)), m.group(2), m.group(3).strip()
+        if not value and indent <= 4:
+            current = key
+            continue
+        sections.setdefault(current, {}).setdefault(key, value)
+    return sections
 
 
 def parse_amd_smi_static_text(text: str) -> list[dict]:
     out = []
     for block in re.split(r"(?m)^GPU: ", text)[1:]:
-        kv = {}
-        for line in block.splitlines():
-            m = re.match(r"\s*([A-Z_]+):\s*(.*)$", line)
-            if m:
-                kv.setdefault(m.group(1), m.group(2).strip())
-        idx = to_int(block.split("\n", 1)[0])
-        out.append({"index": idx, "name": _clean(kv.get("MARKET_NAME") or kv.get("PRODUCT_NAME")),
-                    "device_id": kv.get("DEVICE_ID"), "gfx_target": _clean(kv.get("TARGET_GRAPHICS_VERSION")),
-                    "pci_bus_id": _bus(kv.get("BDF")), "vram_mib": _size_mib(kv.get("SIZE")) if "SIZE" in kv else None,
-                    "driver_version": _clean(kv.get("VERSION") if "DRIVER" in block else None)})
+        sec = _text_sections(block)
+        asic, board, vram = sec.get("ASIC", {}), sec.get("BOARD", {}), sec.get("VRAM", {})
+        out.append({"index": to_int(block.split("\n", 1)[0]),
+                    "name": _clean(asic.get("MARKET_NAME") or board.get("PRODUCT_NAME")),
+                    "device_id": asic.get("DEVICE_ID"), "gfx_target": _clean(asic.get("TARGET_GRAPHICS_VERSION")),
+                    "pci_bus_id": _bus(sec.get("BUS", {}).get("BDF")), "vram_mib": _size_mib(vram["SIZE"]) if "SIZE" in vram else None,
+                    "driver_version": _driver_version(sec.get("DRIVER", {}).get("VERSION"))})
     return out
 
 

@@ -1,6 +1,6 @@
 """Intel GPUs: Arc and Battlemage discrete cards (with their own memory) and integrated ones
 (sharing RAM), from sysfs (i915 lmem_total_bytes, xe tile*/physical_vram_size_bytes) and
-xpu-smi when present."""
+xpu-smi when present (its per-device detail carries the memory size that mainline i915 hides)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ import re
 from readiness import data
 from readiness.facts import Gpu
 from readiness.probes import Result, amd
-from readiness.probes.util import to_int
+from readiness.probes.util import to_float, to_int
 
 NAME = "intel"
 INTEL = "0x8086"
 XPU_SMI = ["xpu-smi", "discovery", "-j"]
+_MAX_REPLAYED = 8  # device ids asked of pasted outputs, which have no device list to go by
 
 
-def _is_xpu_smi_json(text: str) -> bool:
-    start = text.find("{")
-    doc = json.loads(text[start:]) if start >= 0 else None
-    return isinstance(doc, dict) and isinstance(doc.get("device_list"), list)
+def detail_argv(device_id) -> list[str]:
+    return ["xpu-smi", "discovery", "-d", str(device_id), "-j"]
 
 
 def _key(argv):
@@ -29,33 +28,95 @@ def _key(argv):
     return cmd_key(argv)
 
 
-FORMATS = [(_key(XPU_SMI), _is_xpu_smi_json)]
+# -- reading xpu-smi, JSON or its text table ---------------------------------------------------
+
+_TEXT_KEYS = {"Device Type": "device_type", "Device Name": "device_name", "PCI BDF Address": "pci_bdf_address", "PCI Device ID": "pci_device_id",
+              "Driver Version": "driver_version", "Memory Physical Size": "memory_physical_size"}
+
+
+def devices(text: str | None) -> list[dict]:
+    """Each device of an `xpu-smi discovery` answer: the list (-j or table) or one device's detail
+    (-d N -j or table), as dicts with the JSON's key names."""
+    if not text:
+        return []
+    start = text.find("{")
+    try:
+        doc = json.loads(text[start:]) if start >= 0 else None
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        items = doc.get("device_list", [doc])
+        return [d for d in items if isinstance(d, dict) and ("device_name" in d or "device_id" in d)]
+    # The table: bordered (| 0 | Device Name: ... |) up to xpu-smi 1.x, borderless columns in 2.x.
+    out: list[dict] = []
+    for line in text.splitlines():
+        first = re.match(r"^\s*\|?\s*(\d+)\s*(?:\||\s{2,})", line)
+        if first:
+            out.append({"device_id": int(first.group(1))})
+        kv = re.search(r"(?:^|\||\s{2,})\s*([A-Za-z][A-Za-z ]+?):\s*(.*?)\s*\|?\s*$", line)
+        if out and kv and kv.group(1) in _TEXT_KEYS:
+            out[-1][_TEXT_KEYS[kv.group(1)]] = kv.group(2)
+    return [d for d in out if "device_name" in d]
+
+
+def _memory_bytes(d: dict) -> int | None:
+    if d.get("memory_physical_size_byte") is not None:
+        return to_int(d["memory_physical_size_byte"])
+    text = d.get("memory_physical_size")  # the table's "32768.00 MiB"
+    value = to_float(text)
+    return int(value * 2**20) if value is not None and "MiB" in str(text) else None
+
+
+def _is_xpu_smi_list(text: str) -> bool:
+    found = devices(text)
+    return bool(found) and not any(_memory_bytes(d) or "driver_version" in d for d in found)
+
+
+def _split_detail(text: str) -> dict[str, str]:
+    """A pasted `discovery -d N` answers the question for device N."""
+    found = devices(text)
+    if len(found) == 1 and (_memory_bytes(found[0]) or "driver_version" in found[0]):
+        return {_key(detail_argv(to_int(found[0].get("device_id")) or 0)): text}
+    return {}
+
+
+FORMATS = [(_key(XPU_SMI), _is_xpu_smi_list)]
+SPLITTERS = [_split_detail]
 
 
 def collect(host) -> dict:
-    raw: dict = {"system": host.system, "xpu_smi": host.run(XPU_SMI)}
+    listing = host.run(XPU_SMI)
+    ids = [to_int(d.get("device_id")) for d in devices(listing.text)]
+    if not listing.ok and host.system is None:
+        ids = list(range(_MAX_REPLAYED))
+    raw: dict = {"system": host.system, "xpu_smi": listing,
+                 "xpu_smi_detail": [host.run(detail_argv(i)) for i in ids if i is not None]}
     if host.system in ("linux", None):
         raw["sysfs"] = amd.sysfs(host, INTEL)
     return raw
 
 
+# -- pure parsing -------------------------------------------------------------------------------
+
 def _discrete_ids() -> dict[str, str]:
     return {dev: row["name"] for row in data.rows("intel_gpus", "gpu") for dev in row["device_ids"]}
+
+
+def _device_id(value) -> str | None:
+    text = str(value or "").strip().lower()
+    return f"0x{int(text, 16):04x}" if re.fullmatch(r"0x[0-9a-f]+", text) else None
 
 
 def parse(raw: dict) -> Result:
     names = _discrete_ids()
     gpus: list[Gpu] = []
-    xpu = raw.get("xpu_smi")
-    listed = {}
-    if xpu is not None and xpu.text:
-        try:
-            doc = json.loads(xpu.text[xpu.text.find("{"):])
-            for d in doc.get("device_list", []):
-                bus = amd._bus(d.get("pci_bdf_address"))
-                listed[bus or len(listed)] = d
-        except ValueError:
-            pass
+    listed: dict = {}
+    for d in devices(getattr(raw.get("xpu_smi"), "text", None)):
+        listed[amd._bus(d.get("pci_bdf_address")) or len(listed)] = d
+    for answer in raw.get("xpu_smi_detail") or []:
+        for d in devices(answer.text):
+            key = amd._bus(d.get("pci_bdf_address")) or to_int(d.get("device_id"))
+            listed[key] = {**listed.get(key, {}), **d}
     cards = (raw.get("sysfs") or {}).get("cards", {})
     seen = set()
     for name, card in sorted(cards.items(), key=lambda kv: to_int(kv[0]) or 0):
@@ -64,16 +125,18 @@ def parse(raw: dict) -> Result:
         dev = (card["device"].text or "").strip().lower() or None
         lmem = to_int(card["lmem_total_bytes"].text) if card["lmem_total_bytes"].text else None
         tiles = [to_int(t.text) for t in card.get("tile_sizes", []) if t.text]
+        x = listed.get(bus) or {}
         local = lmem or (sum(tiles) if tiles else None)
         discrete = True if dev in names or local else (False if dev else None)
+        local = local or (_memory_bytes(x) if discrete else None)
         gpu = Gpu(index=len(gpus), vendor="intel", name=names.get(dev or ""), source="drm", pci_bus_id=bus,
                   pci_vendor_id=INTEL, pci_device_id=dev,
                   kernel_driver=card["driver"].value.rsplit("/", 1)[-1] if card["driver"].ok else None,
                   memory_total_mib=local // 2**20 if local else None, integrated=None if discrete is None else not discrete,
                   unified_memory=None if discrete is None else not discrete)
-        x = listed.get(bus)
         if x:
             gpu.name = gpu.name or x.get("device_name")
+            gpu.driver_version = x.get("driver_version")
             gpu.source = "xpu-smi"
         if discrete and local is None:
             # Mainline i915 never had lmem_total_bytes; only Intel's out-of-tree backport does
@@ -86,10 +149,20 @@ def parse(raw: dict) -> Result:
     for key, d in listed.items():
         if key in seen:
             continue
-        dev = d.get("pci_device_id", "").lower()
-        dev = f"0x{int(dev, 16):04x}" if re.fullmatch(r"0x[0-9a-f]+", dev) else None
-        gpus.append(Gpu(index=len(gpus), vendor="intel", name=d.get("device_name"), source="xpu-smi",
-                        pci_bus_id=key if isinstance(key, str) else None, pci_vendor_id=INTEL, pci_device_id=dev))
+        dev = _device_id(d.get("pci_device_id"))
+        local = _memory_bytes(d)
+        kind = str(d.get("device_type") or "").lower()  # xpu-smi 2.x: "Discrete GPU" / "Integrated GPU"
+        # xpu-smi 1.x supports Intel's discrete GPUs only (Arc, Data Center Flex and Max, per
+        # intel/xpumanager's README): one it lists with a memory size is discrete.
+        discrete = False if "integrated" in kind else (True if "discrete" in kind or dev in names or local else None)
+        gpu = Gpu(index=len(gpus), vendor="intel", name=d.get("device_name"), source="xpu-smi",
+                  pci_bus_id=key if isinstance(key, str) else None, pci_vendor_id=INTEL, pci_device_id=dev,
+                  driver_version=d.get("driver_version"), memory_total_mib=local // 2**20 if local else None,
+                  integrated=None if discrete is None else not discrete,
+                  unified_memory=None if discrete is None else not discrete)
+        if discrete is not False and local is None:
+            gpu.unavailable["memory_total_mib"] = "xpu-smi gave no memory size (`xpu-smi discovery -d N` shows it)"
+        gpus.append(gpu)
     if not gpus:
         return Result({"gpus": []}, "absent", "no Intel GPU found")
     return Result({"gpus": gpus})

@@ -10,7 +10,7 @@ from readiness import data
 from readiness.facts import Gpu, GpuProcess, MigDevice
 from readiness.probes import Result
 from readiness.probes import nvidia_smi
-from readiness.probes.util import timed_out
+from readiness.probes.util import normalise_bus_id, timed_out
 
 NAME = "nvidia"
 
@@ -82,19 +82,6 @@ def cuda_version(number: int | None) -> str | None:
     if not number:
         return None
     return f"{number // 1000}.{(number % 1000) // 10}"
-
-
-def normalise_bus_id(bus: str | None) -> str | None:
-    """NVML's "00000000:01:00.0" → sysfs's "0000:01:00.0"."""
-    if not bus:
-        return None
-    bus = bus.strip().lower()
-    parts = bus.split(":")
-    if len(parts) == 3:
-        parts[0] = parts[0][-4:].rjust(4, "0")
-    elif len(parts) == 2:
-        parts.insert(0, "0000")
-    return ":".join(parts)
 
 
 def bandwidth_gbps(mem_clock_mhz: int | None, bus_width_bits: int | None) -> float | None:

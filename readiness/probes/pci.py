@@ -1,4 +1,5 @@
-"""Display and accelerator devices on the PCI bus (Linux sysfs), with the kernel driver bound.
+"""Display and accelerator devices on the PCI bus, with the kernel driver bound: from Linux
+sysfs, or from an `lspci` listing where sysfs can't be read (a --from folder of pasted outputs).
 
 This sees a GPU even when its driver is missing or broken, which is exactly when
 a user most needs to be told about it.
@@ -6,15 +7,42 @@ a user most needs to be told about it.
 
 from __future__ import annotations
 
+import re
+
 from readiness import data
 from readiness.facts import Gpu
 from readiness.probes import Result
+from readiness.probes.util import normalise_bus_id
 
 NAME = "pci"
 ROOT = "/sys/bus/pci/devices"
+LSPCI = ["lspci", "-Dnnk"]
 
 # PCI class codes: 0x03xxxx display controllers, 0x1200xx processing accelerators.
 _CLASSES = ("0x03", "0x12")
+# lspci's names for those classes, for listings made without -nn.
+_CLASS_NAMES = {"vga compatible controller": "0x0300", "xga compatible controller": "0x0301",
+                "3d controller": "0x0302", "display controller": "0x0380", "processing accelerators": "0x1200"}
+
+_SLOT = r"(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]"
+_HEAD = re.compile(rf"^(?P<slot>{_SLOT}) (?P<rest>\S.*)$", re.I)
+# -vmm / -vm: "Key:<tab>value" blocks (forums turn the tab into spaces).
+_MACHINE = re.compile(rf"^(?:Slot|Device):\s+{_SLOT}\s*$(?=[\s\S]*^Class:\s)", re.I | re.M)
+
+
+def _is_lspci(text: str) -> bool:
+    plain = re.search(rf"^{_SLOT} (?:\w[\w /-]*(?: \[[0-9a-f]{{4}}\])?: |\"|[0-9a-f]{{4}}: [0-9a-f]{{4}}:)",
+                      text, re.I | re.M)
+    return bool(plain or _MACHINE.search(text))
+
+
+def _key(argv):
+    from readiness.host.base import cmd_key
+
+    return cmd_key(argv)
+
+
+FORMATS = [(_key(LSPCI), _is_lspci)]
 
 
 def collect(host) -> dict:
@@ -34,32 +62,175 @@ def collect(host) -> dict:
             # An Optimus laptop's dGPU sleeps when idle: asleep is not absent.
             "power": host.read_file(f"{ROOT}/{name}/power/runtime_status"),
         }
-    return {"system": host.system, "listing": listing, "devices": devices}
+    raw = {"system": host.system, "listing": listing, "devices": devices}
+    if not listing.ok:
+        raw["lspci"] = host.run(LSPCI)
+    return raw
 
+
+ASLEEP = "asleep (runtime power management); it wakes when used"
+# lspci reads "rev ff" from a device whose config space answers all ones: powered off (an idle
+# laptop dGPU in D3cold) or fallen off the bus.
+UNREADABLE = "lspci could not read it (rev ff): powered off, as an idle laptop GPU is, or fallen off the bus"
+
+# -- pure parsing -------------------------------------------------------------------------------
 
 def _vendors() -> dict[str, dict]:
     return {row["id"]: row for row in data.rows("pci_vendors", "vendor")}
 
 
+def _devices() -> dict[str, dict]:
+    return {row["id"]: row for row in data.rows("pci_vendors", "device")}
+
+
+def _by_name(vendors: dict[str, dict], text: str) -> tuple[dict | None, str]:
+    """The vendor row whose lspci name starts ``text``, and that name as printed."""
+    for row in vendors.values():
+        for name in row.get("lspci", []):
+            if text.lower().startswith(name.lower()):
+                return row, text[:len(name)]
+    return None, ""
+
+
+def _from_sysfs(devices: dict) -> list[dict]:
+    out = []
+    for bus_id, dev in sorted(devices.items()):
+        out.append({"bus": bus_id.lower(), "class": (dev["class"].text or "").strip().lower()[:6],
+                    "vendor": (dev["vendor"].text or "").strip().lower() or None,
+                    "device": (dev["device"].text or "").strip().lower() or None,
+                    "driver": dev["driver"].value.rsplit("/", 1)[-1] if dev["driver"].ok else None,
+                    "driver_known": True,
+                    "note": ASLEEP if (dev["power"].text or "").strip() == "suspended" else None})
+    return out
+
+
+def _split_id(text: str) -> tuple[str, str | None]:
+    """lspci -nn's "NVIDIA Corporation [10de]" → ("NVIDIA Corporation", "0x10de")."""
+    m = re.fullmatch(r"(.*?)\s*\[([0-9a-f]{4})\]", text.strip(), re.I)
+    return (m.group(1), "0x" + m.group(2).lower()) if m else (text.strip(), None)
+
+
+def _lspci_class(name: str) -> str | None:
+    name, cid = _split_id(name)
+    return "0x" + cid[2:] if cid else _CLASS_NAMES.get(name.lower())
+
+
+def _lspci_blocks(text: str) -> list[dict]:
+    """Each device of an lspci listing, in any of its common forms: plain (-nn, -k, -v, -D),
+    -mm (one quoted line per device) and -vmm (Key:value blocks)."""
+    text = text.replace("\r", "")
+    out: list[dict] = []
+    if _MACHINE.search(text):
+        for block in re.split(r"\n\s*\n", text):
+            kv: dict[str, str] = {}
+            for m in re.finditer(r"^(\w+):\s+(.*?)\s*$", block, re.M):
+                key, value = m.groups()
+                # -vmm names the address Slot; the older -vm called it Device, like the device's name.
+                if "Slot" not in kv and key in ("Slot", "Device") and re.fullmatch(_SLOT, value, re.I):
+                    key = "Slot"
+                kv.setdefault(key, value)
+            if "Slot" in kv:
+                vendor, vid = _split_id(kv.get("Vendor", ""))
+                device, did = _split_id(kv.get("Device", ""))
+                out.append({"slot": kv["Slot"], "class": _lspci_class(kv.get("Class", "")), "vendor_name": vendor,
+                            "vendor": vid, "device_name": device, "device": did, "rev": kv.get("Rev"),
+                            "driver": kv.get("Driver"), "driver_known": "Driver" in kv or "Module" in kv})
+        return out
+    current = None
+    for line in text.splitlines():
+        head = _HEAD.match(line)
+        if head is None:
+            if current is not None and line[:1] in ("\t", " ") and ":" in line:
+                k, _, v = line.strip().partition(":")
+                if k == "Kernel driver in use":
+                    current["driver"] = v.strip()
+                if k in ("Kernel driver in use", "Kernel modules"):
+                    current["driver_known"] = True
+            continue
+        current = _lspci_line(head.group("slot"), head.group("rest"))
+        if current is not None:
+            out.append(current)
+    return out
+
+
+def _lspci_line(slot: str, rest: str) -> dict | None:
+    base = {"slot": slot, "driver": None, "driver_known": False, "vendor_name": "", "device_name": ""}
+    if rest.startswith('"'):  # -mm: "Class [0300]" "Vendor [10de]" "Device [2684]" -ra1 ...
+        fields = re.findall(r'"([^"]*)"', rest)
+        if len(fields) < 3:
+            return None
+        vendor, vid = _split_id(fields[1])
+        device, did = _split_id(fields[2])
+        rev = re.search(r"\s-r(\S+)", rest)
+        return {**base, "class": _lspci_class(fields[0]), "vendor_name": vendor, "vendor": vid,
+                "device_name": device, "device": did, "rev": rev.group(1) if rev else None}
+    numeric = re.match(r"([0-9a-f]{4}): ([0-9a-f]{4}):([0-9a-f]{4})(?: \(rev ([0-9a-f]+)\))?", rest, re.I)
+    if numeric:  # -n
+        return {**base, "class": "0x" + numeric.group(1).lower(), "vendor": "0x" + numeric.group(2).lower(),
+                "device": "0x" + numeric.group(3).lower(), "rev": numeric.group(4)}
+    m = re.match(r"(?P<cls>[^:]+?): (?P<desc>.*?)(?: \[(?P<vid>[0-9a-f]{4}):(?P<did>[0-9a-f]{4})\])?"
+                 r"(?: \(rev (?P<rev>[0-9a-f]+)\))?(?: \(prog-if [^)]*\)?\)?)?\s*$", rest, re.I)
+    if m is None:
+        return None
+    # Without a name in lspci's table the ids are the name: "Device 1234:1111" (QEMU's VGA).
+    ids = (m.group("vid"), m.group("did")) if m.group("vid") else re.fullmatch(
+        r"Device ([0-9a-f]{4}):([0-9a-f]{4})", m.group("desc"), re.I)
+    ids = ids.groups() if isinstance(ids, re.Match) else ids or (None, None)
+    return {**base, "class": _lspci_class(m.group("cls")), "desc": m.group("desc"), "rev": m.group("rev"),
+            "vendor": "0x" + ids[0].lower() if ids[0] else None, "device": "0x" + ids[1].lower() if ids[1] else None}
+
+
+def _from_lspci(text: str, vendors: dict[str, dict]) -> list[dict]:
+    out = []
+    for dev in _lspci_blocks(text):
+        if not (dev["class"] or "").startswith(_CLASSES):
+            continue
+        name = dev["device_name"]
+        if "desc" in dev:  # plain form: "NVIDIA Corporation AD102 [GeForce RTX 4090]", vendor then device
+            row, prefix = _by_name(vendors, dev["desc"])
+            name = dev["desc"][len(prefix):].strip()
+            vendor_id = dev["vendor"] or (row or {}).get("id")
+        else:
+            vendor_id = dev["vendor"] or (_by_name(vendors, dev["vendor_name"])[0] or {}).get("id")
+        # lspci's table predates the device: "Device 1f91", or just "Device" with -nn's ids.
+        unnamed = re.fullmatch(r"Device(?: ([0-9a-f]{4}))?", name or "", re.I)
+        if unnamed:
+            name = ""
+            dev["device"] = dev["device"] or ("0x" + unnamed.group(1).lower() if unnamed.group(1) else None)
+        out.append({"bus": normalise_bus_id(dev["slot"]), "class": dev["class"], "vendor": vendor_id,
+                    "device": dev["device"], "driver": dev["driver"], "driver_known": dev["driver_known"],
+                    "note": UNREADABLE if (dev.get("rev") or "").lower() == "ff" else None, "name": name or None})
+    return out
+
+
 def parse(raw: dict) -> Result:
     if raw["system"] not in ("linux", None):
         return Result({"gpus": []}, "unsupported", f"sysfs PCI listing is Linux-only (this is {raw['system']})")
-    listing = raw["listing"]
-    if not listing.ok:
+    listing, lspci = raw["listing"], raw.get("lspci")
+    vendors, known_devices = _vendors(), _devices()
+    if listing.ok:
+        devices, source = _from_sysfs(raw["devices"]), "sysfs"
+    elif lspci is not None and lspci.text:
+        devices, source = _from_lspci(lspci.text, vendors), "lspci"
+    else:
         return Result({"gpus": []}, "absent", listing.reason or "no PCI bus listing")
-    vendors = _vendors()
     gpus = []
-    for bus_id, dev in sorted(raw["devices"].items()):
-        vendor_id = (dev["vendor"].text or "").strip().lower() or None
-        device_id = (dev["device"].text or "").strip().lower() or None
-        row = vendors.get(vendor_id or "", {"vendor": "other", "kind": "gpu", "drivers": []})
-        driver = dev["driver"].value.rsplit("/", 1)[-1] if dev["driver"].ok else None
-        gpu = Gpu(index=len(gpus), vendor=row["vendor"], name=row.get("name"), pci_bus_id=bus_id.lower(),
-                  source="sysfs", pci_vendor_id=vendor_id, pci_device_id=device_id, kernel_driver=driver,
+    for dev in devices:
+        row = vendors.get(dev["vendor"] or "", {"vendor": "other", "kind": "gpu", "drivers": []})
+        row = known_devices.get(f"{dev['vendor']}:{dev['device']}", row)
+        if not dev["class"].startswith(tuple(row.get("classes", _CLASSES))):
+            continue  # e.g. Intel's class-0x12 devices are NPUs, not GPUs (pci_vendors.toml)
+        driver = dev["driver"]
+        gpu = Gpu(index=len(gpus), vendor=row["vendor"], name=row.get("name") or dev.get("name"), pci_bus_id=dev["bus"],
+                  source=source, pci_vendor_id=dev["vendor"], pci_device_id=dev["device"], kernel_driver=driver,
                   virtual=row["kind"] == "virtual")
-        if row["kind"] != "gpu":
+        if row.get("reason"):
+            gpu.status_reason = row["reason"]
+        elif row["kind"] != "gpu":
             gpu.status_reason = "a server management display, not an AI accelerator" if row["kind"] == "bmc" \
                 else "a virtual display adapter, not an AI accelerator"
+        elif not dev["driver_known"]:
+            gpu.status_reason = "listed by lspci without -k, so its kernel driver is not known"
         elif driver is None:
             gpu.status = "no_driver"
             gpu.status_reason = f"{row['vendor'].upper()} GPU present, but no kernel driver is bound"
@@ -69,8 +240,8 @@ def parse(raw: dict) -> Result:
             gpu.status = "driver_not_loaded"
             gpu.status_reason = (f"{row['vendor'].upper()} GPU present, proprietary driver not loaded "
                                  f"({driver} is bound instead of {' or '.join(row['drivers'])})")
-        if gpu.status == "ok" and (dev["power"].text or "").strip() == "suspended":
-            gpu.status_reason = "asleep (runtime power management); it wakes when used"
+        if gpu.status == "ok" and dev["note"]:
+            gpu.status_reason = dev["note"]
         gpus.append(gpu)
     reason = None if gpus else "no display or accelerator devices on the PCI bus"
     return Result({"gpus": gpus}, "ok", reason)

@@ -78,3 +78,16 @@ class Guard:
             return self.to_error(e)
         except Exception as e:  # noqa: BLE001 - a binding bug in one metric must not lose the GPU
             return {"err": "exception", "reason": f"{fn_name}: {type(e).__name__}: {e}"}
+
+
+def normalise_bus_id(bus: str | None) -> str | None:
+    """NVML's "00000000:01:00.0" and lspci's "01:00.0" → sysfs's "0000:01:00.0"."""
+    if not bus:
+        return None
+    bus = bus.strip().lower()
+    parts = bus.split(":")
+    if len(parts) == 3:
+        parts[0] = parts[0][-4:].rjust(4, "0")
+    elif len(parts) == 2:
+        parts.insert(0, "0000")
+    return ":".join(parts)

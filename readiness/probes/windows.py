@@ -148,8 +148,12 @@ def parse_registry(text: str) -> list[dict]:
 
 
 def _registry_int(value) -> int | None:
-    """A REG_QWORD arrives as a number; some drivers store the size as REG_BINARY, which
-    ConvertTo-Json writes as a list of bytes, little-endian (Jinjinov/Hardware.Info#41 reads both)."""
+    """A REG_QWORD arrives as a number. Some drivers store the size as REG_BINARY, which
+    ConvertTo-Json writes as a list of bytes, little-endian (Jinjinov/Hardware.Info#41 reads both),
+    and which a PowerShell string conversion joins with spaces ("0 0 227 33 53 148 213 1" is how
+    MultiPoolMiner#2448's dump of this registry key shows its binary values)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{1,3}(?: \d{1,3}){3}(?:(?: \d{1,3}){4})?", value.strip()):
+        value = [int(b) for b in value.split()]
     if isinstance(value, list):
         ok = len(value) in (4, 8) and all(isinstance(b, int) and 0 <= b < 256 for b in value)
         return int.from_bytes(bytes(value), "little") if ok else None
