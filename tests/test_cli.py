@@ -85,6 +85,19 @@ def test_from_several_paths(run):
     assert facts["cpu"]["model"] == "Cortex-A72" and facts["host"]["hostname"] == "lulek"
 
 
+def test_from_reads_a_pasted_session_command_by_command(tmp_path):
+    """One paste, two prompts: `nvidia-smi --list-gpus`, then `nvidia-smi` (AWS g6, 4x L4)."""
+    from readiness.host import replay
+
+    paste = FIXTURES / "lspci" / "aws-g6-kvm-epyc-4x-nvidia-l4.nvidia-smi.txt"
+    found = replay.recognise_all(paste.read_text())
+    assert sorted(found) == ["cmd:nvidia-smi", "cmd:nvidia-smi -L"]
+    assert found["cmd:nvidia-smi -L"].startswith("[instruct@bastion ~]$ nvidia-smi --list-gpus")
+    # one prompt is not a session: the file stays whole
+    single = FIXTURES / "windows" / "get-wmiobject-win32-processor-i9-11900kf-excerpt-prompt.txt"
+    assert list(replay.recognise_all(single.read_text()).values()) == [single.read_text()]
+
+
 def test_from_with_nothing_recognised_is_an_error(run, tmp_path):
     junk = tmp_path / "junk.txt"
     junk.write_text("nothing to see\n")

@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, facts_from, validate
 from fakes.amdsmi import FakeAmdsmi, FakeAmdGpu
 from readiness.collect import gather
-from readiness.host.base import Answer
+from readiness.host.base import Answer, cmd_key
 from readiness.host.replay import ReplayHost
 from readiness.probes import amd, amdsmi_lib, apple, windows  # noqa: F401
 
@@ -245,6 +245,37 @@ def test_registry_json_from_a_real_gtx1070_dump():
                       "PNPDeviceID": "PCI\\VEN_10DE&DEV_1B81&SUBSYS_0\\4&1"})  # logic: CIM's capped answer
     r = windows.parse({"system": "windows", "cim": Answer("ok", cim), "registry": Answer("ok", "[{" + body + "}]")})
     assert r.facts["gpus"][0].memory_total_mib == 8192
+
+
+def test_windows_cpu_from_a_win32_processor_list_next_to_its_gpu(run):
+    facts = facts_from(WIN / "get-wmiobject-win32-processor-i9-11900kf-excerpt-prompt.txt",
+                       WIN / "get-wmiobject-list-rx580-2048sp-adapterram-cap-excerpt.txt", run=run)
+    assert (facts["cpu"]["vendor"], facts["cpu"]["model"], facts["cpu"]["max_mhz"]) == (
+        "Intel", "11th Gen Intel(R) Core(TM) i9-11900KF @ 3.50GHz", 3504.0)
+    (g,) = facts["gpus"]
+    assert g["name"] == "AMD Radeon RX 580 2048SP" and g["memory_total_mib"] is None
+
+
+def test_windows_cpu_from_cim_json_two_sockets_and_registry_fallback():
+    """logic: CIM's JSON for a two-socket machine sums cores; without PowerShell the registry names the CPU."""
+    from readiness.probes import cpu
+
+    sockets = [{"Name": "Intel(R) Xeon(R) Gold 6430", "Manufacturer": "GenuineIntel", "NumberOfCores": 32,
+                "NumberOfLogicalProcessors": 64, "MaxClockSpeed": 2100}] * 2
+    asked = []
+
+    class Recording(ReplayHost):
+        def ask(self, kind, *args, timeout=None):
+            asked.append(args[0])
+            return super().ask(kind, *args, timeout=timeout)
+
+    host = Recording({cmd_key(cpu.CIM_CPU): Answer("ok", json.dumps(sockets))}, "windows", "test")
+    facts = cpu.parse(cpu.collect(host)).facts["cpu"]
+    assert (facts.physical_cores, facts.logical_cpus, facts.max_mhz) == (64, 128, 2100.0)
+    assert "windows.cpu" not in asked
+    host = Recording({"call:windows.cpu": Answer("ok", {"name": "AMD Ryzen 7 5800X 8-Core Processor",
+                                                         "vendor": "AuthenticAMD"})}, "windows", "test")
+    assert cpu.parse(cpu.collect(host)).facts["cpu"].vendor == "AMD" and "windows.cpu" in asked
 
 
 def test_virtual_adapters_are_never_accelerators():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -61,8 +62,26 @@ def splitters():
     return [f for probe in all_probes() for f in getattr(probe, "SPLITTERS", [])]
 
 
+# A shell prompt at the start of a line: PowerShell's "PS C:\\Users\\me> " or a POSIX shell's
+# "user@host:~$ ", "[root@host ~]# ".
+_PROMPT = re.compile(r"^(?:PS [^\n>]*>|[\w.-]+@[\w.-]+:[^\n]*?[$#]|\[[\w.-]+@[\w.-]+ [^\]\n]*\][$#]) \S.*$", re.M)
+
+
 def recognise_all(text: str) -> dict[str, str]:
-    """Every question a raw file answers: {key: text}."""
+    """Every question a raw file answers: {key: text}. A pasted terminal session with several
+    commands is read command by command, each from its prompt line on."""
+    starts = [m.start() for m in _PROMPT.finditer(text)]
+    if len(starts) > 1:
+        found: dict[str, str] = {}
+        for begin, end in zip(starts, starts[1:] + [len(text)]):
+            for key, part in _recognise_one(text[begin:end]).items():
+                found.setdefault(key, part)
+        if found:
+            return found
+    return _recognise_one(text)
+
+
+def _recognise_one(text: str) -> dict[str, str]:
     for split in splitters():
         found = split(text)
         if found:

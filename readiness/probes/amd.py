@@ -9,6 +9,7 @@ import re
 
 from readiness import data
 from readiness.facts import Gpu
+from readiness.host.base import cmd_key
 from readiness.probes import Result
 from readiness.probes.util import to_int
 
@@ -51,18 +52,12 @@ def _is_amd_smi_list(text: str) -> bool:
     return bool(re.search(r"^GPU: \d+\s*$", text, re.M)) and "BDF:" in text and "ASIC:" not in text
 
 
-def _key(argv):
-    from readiness.host.base import cmd_key
-
-    return cmd_key(argv)
-
-
 FORMATS = [
-    (_key(AMD_SMI_STATIC), _is_amd_smi_static_json),
-    (_key(AMD_SMI_STATIC_TEXT), _is_amd_smi_static_text),
-    (_key(AMD_SMI_LIST), _is_amd_smi_list),
-    (_key(ROCM_SMI), _is_rocm_smi_json),
-    (_key(ROCM_SMI_TEXT), _is_rocm_smi_text),
+    (cmd_key(AMD_SMI_STATIC), _is_amd_smi_static_json),
+    (cmd_key(AMD_SMI_STATIC_TEXT), _is_amd_smi_static_text),
+    (cmd_key(AMD_SMI_LIST), _is_amd_smi_list),
+    (cmd_key(ROCM_SMI), _is_rocm_smi_json),
+    (cmd_key(ROCM_SMI_TEXT), _is_rocm_smi_text),
 ]
 
 

@@ -8,6 +8,7 @@ import re
 
 from readiness import catalog
 from readiness.facts import Gpu
+from readiness.host.base import cmd_key
 from readiness.probes import Result
 from readiness.probes.util import key_values, to_int
 
@@ -44,18 +45,12 @@ def _is_sysctl(text: str) -> bool:
                           text, re.M))
 
 
-def _key(argv):
-    from readiness.host.base import cmd_key
-
-    return cmd_key(argv)
-
-
 FORMATS = [
-    (_key(DISPLAYS_JSON), _is("SPDisplaysDataType", True)),
-    (_key(HARDWARE_JSON), _is("SPHardwareDataType", True)),
-    (_key(DISPLAYS_TEXT), _is("SPDisplaysDataType", False)),
-    (_key(HARDWARE_TEXT), _is("SPHardwareDataType", False)),
-    (_key(SYSCTL), _is_sysctl),
+    (cmd_key(DISPLAYS_JSON), _is("SPDisplaysDataType", True)),
+    (cmd_key(HARDWARE_JSON), _is("SPHardwareDataType", True)),
+    (cmd_key(DISPLAYS_TEXT), _is("SPDisplaysDataType", False)),
+    (cmd_key(HARDWARE_TEXT), _is("SPHardwareDataType", False)),
+    (cmd_key(SYSCTL), _is_sysctl),
 ]
 
 

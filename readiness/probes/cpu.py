@@ -7,10 +7,14 @@ import re
 
 from readiness import data
 from readiness.facts import CpuFacts
+from readiness.host.base import cmd_key
 from readiness.probes import Result
 from readiness.probes.util import key_values, normalise_arch, timed_out, to_float, to_int
+from readiness.probes.windows import PS
 
 NAME = "cpu"
+CIM_CPU = PS + ["Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,NumberOfCores,"
+                "NumberOfLogicalProcessors,MaxClockSpeed | ConvertTo-Json"]
 
 
 
@@ -28,7 +32,28 @@ def _is_lscpu_json(text: str) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("lscpu"), list)
 
 
+def _cim_cpus(text: str) -> list[dict]:
+    """Win32_Processor, one dict a socket: ConvertTo-Json (object or list) or a Format-List /
+    Get-WmiObject list."""
+    start = min([i for i in (text.find("["), text.find("{")) if i >= 0], default=-1)
+    try:
+        doc = json.loads(text[start:]) if start >= 0 else None
+    except ValueError:
+        doc = None
+    if doc is not None:
+        items = doc if isinstance(doc, list) else [doc]
+    else:
+        items = [key_values(b) for b in re.split(r"\n\s*\n", text)]
+    return [i for i in items if isinstance(i, dict) and i.get("Name") and "AdapterRAM" not in i
+            and ("NumberOfCores" in i or "MaxClockSpeed" in i or i.get("Manufacturer") in _X86_VENDORS)]
+
+
+def _is_cim_cpu(text: str) -> bool:
+    return bool(_cim_cpus(text))
+
+
 FORMATS = [
+    (cmd_key(CIM_CPU), _is_cim_cpu),
     ("cmd:lscpu -J", _is_lscpu_json),
     ("cmd:lscpu", _is_lscpu),
     ("file:/proc/cpuinfo", _is_cpuinfo),
@@ -52,7 +77,10 @@ def collect(host) -> dict:
         from readiness.probes.apple import SYSCTL
 
         raw["sysctl"] = host.run(SYSCTL)
-    if host.system == "windows":
+    if host.system in ("windows", None):
+        raw["cim"] = host.run(CIM_CPU, timeout=max(host.timeout, 30.0))
+    if host.system == "windows" and not raw["cim"].ok:
+        # PowerShell may be missing or blocked by policy; the registry still names the CPU.
         raw["windows_cpu"] = host.call("windows.cpu")
     return raw
 
@@ -182,6 +210,12 @@ def parse(raw: dict) -> Result:
     info = parse_cpuinfo(raw["cpuinfo"].text) if raw.get("cpuinfo") is not None and raw["cpuinfo"].text else {}
     sysctl = _sysctl(raw["sysctl"].text) if raw.get("sysctl") is not None and raw["sysctl"].text else {}
     win = raw["windows_cpu"].value if raw.get("windows_cpu") is not None and raw["windows_cpu"].ok else {}
+    sockets_cim = _cim_cpus(raw["cim"].text) if raw.get("cim") is not None and raw["cim"].text else []
+    if sockets_cim:
+        win = {"name": str(sockets_cim[0]["Name"]).strip(), "vendor": sockets_cim[0].get("Manufacturer"),
+               "cores": sum(to_int(c.get("NumberOfCores")) or 0 for c in sockets_cim) or None,
+               "logical": sum(to_int(c.get("NumberOfLogicalProcessors")) or 0 for c in sockets_cim) or None,
+               "max_mhz": to_float(sockets_cim[0].get("MaxClockSpeed"))}
 
     # Architecture: lscpu knows it; else uname; else the cpuinfo dialect tells.
     cpu.arch = normalise_arch(lscpu.get("Architecture") or uname.get("machine"))
@@ -213,11 +247,11 @@ def parse(raw: dict) -> Result:
     # Counts: psutil first (it sees cgroup-less totals the same way everywhere), then the tools.
     count = raw["count"].value if raw["count"].ok else {}
     cpu.logical_cpus = count.get("logical") or to_int(lscpu.get("CPU(s)")) or to_int(sysctl.get("hw.logicalcpu")) \
-        or (to_int(info.get("_processors")) or None)
+        or (to_int(info.get("_processors")) or None) or win.get("logical")
     per_socket = to_int(lscpu.get("Core(s) per socket") or lscpu.get("Core(s) per cluster"))
     sockets = to_int(lscpu.get("Socket(s)") or lscpu.get("Cluster(s)")) or (1 if per_socket else None)
     cpu.physical_cores = count.get("physical") or (per_socket * sockets if per_socket and sockets else None) \
-        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores"))
+        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores")) or win.get("cores")
 
     # Maximum clock.
     max_mhz = to_float(lscpu.get("CPU max MHz"))
@@ -228,6 +262,7 @@ def parse(raw: dict) -> Result:
     freq = raw["freq"].value if raw["freq"].ok else None
     if not max_mhz and freq and freq.get("max"):
         max_mhz = float(freq["max"])
+    max_mhz = max_mhz or win.get("max_mhz")
     cpu.max_mhz = round(max_mhz, 1) if max_mhz else None
 
     # Flags: x86 "flags", ARM "Features", lscpu "Flags", macOS sysctl names.

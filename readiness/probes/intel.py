@@ -9,6 +9,7 @@ import re
 
 from readiness import data
 from readiness.facts import Gpu
+from readiness.host.base import cmd_key
 from readiness.probes import Result, amd
 from readiness.probes.util import to_float, to_int
 
@@ -20,12 +21,6 @@ _MAX_REPLAYED = 8  # device ids asked of pasted outputs, which have no device li
 
 def detail_argv(device_id) -> list[str]:
     return ["xpu-smi", "discovery", "-d", str(device_id), "-j"]
-
-
-def _key(argv):
-    from readiness.host.base import cmd_key
-
-    return cmd_key(argv)
 
 
 # -- reading xpu-smi, JSON or its text table ---------------------------------------------------
@@ -76,11 +71,11 @@ def _split_detail(text: str) -> dict[str, str]:
     """A pasted `discovery -d N` answers the question for device N."""
     found = devices(text)
     if len(found) == 1 and (_memory_bytes(found[0]) or "driver_version" in found[0]):
-        return {_key(detail_argv(to_int(found[0].get("device_id")) or 0)): text}
+        return {cmd_key(detail_argv(to_int(found[0].get("device_id")) or 0)): text}
     return {}
 
 
-FORMATS = [(_key(XPU_SMI), _is_xpu_smi_list)]
+FORMATS = [(cmd_key(XPU_SMI), _is_xpu_smi_list)]
 SPLITTERS = [_split_detail]
 
 

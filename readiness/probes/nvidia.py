@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from readiness import data
 from readiness.facts import Gpu, GpuProcess, MigDevice
+from readiness.host.base import cmd_key
 from readiness.probes import Result
 from readiness.probes import nvidia_smi
 from readiness.probes.util import normalise_bus_id, timed_out
@@ -29,13 +30,7 @@ def _detector(fmt: str):
     return lambda text: nvidia_smi.detect(text) == fmt
 
 
-def _key(argv: list[str]) -> str:
-    from readiness.host.base import cmd_key
-
-    return cmd_key(argv)
-
-
-FORMATS = [(_key(argv), _detector(fmt)) for fmt, argv in SMI_COMMANDS.items()]
+FORMATS = [(cmd_key(argv), _detector(fmt)) for fmt, argv in SMI_COMMANDS.items()]
 
 
 def collect(host) -> dict:

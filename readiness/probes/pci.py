@@ -11,6 +11,7 @@ import re
 
 from readiness import data
 from readiness.facts import Gpu
+from readiness.host.base import cmd_key
 from readiness.probes import Result
 from readiness.probes.util import normalise_bus_id
 
@@ -36,13 +37,7 @@ def _is_lspci(text: str) -> bool:
     return bool(plain or _MACHINE.search(text))
 
 
-def _key(argv):
-    from readiness.host.base import cmd_key
-
-    return cmd_key(argv)
-
-
-FORMATS = [(_key(LSPCI), _is_lspci)]
+FORMATS = [(cmd_key(LSPCI), _is_lspci)]
 
 
 def collect(host) -> dict:

@@ -9,15 +9,16 @@ import re
 
 from readiness import data
 from readiness.facts import Gpu
+from readiness.host.base import cmd_key
 from readiness.probes import Result
 from readiness.probes.util import key_values, to_int
 
 NAME = "windows"
-_PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
-CIM_JSON = _PS + ["Get-CimInstance Win32_VideoController | Select-Object Name,AdapterRAM,DriverVersion,PNPDeviceID,"
+PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
+CIM_JSON = PS + ["Get-CimInstance Win32_VideoController | Select-Object Name,AdapterRAM,DriverVersion,PNPDeviceID,"
                   "AdapterCompatibility,VideoProcessor | ConvertTo-Json"]
-CIM_LIST = _PS + ["Get-CimInstance Win32_VideoController | Format-List"]
-REGISTRY = _PS + ["Get-ItemProperty 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Class\\"
+CIM_LIST = PS + ["Get-CimInstance Win32_VideoController | Format-List"]
+REGISTRY = PS + ["Get-ItemProperty 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Class\\"
                   "{4d36e968-e325-11ce-bfc1-08002be10318}\\0*' -ErrorAction SilentlyContinue | Select-Object "
                   "DriverDesc,MatchingDeviceId,HardwareInformation.qwMemorySize | ConvertTo-Json"]
 WMIC = ["wmic", "path", "win32_VideoController", "get", "Name,AdapterRAM,DriverVersion,PNPDeviceID"]
@@ -57,14 +58,8 @@ def _is_dxdiag(text: str) -> bool:
     return "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text)
 
 
-def _key(argv):
-    from readiness.host.base import cmd_key
-
-    return cmd_key(argv)
-
-
-FORMATS = [(_key(REGISTRY), _is_registry_json), (_key(CIM_JSON), _is_cim_json), (_key(CIM_LIST), _is_cim_list),
-           (_key(WMIC), _is_wmic), (_key(DXDIAG), _is_dxdiag)]
+FORMATS = [(cmd_key(REGISTRY), _is_registry_json), (cmd_key(CIM_JSON), _is_cim_json),
+           (cmd_key(CIM_LIST), _is_cim_list), (cmd_key(WMIC), _is_wmic), (cmd_key(DXDIAG), _is_dxdiag)]
 
 
 def collect(host) -> dict:
