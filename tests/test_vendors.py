@@ -340,6 +340,18 @@ def test_xpu_smi_2_borderless_table_cut_before_memory(run):
     assert g["memory_total_mib"] is None and "xpu-smi" in g["unavailable"]["memory_total_mib"]
 
 
+def test_xpu_smi_list_with_details_for_two_cards(run, tmp_path):
+    """logic: newer xpu-smi puts each device's detail in `discovery -j` (intel/xpumanager#127 shows
+    two Arc Pro B60 with "memory_physical_size_byte": "25669140480"); both cards keep their memory."""
+    cards = [{"device_id": i, "device_name": "Intel(R) Graphics [0xe211]", "pci_device_id": "0xe211",
+              "pci_bdf_address": f"0000:0{i + 3}:00.0", "memory_physical_size_byte": "25669140480"} for i in (0, 1)]
+    paste = tmp_path / "xpu.json"
+    paste.write_text(json.dumps({"device_list": cards}, indent=4))
+    found = gpus(run, paste)
+    assert [(g["pci_bus_id"], g["memory_total_mib"], g["integrated"]) for g in found] == [
+        ("0000:03:00.0", 24480, False), ("0000:04:00.0", 24480, False)]
+
+
 def test_live_xpu_smi_is_asked_for_each_listed_device():
     """logic: the device list comes first; each listed device's detail is then asked by its id."""
     from readiness.probes import intel

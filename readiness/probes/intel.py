@@ -63,8 +63,9 @@ def _memory_bytes(d: dict) -> int | None:
 
 
 def _is_xpu_smi_list(text: str) -> bool:
-    found = devices(text)
-    return bool(found) and not any(_memory_bytes(d) or "driver_version" in d for d in found)
+    # One device's detail is claimed first by _split_detail; a list may carry details too (newer
+    # xpu-smi's `discovery -j` does, intel/xpumanager#127), and the parser reads them either way.
+    return bool(devices(text))
 
 
 def _split_detail(text: str) -> dict[str, str]:
