@@ -25,8 +25,9 @@ def detail_argv(device_id) -> list[str]:
 
 # -- reading xpu-smi, JSON or its text table ---------------------------------------------------
 
-_TEXT_KEYS = {"Device Type": "device_type", "Device Name": "device_name", "PCI BDF Address": "pci_bdf_address", "PCI Device ID": "pci_device_id",
-              "Driver Version": "driver_version", "Memory Physical Size": "memory_physical_size"}
+_TEXT_KEYS = {"Device Type": "device_type", "Device Name": "device_name", "PCI BDF Address": "pci_bdf_address",
+              "PCI Device ID": "pci_device_id", "Driver Version": "driver_version",
+              "Memory Physical Size": "memory_physical_size"}
 
 
 def devices(text: str | None) -> list[dict]:
@@ -41,7 +42,7 @@ def devices(text: str | None) -> list[dict]:
         doc = None
     if isinstance(doc, dict):
         items = doc.get("device_list", [doc])
-        return [d for d in items if isinstance(d, dict) and ("device_name" in d or "device_id" in d)]
+        return [d for d in items if isinstance(d, dict) and "device_name" in d]
     # The table: bordered (| 0 | Device Name: ... |) up to xpu-smi 1.x, borderless columns in 2.x.
     out: list[dict] = []
     for line in text.splitlines():

@@ -225,7 +225,8 @@ def parse(raw: dict) -> Result:
             gpu.status_reason = "a server management display, not an AI accelerator" if row["kind"] == "bmc" \
                 else "a virtual display adapter, not an AI accelerator"
         elif not dev["driver_known"]:
-            gpu.status_reason = "listed by lspci without -k, so its kernel driver is not known"
+            gpu.status_reason = ("its kernel driver is not known: the lspci listing has no driver lines for it "
+                                 "(run without -k, or cut by grep)")
         elif driver is None:
             gpu.status = "no_driver"
             gpu.status_reason = f"{row['vendor'].upper()} GPU present, but no kernel driver is bound"
