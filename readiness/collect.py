@@ -10,6 +10,7 @@ from typing import Any
 
 from readiness import __version__, compat
 from readiness.facts import SCHEMA_VERSION, CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
+from readiness.host.base import OnceHost
 from readiness.probes import Result, all_probes
 
 # When two probes report the same PCI device, the richer source wins.
@@ -150,6 +151,7 @@ def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, c
 
 def gather(host, probes: list | None = None) -> dict[str, Any]:
     probes = all_probes() if probes is None else probes
+    host = host if isinstance(host, OnceHost) else OnceHost(host)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     with ThreadPoolExecutor(max_workers=len(probes)) as pool:
         futures = [(p, pool.submit(_run, p, host)) for p in probes]

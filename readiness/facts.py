@@ -8,7 +8,7 @@ guess; the ``probes`` list says why it is unknown.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -177,6 +177,3 @@ def to_dict(obj: Any) -> Any:
         return {k: to_dict(v) for k, v in obj.items()}
     return obj
 
-
-def field_names(cls: type) -> list[str]:
-    return [f.name for f in fields(cls)]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from readiness.probes import nvidia_smi as ns
+from readiness.probes.util import bus_id
 
 FIX = Path(__file__).parent / "fixtures" / "nvidia"
 
@@ -467,7 +468,7 @@ def test_helpers_unknown_values():
               "[Requested functionality has been deprecated]", "...", "", None):
         assert ns._clean(v) is None
         assert ns._int(v) is None and ns._mib(v) is None and ns._bool(v) is None
-    assert ns._bus_id("00000009:01:00.0") == "0009:01:00.0"
-    assert ns._bus_id("03F8CFDD:00:00.0") == "cfdd:00:00.0"
-    assert ns._bus_id("0000:0A:00.0") == "0000:0a:00.0"
+    assert bus_id("00000009:01:00.0") == "0009:01:00.0"
+    assert bus_id("03F8CFDD:00:00.0") == "cfdd:00:00.0"
+    assert bus_id("0000:0A:00.0") == "0000:0a:00.0"
     assert ns._cuda("12.4") == "12.4" and ns._cuda("N/A") is None

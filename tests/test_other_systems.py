@@ -6,7 +6,7 @@ robustness, not parsing accuracy (real macOS and Windows outputs arrive with iss
 
 from conftest import validate
 from readiness.collect import gather
-from readiness.host.base import Answer
+from readiness.host.base import Answer, key_for
 from readiness.host.replay import ReplayHost
 
 
@@ -47,3 +47,23 @@ def test_macos_with_psutil_only():
     assert facts["host"]["os"] == "darwin" and facts["host"]["arch"] == "arm64"
     assert facts["cpu"]["logical_cpus"] == 10 and facts["memory"]["total_mib"] == 16 * 1024
     assert all(p["status"] != "error" for p in facts["probes"]), facts["probes"]
+
+
+def test_a_question_two_probes_need_is_asked_once():
+    """The CPU and Apple probes both read sysctl; the AMD and Intel probes both list the DRM cards."""
+    from collections import Counter
+
+    asked = Counter()
+
+    class Counting(ReplayHost):
+        def ask(self, kind, *args, timeout=None):
+            asked[key_for(kind, args)] += 1
+            return super().ask(kind, *args, timeout=timeout)
+
+    from readiness.probes.apple import SYSCTL
+
+    validate(gather(Counting({}, "darwin", "a simulated Mac")))
+    assert asked[key_for("cmd", [SYSCTL])] == 1 and max(asked.values()) == 1, [k for k, n in asked.items() if n > 1]
+    asked.clear()
+    validate(gather(Counting({}, "linux", "a simulated Linux box")))
+    assert asked["dir:/sys/class/drm"] == 1 and max(asked.values()) == 1

@@ -102,6 +102,16 @@ def test_amd_smi_static_json_strix_halo_carve_out(run):
     assert g["driver_version"] == "6.17.1-300.fc43.x86_64"
 
 
+def test_json_after_a_bracketed_prompt_line(run, tmp_path):
+    """A "[root@host ~]#" prompt opens with "[" too: the JSON is the document from the first line
+    that starts one, to the end."""
+    paste = tmp_path / "paste.txt"
+    paste.write_text("[root@strix ~]# amd-smi static --json\n"
+                     + (AMD / "amd-smi-static-json-strixhalo-gfx1151-32gib-carveout-gkm.json").read_text())
+    (g,) = gpus(run, paste)
+    assert (g["source"], g["gfx_target"], g["memory_total_mib"]) == ("amd-smi", "gfx1151", 32768)
+
+
 def test_amd_smi_static_text_strix_point_reads_each_section(run):
     """The IFWI section's VERSION and the CACHE_INFO sizes must not pass for the driver's and VRAM's."""
     (g,) = gpus(run, AMD / "amd-smi-static-text-strixpoint-gfx1150-64gib-carveout-rocm7.2.txt")

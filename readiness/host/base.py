@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
@@ -82,3 +83,27 @@ class Host:
     def call(self, name: str, *args: Any) -> Answer:
         """A library call by name (see ``readiness.host.live.CALLS``); JSON-able result."""
         return self.ask("call", name, *args)
+
+
+class OnceHost(Host):
+    """Asks the wrapped host each question once in a run and keeps the answers: probes that need
+    the same answer (sysctl for the CPU and Apple probes, the DRM cards for AMD and Intel,
+    platform.uname for the OS and CPU) share one command or read. Safe across probe threads."""
+
+    def __init__(self, inner: Host):
+        self.inner = inner
+        self.system = inner.system
+        self.timeout = inner.timeout
+        self.options = inner.options
+        self.answers: dict[str, Answer] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
+        key = key_for(kind, args)
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.answers:
+                self.answers[key] = self.inner.ask(kind, *args, timeout=timeout)
+            return self.answers[key]

@@ -5,33 +5,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from datetime import datetime, timezone
 from typing import Any
 
 from readiness import __version__
 from readiness.errors import ReadinessError
-from readiness.host.base import Answer, Host, key_for
+from readiness.host.base import OnceHost
 from readiness.host.replay import CAPTURE_FORMAT, INDEX_NAME
 from readiness import redact as redaction
 
 
-class CaptureHost(Host):
-    """Asks the wrapped host and remembers each answer under its key."""
-
-    def __init__(self, inner: Host):
-        self.inner = inner
-        self.system = inner.system
-        self.timeout = inner.timeout
-        self.options = inner.options
-        self.answers: dict[str, Answer] = {}
-        self._lock = threading.Lock()
-
-    def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
-        answer = self.inner.ask(kind, *args, timeout=timeout)
-        with self._lock:
-            self.answers.setdefault(key_for(kind, args), answer)
-        return answer
+class CaptureHost(OnceHost):
+    """Asks the live host, once per question, and keeps every answer for the capture folder."""
 
 
 def _file_name(n: int, key: str, value: Any) -> str:

@@ -4,14 +4,13 @@ memory a model can really use; RAM is never counted twice."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import Result
-from readiness.probes.util import to_int
+from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
 
 NAME = "amd"
 AMD = "0x1002"
@@ -24,13 +23,8 @@ AMD_SMI_STATIC_TEXT = ["amd-smi", "static"]
 AMD_SMI_LIST = ["amd-smi", "list"]
 
 
-def _json_doc(text: str):
-    start = min([i for i in (text.find("{"), text.find("[")) if i >= 0], default=-1)
-    return json.loads(text[start:]) if start >= 0 else None
-
-
 def _is_rocm_smi_json(text: str) -> bool:
-    doc = _json_doc(text)
+    doc = json_in(text)
     return isinstance(doc, dict) and any(k.startswith("card") and isinstance(v, dict) for k, v in doc.items())
 
 
@@ -39,7 +33,7 @@ def _is_rocm_smi_text(text: str) -> bool:
 
 
 def _is_amd_smi_static_json(text: str) -> bool:
-    doc = _json_doc(text)
+    doc = json_in(text)
     items = doc if isinstance(doc, list) else (doc or {}).get("gpu_data") if isinstance(doc, dict) else None
     return isinstance(items, list) and any(isinstance(i, dict) and "asic" in i for i in items)
 
@@ -113,43 +107,21 @@ def _has_table() -> bool:
     return (DATA_DIR / "amd_gpus.toml").exists()
 
 
-def _mib(value) -> int | None:
-    n = to_int(value)
-    return None if n is None else n // 2**20
-
-
-def _bus(value: str | None) -> str | None:
-    if not value:
-        return None
-    m = re.search(r"([0-9a-fA-F]{4}:)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])", value)
-    if not m:
-        return None
-    return f"{(m.group(1) or '0000:')[:-1].lower()}:{m.group(2).lower()}:{m.group(3).lower()}.{m.group(4)}"
-
-
 def _size_mib(node) -> int | None:
     """amd-smi's {"value": 8176, "unit": "MB"} (MB here means MiB) or "8176 MB"."""
     if isinstance(node, dict):
-        value, unit = node.get("value"), str(node.get("unit", "MB")).upper()
-    else:
-        m = re.match(r"\s*(\d+)\s*([KMGT]?I?B)?", str(node or ""), re.I)
-        if not m:
-            return None
-        value, unit = int(m.group(1)), (m.group(2) or "MB").upper()
-    if not isinstance(value, (int, float)):
-        return None
-    factor = {"B": 1 / 2**20, "KB": 1 / 1024, "KIB": 1 / 1024, "MB": 1, "MIB": 1, "GB": 1024, "GIB": 1024}.get(unit, 1)
-    return int(value * factor)
+        node = f"{node.get('value')} {node.get('unit', 'MB')}" if isinstance(node.get("value"), (int, float)) else None
+    return size_mib(node)
 
 
 def parse_amd_smi_static(text: str) -> list[dict]:
-    doc = _json_doc(text)
-    items = doc if isinstance(doc, list) else doc.get("gpu_data", [])
+    doc = json_in(text)
+    items = doc if isinstance(doc, list) else doc.get("gpu_data", []) if isinstance(doc, dict) else []
     out = []
     for i, g in enumerate(items):
         asic, bus, vram, driver = g.get("asic", {}), g.get("bus", {}), g.get("vram", {}), g.get("driver", {})
         out.append({"index": g.get("gpu", i), "name": _clean(asic.get("market_name")), "device_id": asic.get("device_id"),
-                    "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": _bus(bus.get("bdf")),
+                    "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": bus_id(bus.get("bdf")),
                     "vram_mib": _size_mib(vram.get("size")), "driver_version": _driver_version(driver.get("version"))})
     return out
 
@@ -187,7 +159,7 @@ def parse_amd_smi_static_text(text: str) -> list[dict]:
         out.append({"index": to_int(block.split("\n", 1)[0]),
                     "name": _clean(asic.get("MARKET_NAME") or board.get("PRODUCT_NAME")),
                     "device_id": asic.get("DEVICE_ID"), "gfx_target": _clean(asic.get("TARGET_GRAPHICS_VERSION")),
-                    "pci_bus_id": _bus(sec.get("BUS", {}).get("BDF")), "vram_mib": _size_mib(vram["SIZE"]) if "SIZE" in vram else None,
+                    "pci_bus_id": bus_id(sec.get("BUS", {}).get("BDF")), "vram_mib": _size_mib(vram["SIZE"]) if "SIZE" in vram else None,
                     "driver_version": _driver_version(sec.get("DRIVER", {}).get("VERSION"))})
     return out
 
@@ -197,12 +169,12 @@ def parse_amd_smi_list(text: str) -> list[dict]:
     for block in re.split(r"(?m)^GPU: ", text)[1:]:
         bdf = re.search(r"BDF:\s*(\S+)", block)
         out.append({"index": to_int(block.split("\n", 1)[0]), "name": None, "device_id": None, "gfx_target": None,
-                    "pci_bus_id": _bus(bdf.group(1) if bdf else None), "vram_mib": None, "driver_version": None})
+                    "pci_bus_id": bus_id(bdf.group(1) if bdf else None), "vram_mib": None, "driver_version": None})
     return out
 
 
 def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
-    doc = _json_doc(text)
+    doc = json_in(text)
     out = []
     for key, card in doc.items():
         if not key.startswith("card") or not isinstance(card, dict):
@@ -210,10 +182,10 @@ def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
         get = {k.lower(): v for k, v in card.items()}
         name = get.get("card series") or get.get("device name") or get.get("card model")
         out.append({"index": to_int(key), "name": _clean(name), "device_id": get.get("device id") or get.get("gpu id"),
-                    "gfx_target": _clean(get.get("gfx version")), "pci_bus_id": _bus(get.get("pci bus")),
-                    "vram_mib": _mib(get.get("vram total memory (b)")),
-                    "vram_used_mib": _mib(get.get("vram total used memory (b)")),
-                    "gtt_mib": _mib(get.get("gtt total memory (b)")), "driver_version": None})
+                    "gfx_target": _clean(get.get("gfx version")), "pci_bus_id": bus_id(get.get("pci bus")),
+                    "vram_mib": mib(to_int(get.get("vram total memory (b)"))),
+                    "vram_used_mib": mib(to_int(get.get("vram total used memory (b)"))),
+                    "gtt_mib": mib(to_int(get.get("gtt total memory (b)"))), "driver_version": None})
     driver = (doc.get("system") or {}).get("Driver version")
     return out, driver
 
@@ -231,9 +203,9 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     for idx, g in sorted(gpus.items()):
         out.append({"index": idx, "name": _clean(g.get("card series") or g.get("device name")),
                     "device_id": g.get("device id") or g.get("gpu id"), "gfx_target": _clean(g.get("gfx version")),
-                    "pci_bus_id": _bus(g.get("pci bus")), "vram_mib": _mib(g.get("vram total memory (b)")),
-                    "vram_used_mib": _mib(g.get("vram total used memory (b)")),
-                    "gtt_mib": _mib(g.get("gtt total memory (b)")), "driver_version": None})
+                    "pci_bus_id": bus_id(g.get("pci bus")), "vram_mib": mib(to_int(g.get("vram total memory (b)"))),
+                    "vram_used_mib": mib(to_int(g.get("vram total used memory (b)"))),
+                    "gtt_mib": mib(to_int(g.get("gtt total memory (b)"))), "driver_version": None})
     drv = re.search(r"^Driver version:[ \t]*(\S+)", text, re.M)
     return out, drv.group(1) if drv else None
 
@@ -250,10 +222,10 @@ def parse_sysfs(raw: dict) -> list[dict]:
     for name, card in sorted((raw or {}).get("cards", {}).items(), key=lambda kv: to_int(kv[0]) or 0):
         link = card["link"].value if card["link"].ok else None
         out.append({"index": to_int(name), "name": None, "device_id": (card["device"].text or "").strip().lower() or None,
-                    "gfx_target": None, "pci_bus_id": _bus(link.rsplit("/", 1)[-1] if link else None),
-                    "vram_mib": _mib(card["mem_info_vram_total"].text) if card["mem_info_vram_total"].text else None,
-                    "vram_used_mib": _mib(card["mem_info_vram_used"].text) if card["mem_info_vram_used"].text else None,
-                    "gtt_mib": _mib(card["mem_info_gtt_total"].text) if card["mem_info_gtt_total"].text else None,
+                    "gfx_target": None, "pci_bus_id": bus_id(link.rsplit("/", 1)[-1] if link else None),
+                    "vram_mib": mib(to_int(card["mem_info_vram_total"].text)),
+                    "vram_used_mib": mib(to_int(card["mem_info_vram_used"].text)),
+                    "gtt_mib": mib(to_int(card["mem_info_gtt_total"].text)),
                     "driver_version": None,
                     "kernel_driver": card["driver"].value.rsplit("/", 1)[-1] if card["driver"].ok else None})
     return out
@@ -265,9 +237,9 @@ def _from_amdsmi(snap: dict) -> list[dict]:
         v = lambda k: (d.get(k) or {}).get("v")  # noqa: E731
         asic = v("asic") or {}
         out.append({"index": d["index"], "name": _clean(asic.get("market_name")), "device_id": asic.get("device_id"),
-                    "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": _bus(v("bdf")),
-                    "vram_mib": _mib(v("vram_total")), "vram_used_mib": _mib(v("vram_used")),
-                    "gtt_mib": _mib(v("gtt_total")), "driver_version": _clean((v("driver") or {}).get("driver_version"))})
+                    "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": bus_id(v("bdf")),
+                    "vram_mib": mib(to_int(v("vram_total"))), "vram_used_mib": mib(to_int(v("vram_used"))),
+                    "gtt_mib": mib(to_int(v("gtt_total"))), "driver_version": _clean((v("driver") or {}).get("driver_version"))})
     return out
 
 

@@ -3,14 +3,13 @@ and the AMD or Intel GPUs of Intel Macs (Metal family, no CUDA)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from readiness import catalog
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import Result
-from readiness.probes.util import key_values, to_int
+from readiness.probes.util import json_in, key_values, size_mib, to_int
 
 NAME = "apple"
 
@@ -25,15 +24,10 @@ HARDWARE_TEXT = ["system_profiler", "SPHardwareDataType"]
 SLOW_S = 30.0  # system_profiler takes seconds on a busy Mac
 
 
-def _json(text: str):
-    start = text.find("{")
-    return json.loads(text[start:]) if start >= 0 else None
-
-
 def _is(kind: str, as_json: bool):
     def detect(text: str) -> bool:
         if as_json:
-            doc = _json(text)
+            doc = json_in(text)
             return isinstance(doc, dict) and isinstance(doc.get(kind), list)
         marker = {"SPDisplaysDataType": "Graphics/Displays:", "SPHardwareDataType": "Hardware Overview:"}[kind]
         return marker in text
@@ -96,15 +90,6 @@ def _text_blocks(text: str) -> list[dict[str, str]]:
     return blocks
 
 
-def _size_mib(text: str | None) -> int | None:
-    if not text:
-        return None
-    m = re.match(r"\s*(\d+(?:\.\d+)?)\s*(MB|GB|TB)", str(text), re.I)
-    if not m:
-        return None
-    return int(float(m.group(1)) * {"MB": 1, "GB": 1024, "TB": 1024 * 1024}[m.group(2).upper()])
-
-
 def _metal(value: str | None) -> str | None:
     """spdisplays_mtlgpufamilysupport "spdisplays_metal3" → "Metal 3"; text "Metal Support: Metal 3"."""
     if not value:
@@ -135,7 +120,7 @@ def _vendor(vendor_field: str | None, model: str) -> str:
 def displays(raw: dict) -> list[dict]:
     ans = raw.get("displays")
     if ans is not None and ans.text:
-        doc = _json(ans.text) or {}
+        doc = json_in(ans.text) or {}
         out = []
         for d in doc.get("SPDisplaysDataType", []):
             model = d.get("sppci_model") or d.get("_name") or "GPU"
@@ -157,14 +142,14 @@ def displays(raw: dict) -> list[dict]:
 def hardware(raw: dict) -> dict:
     ans = raw.get("hardware")
     if ans is not None and ans.text:
-        rows = (_json(ans.text) or {}).get("SPHardwareDataType") or [{}]
+        rows = (json_in(ans.text) or {}).get("SPHardwareDataType") or [{}]
         h = rows[0]
         return {"chip": h.get("chip_type") if h.get("chip_type") not in (None, "Unknown") else None,
-                "memory": _size_mib(h.get("physical_memory")), "model": h.get("machine_model")}
+                "memory": size_mib(h.get("physical_memory")), "model": h.get("machine_model")}
     ans = raw.get("hardware_text")
     if ans is not None and ans.text:
         kv = key_values(ans.text)
-        return {"chip": kv.get("Chip"), "memory": _size_mib(kv.get("Memory")), "model": kv.get("Model Identifier")}
+        return {"chip": kv.get("Chip"), "memory": size_mib(kv.get("Memory")), "model": kv.get("Model Identifier")}
     return {}
 
 
@@ -207,7 +192,7 @@ def parse(raw: dict) -> Result:
             else:
                 gpu.unavailable["memory_bandwidth_gbps"] = "chip not in the GPU catalogue"
         else:
-            vram = _size_mib(d.get("vram"))
+            vram = size_mib(d.get("vram"))
             gpu.memory_total_mib = vram
             gpu.integrated = vendor == "intel"
             gpu.unified_memory = vendor == "intel"

@@ -9,7 +9,7 @@ from readiness import data
 from readiness.facts import CpuFacts
 from readiness.host.base import cmd_key
 from readiness.probes import Result
-from readiness.probes.util import key_values, normalise_arch, timed_out, to_float, to_int
+from readiness.probes.util import json_in, key_values, normalise_arch, timed_out, to_float, to_int
 from readiness.probes.windows import PS
 
 NAME = "cpu"
@@ -35,11 +35,7 @@ def _is_lscpu_json(text: str) -> bool:
 def _cim_cpus(text: str) -> list[dict]:
     """Win32_Processor, one dict a socket: ConvertTo-Json (object or list) or a Format-List /
     Get-WmiObject list."""
-    start = min([i for i in (text.find("["), text.find("{")) if i >= 0], default=-1)
-    try:
-        doc = json.loads(text[start:]) if start >= 0 else None
-    except ValueError:
-        doc = None
+    doc = json_in(text)
     if doc is not None:
         items = doc if isinstance(doc, list) else [doc]
     else:

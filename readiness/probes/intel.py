@@ -4,14 +4,13 @@ xpu-smi when present (its per-device detail carries the memory size that mainlin
 
 from __future__ import annotations
 
-import json
 import re
 
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import Result, amd
-from readiness.probes.util import to_float, to_int
+from readiness.probes.util import bus_id, json_in, to_float, to_int
 
 NAME = "intel"
 INTEL = "0x8086"
@@ -35,11 +34,7 @@ def devices(text: str | None) -> list[dict]:
     (-d N -j or table), as dicts with the JSON's key names."""
     if not text:
         return []
-    start = text.find("{")
-    try:
-        doc = json.loads(text[start:]) if start >= 0 else None
-    except ValueError:
-        doc = None
+    doc = json_in(text)
     if isinstance(doc, dict):
         items = doc.get("device_list", [doc])
         return [d for d in items if isinstance(d, dict) and "device_name" in d]
@@ -109,16 +104,16 @@ def parse(raw: dict) -> Result:
     gpus: list[Gpu] = []
     listed: dict = {}
     for d in devices(getattr(raw.get("xpu_smi"), "text", None)):
-        listed[amd._bus(d.get("pci_bdf_address")) or len(listed)] = d
+        listed[bus_id(d.get("pci_bdf_address")) or len(listed)] = d
     for answer in raw.get("xpu_smi_detail") or []:
         for d in devices(answer.text):
-            key = amd._bus(d.get("pci_bdf_address")) or to_int(d.get("device_id"))
+            key = bus_id(d.get("pci_bdf_address")) or to_int(d.get("device_id"))
             listed[key] = {**listed.get(key, {}), **d}
     cards = (raw.get("sysfs") or {}).get("cards", {})
     seen = set()
     for name, card in sorted(cards.items(), key=lambda kv: to_int(kv[0]) or 0):
         link = card["link"].value if card["link"].ok else None
-        bus = amd._bus(link.rsplit("/", 1)[-1] if link else None)
+        bus = bus_id(link.rsplit("/", 1)[-1] if link else None)
         dev = (card["device"].text or "").strip().lower() or None
         lmem = to_int(card["lmem_total_bytes"].text) if card["lmem_total_bytes"].text else None
         tiles = [to_int(t.text) for t in card.get("tile_sizes", []) if t.text]

@@ -11,7 +11,7 @@ from readiness.facts import Gpu, GpuProcess, MigDevice
 from readiness.host.base import cmd_key
 from readiness.probes import Result
 from readiness.probes import nvidia_smi
-from readiness.probes.util import normalise_bus_id, timed_out
+from readiness.probes.util import bus_id, timed_out
 
 NAME = "nvidia"
 
@@ -115,7 +115,7 @@ def gpu_from_nvml(d: dict, driver: str | None, archs: dict[str, str]) -> Gpu:
     gpu.uuid = take("uuid", "uuid")
     pci = take("pci_bus_id", "pci")
     if pci:
-        gpu.pci_bus_id = normalise_bus_id(pci["bus_id"])
+        gpu.pci_bus_id = bus_id(pci["bus_id"])
         gpu.pci_vendor_id = f"0x{pci['pci_device_id'] & 0xFFFF:04x}"
         gpu.pci_device_id = f"0x{pci['pci_device_id'] >> 16:04x}"
     cc = take("compute_capability", "compute_capability")
@@ -197,7 +197,7 @@ def gpu_from_smi(g: dict, driver: str | None, archs: dict[str, str], fmt: str) -
                  "mig_mode", "persistence_mode", "ecc_mode", "virtualization_mode", "display_attached",
                  "driver_model", "processes_count", "processes_memory_mib"):
         setattr(gpu, name, g.get(name))
-    gpu.pci_bus_id = normalise_bus_id(g.get("pci_bus_id"))
+    gpu.pci_bus_id = bus_id(g.get("pci_bus_id"))
     gpu.mig_devices = [MigDevice(**m) for m in g.get("mig_devices") or []]
     if gpu.compute_capability:
         gpu.architecture = archs.get(gpu.compute_capability)

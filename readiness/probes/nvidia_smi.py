@@ -27,7 +27,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Iterable
 
-from readiness.probes.util import to_float
+from readiness.probes.util import bus_id, size_mib, to_float
 
 __all__ = [
     "QUERY_FIELDS",
@@ -157,22 +157,9 @@ def _int(v: Any) -> int | None:
     return int(round(f))
 
 
-_MEM_RE = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*([KMGT]i?B)?", re.IGNORECASE)
-_MEM_FACTOR = {"kib": 1 / 1024, "kb": 1 / 1024, "mib": 1, "mb": 1, "gib": 1024, "gb": 1024,
-               "tib": 1024 * 1024, "tb": 1024 * 1024}
-
-
 def _mib(v: Any) -> int | None:
     """'8192 MiB' / '8192' / '8 GiB' -> MiB as int."""
-    s = _clean(v)
-    if s is None:
-        return None
-    m = _MEM_RE.search(s)
-    if not m:
-        return None
-    n = float(m.group(1))
-    unit = (m.group(2) or "MiB").lower()
-    return int(round(n * _MEM_FACTOR.get(unit, 1)))
+    return size_mib(_clean(v))
 
 
 _TRUE = {"enabled", "enable", "on", "yes", "true", "1", "active"}
@@ -197,24 +184,6 @@ def _driver_model(v: Any) -> str | None:
         return None
     up = s.upper()
     return up if up in _DRIVER_MODELS else None
-
-
-_BUSID_RE = re.compile(
-    r"^(?:(?P<dom>[0-9A-Fa-f]{1,8}):)?(?P<bus>[0-9A-Fa-f]{1,2}):(?P<dev>[0-9A-Fa-f]{1,2})\.(?P<fn>[0-7])$"
-)
-
-
-def _bus_id(v: Any) -> str | None:
-    """'00000000:01:00.0' -> '0000:01:00.0' (lower case, 4-digit domain)."""
-    s = _clean(v)
-    if s is None:
-        return None
-    m = _BUSID_RE.match(s.strip())
-    if not m:
-        return None
-    dom = (m.group("dom") or "0").lower().rjust(8, "0")[-4:]
-    return "%s:%s:%s.%s" % (dom, m.group("bus").lower().rjust(2, "0"),
-                            m.group("dev").lower().rjust(2, "0"), m.group("fn"))
 
 
 _CUDA_RE = re.compile(r"^(\d+)\.(\d+)")
@@ -354,7 +323,7 @@ def _looks_like_our_headerless_row(cells: list[str]) -> bool:
         return False
     if _clean(c["uuid"]) is not None and not c["uuid"].startswith(("GPU-", "MIG-")):
         return False
-    if _clean(c["pci.bus_id"]) is not None and _bus_id(c["pci.bus_id"]) is None:
+    if _clean(c["pci.bus_id"]) is not None and bus_id(c["pci.bus_id"]) is None:
         return False
     return True
 
@@ -472,7 +441,7 @@ def _xml_gpu(el: ET.Element, index: int) -> dict[str, Any]:
     g["serial"] = _clean(_xtext(el, "serial"))
     g["product_brand"] = _clean(_xtext(el, "product_brand"))
     g["vbios_version"] = _clean(_xtext(el, "vbios_version"))
-    g["pci_bus_id"] = _first(_bus_id(_xtext(el, "pci/pci_bus_id")), _bus_id(el.get("id")))
+    g["pci_bus_id"] = _first(bus_id(_xtext(el, "pci/pci_bus_id")), bus_id(el.get("id")))
     g["memory_total_mib"] = _pos_mib(_xtext(el, "fb_memory_usage/total"))
     g["memory_used_mib"] = _mib(_xtext(el, "fb_memory_usage/used"))
     g["memory_free_mib"] = _mib(_xtext(el, "fb_memory_usage/free"))
@@ -618,7 +587,7 @@ def _query_gpu(g: _Node, index: int) -> dict[str, Any]:
     out["serial"] = _clean(g.val("Serial Number"))
     out["product_brand"] = _clean(g.val("Product Brand"))
     out["vbios_version"] = _clean(g.val("VBIOS Version"))
-    out["pci_bus_id"] = _first(_bus_id(g.val("PCI", "Bus Id")), _bus_id(m.group(1) if m else None))
+    out["pci_bus_id"] = _first(bus_id(g.val("PCI", "Bus Id")), bus_id(m.group(1) if m else None))
     out["memory_total_mib"] = _pos_mib(g.val("FB Memory Usage", "Total"))
     out["memory_used_mib"] = _mib(g.val("FB Memory Usage", "Used"))
     out["memory_free_mib"] = _mib(g.val("FB Memory Usage", "Free"))
@@ -764,7 +733,7 @@ def _table_gpu(group: list[str], header: list[str], order: int) -> dict[str, Any
         g["driver_model"] = _driver_model(token)
     bus = first[1].split()
     if bus:
-        g["pci_bus_id"] = _bus_id(bus[0])
+        g["pci_bus_id"] = bus_id(bus[0])
         if len(bus) > 1:
             g["display_attached"] = _bool(bus[1])
     if len(first) > 2:
@@ -913,7 +882,7 @@ def _csv_gpu(row: dict[str, str], order: int) -> dict[str, Any]:
     uuid = _clean(row.get("uuid"))
     g["uuid"] = uuid
     g["serial"] = _clean(row.get("serial"))
-    g["pci_bus_id"] = _bus_id(row.get("pci.bus_id"))
+    g["pci_bus_id"] = bus_id(row.get("pci.bus_id"))
     g["memory_total_mib"] = _pos_mib(row.get("memory.total"))
     g["memory_used_mib"] = _mib(row.get("memory.used"))
     g["memory_free_mib"] = _mib(row.get("memory.free"))

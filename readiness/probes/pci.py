@@ -13,7 +13,7 @@ from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import Result
-from readiness.probes.util import normalise_bus_id
+from readiness.probes.util import bus_id
 
 NAME = "pci"
 ROOT = "/sys/bus/pci/devices"
@@ -70,7 +70,8 @@ UNREADABLE = "lspci could not read it (rev ff): powered off, as an idle laptop G
 
 # -- pure parsing -------------------------------------------------------------------------------
 
-def _vendors() -> dict[str, dict]:
+def vendor_rows() -> dict[str, dict]:
+    """pci_vendors.toml's rows by PCI vendor id ("0x10de")."""
     return {row["id"]: row for row in data.rows("pci_vendors", "vendor")}
 
 
@@ -89,8 +90,8 @@ def _by_name(vendors: dict[str, dict], text: str) -> tuple[dict | None, str]:
 
 def _from_sysfs(devices: dict) -> list[dict]:
     out = []
-    for bus_id, dev in sorted(devices.items()):
-        out.append({"bus": bus_id.lower(), "class": (dev["class"].text or "").strip().lower()[:6],
+    for name, dev in sorted(devices.items()):
+        out.append({"bus": name.lower(), "class": (dev["class"].text or "").strip().lower()[:6],
                     "vendor": (dev["vendor"].text or "").strip().lower() or None,
                     "device": (dev["device"].text or "").strip().lower() or None,
                     "driver": dev["driver"].value.rsplit("/", 1)[-1] if dev["driver"].ok else None,
@@ -192,7 +193,7 @@ def _from_lspci(text: str, vendors: dict[str, dict]) -> list[dict]:
         if unnamed:
             name = ""
             dev["device"] = dev["device"] or ("0x" + unnamed.group(1).lower() if unnamed.group(1) else None)
-        out.append({"bus": normalise_bus_id(dev["slot"]), "class": dev["class"], "vendor": vendor_id,
+        out.append({"bus": bus_id(dev["slot"]), "class": dev["class"], "vendor": vendor_id,
                     "device": dev["device"], "driver": dev["driver"], "driver_known": dev["driver_known"],
                     "note": UNREADABLE if (dev.get("rev") or "").lower() == "ff" else None, "name": name or None})
     return out
@@ -202,7 +203,7 @@ def parse(raw: dict) -> Result:
     if raw["system"] not in ("linux", None):
         return Result({"gpus": []}, "unsupported", f"sysfs PCI listing is Linux-only (this is {raw['system']})")
     listing, lspci = raw["listing"], raw.get("lspci")
-    vendors, known_devices = _vendors(), _devices()
+    vendors, known_devices = vendor_rows(), _devices()
     if listing.ok:
         devices, source = _from_sysfs(raw["devices"]), "sysfs"
     elif lspci is not None and lspci.text:

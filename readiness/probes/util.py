@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable
 
@@ -80,14 +81,46 @@ class Guard:
             return {"err": "exception", "reason": f"{fn_name}: {type(e).__name__}: {e}"}
 
 
-def normalise_bus_id(bus: str | None) -> str | None:
-    """NVML's "00000000:01:00.0" and lspci's "01:00.0" → sysfs's "0000:01:00.0"."""
-    if not bus:
+_BUS_ID = re.compile(r"(?:([0-9a-f]{1,8}):)?([0-9a-f]{1,2}):([0-9a-f]{1,2})\.([0-7])", re.I)
+
+
+def bus_id(value: Any) -> str | None:
+    """A PCI address as sysfs writes it, "0000:01:00.0": from NVML's and nvidia-smi's
+    "00000000:01:00.0", lspci's "01:00.0", amd-smi's and rocm-smi's; None when it is not one."""
+    m = _BUS_ID.fullmatch(str(value).strip()) if value is not None else None
+    if not m:
         return None
-    bus = bus.strip().lower()
-    parts = bus.split(":")
-    if len(parts) == 3:
-        parts[0] = parts[0][-4:].rjust(4, "0")
-    elif len(parts) == 2:
-        parts.insert(0, "0000")
-    return ":".join(parts)
+    domain, bus, dev, fn = m.groups()
+    return f"{(domain or '0').rjust(8, '0')[-4:]}:{bus.rjust(2, '0')}:{dev.rjust(2, '0')}.{fn}".lower()
+
+
+_SIZE = re.compile(r"(-?\d+(?:\.\d+)?)\s*([KMGT]?i?B)?", re.I)
+_SIZE_FACTOR = {"b": 1 / 2**20, "kb": 1 / 1024, "kib": 1 / 1024, "mb": 1, "mib": 1, "gb": 1024, "gib": 1024,
+                "tb": 2**20, "tib": 2**20}
+
+
+def size_mib(value: Any) -> int | None:
+    """"8192 MiB", "16 GB", "8176 MB", "24" (MiB) → MiB. GPU tools write MB and GB for MiB and GiB
+    (amd-smi, nvidia-smi, system_profiler), so both spellings count in powers of two."""
+    m = _SIZE.search(str(value)) if value is not None else None
+    if not m:
+        return None
+    return int(round(float(m.group(1)) * _SIZE_FACTOR.get((m.group(2) or "MiB").lower(), 1)))
+
+
+_DECODER = json.JSONDecoder()
+_REST_IS_BLANK = re.compile(r"\s*\Z")
+
+
+def json_in(text: str | None) -> Any:
+    """The JSON document in a pasted output: from the first line that opens one ("{" or "[") to
+    the end, so a prompt or banner line before it ("[root@host ~]# amd-smi static --json") is
+    passed over. None when there is none."""
+    for m in re.finditer(r"^[ \t]*([\[{])", text or "", re.M):
+        try:
+            doc, end = _DECODER.raw_decode(text, m.start(1))
+        except ValueError:
+            continue
+        if _REST_IS_BLANK.match(text, end):
+            return doc
+    return None

@@ -4,14 +4,14 @@ NVIDIA GPUs also come from NVML, as on Linux; the two are merged by PCI ids."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import Result
-from readiness.probes.util import key_values, to_int
+from readiness.probes.pci import vendor_rows
+from readiness.probes.util import json_in, key_values, to_int
 
 NAME = "windows"
 PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
@@ -26,22 +26,17 @@ DXDIAG = ["dxdiag", "/t"]
 CAP = 4 * 2**30 - 2**20  # AdapterRAM saturates at 4294967295 or reports 4293918720 (4 GiB - 1 MiB)
 
 
-def _json(text: str):
-    start = min([i for i in (text.find("["), text.find("{")) if i >= 0], default=-1)
-    return json.loads(text[start:]) if start >= 0 else None
-
-
 _CIM_KEYS = {"AdapterRAM", "AdapterCompatibility", "VideoProcessor", "PNPDeviceID", "DriverVersion"}
 
 
 def _is_cim_json(text: str) -> bool:
-    doc = _json(text)
+    doc = json_in(text)
     items = doc if isinstance(doc, list) else [doc]
     return any(isinstance(i, dict) and "Name" in i and _CIM_KEYS & set(i) for i in items)
 
 
 def _is_registry_json(text: str) -> bool:
-    doc = _json(text)
+    doc = json_in(text)
     items = doc if isinstance(doc, list) else [doc]
     return any(isinstance(i, dict) and ("HardwareInformation.qwMemorySize" in i or "DriverDesc" in i) for i in items)
 
@@ -82,7 +77,7 @@ def _items(doc) -> list[dict]:
 
 def parse_cim_json(text: str) -> list[dict]:
     return [{"name": i.get("Name"), "adapter_ram": to_int(i.get("AdapterRAM")), "driver": i.get("DriverVersion"),
-             "pnp": i.get("PNPDeviceID"), "maker": i.get("AdapterCompatibility")} for i in _items(_json(text))]
+             "pnp": i.get("PNPDeviceID"), "maker": i.get("AdapterCompatibility")} for i in _items(json_in(text))]
 
 
 def parse_cim_list(text: str) -> list[dict]:
@@ -135,7 +130,7 @@ def parse_dxdiag(text: str) -> list[dict]:
 
 def parse_registry(text: str) -> list[dict]:
     out = []
-    for i in _items(_json(text)):
+    for i in _items(json_in(text)):
         size = i.get("HardwareInformation.qwMemorySize")
         out.append({"name": i.get("DriverDesc"), "match": (i.get("MatchingDeviceId") or "").lower(),
                     "bytes": _registry_int(size)})
@@ -160,12 +155,14 @@ def _ids(pnp: str | None) -> tuple[str | None, str | None]:
     return (f"0x{m.group(1).lower()}", f"0x{m.group(2).lower()}") if m else (None, None)
 
 
-_VENDORS = {"0x10de": "nvidia", "0x1002": "amd", "0x8086": "intel"}
+def _gpu_vendors() -> dict[str, str]:
+    """PCI vendor id → vendor, for the vendors whose GPUs run AI work (pci_vendors.toml)."""
+    return {vid: row["vendor"] for vid, row in vendor_rows().items() if row["kind"] == "gpu"}
 
 
-def _vendor(vendor_id: str | None, name: str) -> str:
-    if vendor_id in _VENDORS:
-        return _VENDORS[vendor_id]
+def _vendor(vendor_id: str | None, name: str, known: dict[str, str]) -> str:
+    if vendor_id in known:
+        return known[vendor_id]
     low = name.lower()
     for word, vendor in (("nvidia", "nvidia"), ("geforce", "nvidia"), ("quadro", "nvidia"), ("radeon", "amd"),
                          ("amd", "amd"), ("intel", "intel"), ("arc", "intel")):
@@ -197,17 +194,17 @@ def parse(raw: dict) -> Result:
         adapters, source = [{"name": d["name"], "adapter_ram": None, "driver": d["driver"], "pnp": None,
                              "vendor_id": d["vendor_id"], "device_id": d["device_id"]} for d in dx if d["name"]], "dxdiag"
     reg = parse_registry(raw["registry"].text) if raw.get("registry") is not None and raw["registry"].text else []
-    gpus = []
+    gpus, known = [], _gpu_vendors()
     for i, a in enumerate(adapters):
         name = (a.get("name") or "").strip()
         vid, did = _ids(a.get("pnp"))
         vid, did = vid or a.get("vendor_id"), did or a.get("device_id")
         cls = _classify(name)
-        gpu = Gpu(index=i, vendor=_vendor(vid, f"{name} {a.get('maker') or ''}") if cls != "virtual" else "other",
+        gpu = Gpu(index=i, vendor=_vendor(vid, f"{name} {a.get('maker') or ''}", known) if cls != "virtual" else "other",
                   name=name or None,
                   source=source, driver_version=a.get("driver"), pci_vendor_id=vid, pci_device_id=did,
                   virtual=cls == "virtual", integrated=True if cls == "integrated" else (False if cls is None and
-                                                                                          vid in _VENDORS else None))
+                                                                                          vid in known else None))
         if gpu.vendor == "nvidia" and cls is None:
             gpu.integrated = False  # every NVIDIA GPU a Windows PC reports is a discrete card
         gpu.unified_memory = gpu.integrated
