@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from readiness import __version__, exitcodes
+from readiness import __version__, cli_options, exitcodes
 from readiness.errors import ReadinessError
 
 DEFAULT_REPORT = "readiness-report.html"
@@ -17,8 +17,9 @@ DEFAULT_REPORT = "readiness-report.html"
 def _host(paths: tuple[str, ...], timeout: float, options: dict):
     if paths:
         from readiness.host import replay
+        from readiness.probes import registry
 
-        host, report = replay.load(list(paths))
+        host, report = replay.load(list(paths), registry.detectors())
         host.options = options
         for path, why in report.ignored:
             click.echo(f"warning: ignored {path}: {why}", err=True)
@@ -54,21 +55,6 @@ def _cost_options(f):
     return f
 
 
-def _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate):
-    from readiness.costs import Inputs
-
-    currency = currency.upper()
-    if currency != "USD" and exchange_rate is None:
-        raise ReadinessError(f"--currency {currency} needs --exchange-rate (units of {currency} per USD)")
-    rate = 1.0 if currency == "USD" else exchange_rate
-    # Electricity is given in the display currency; the maths runs in USD.
-    inputs = Inputs(hours_per_month=hours_per_month, electricity_per_kwh=electricity / rate,
-                    amortisation_months=amortisation_months, resale_fraction=resale, host_watts=host_watts,
-                    currency=currency, exchange_rate=rate)
-    inputs.validate()
-    return inputs
-
-
 class _progress:
     """A progress line on stderr when work takes more than half a second, and only on a terminal:
     never inside --json output, never in a pipe or a log."""
@@ -99,12 +85,21 @@ def _options(processes: bool, python_path: str | None, no_torch: bool) -> dict:
     return {"processes": processes, "python": python_path, "torch": not no_torch}
 
 
-def _write_report(path: str, html: str, force: bool) -> None:
+def _check_output(path: str, force: bool) -> None:
+    """Refuse an output path before any work is done: a missing folder, or a file readiness did
+    not write (never overwrite a user's file)."""
     from readiness.report import html as html_report
 
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ReadinessError(f"cannot write {path}: the folder {folder} does not exist")
     if os.path.exists(path) and not force and not html_report.is_our_report(path):
         raise ReadinessError(f"{path} exists and is not a readiness report; not overwriting it",
                              hint="choose another file with -o, or pass --force")
+
+
+def _write_report(path: str, html: str, force: bool) -> None:
+    _check_output(path, force)
     try:
         with open(path, "w", encoding="utf-8") as f:
             f.write(html)
@@ -147,6 +142,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--fail-on", type=click.Choice(["warn", "error"]), default=None,
               help="Exit 1 when a finding is at least this severe (for CI and fleet policy gates).")
 @click.option("--no-costs", is_flag=True, help="Skip the rent-versus-buy figures.")
+@click.option("--all-options", is_flag=True, help="List every priced option for each workload, not only the best few.")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
@@ -157,56 +153,42 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
-          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, no_color: bool, quiet: bool,
+          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, all_options: bool, no_color: bool,
+          quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
-          price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> None:
+          price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> int:
     """Inspect this machine (or --from PATH...) and report what it can run."""
-    from readiness.collect import gather
+    from readiness import pipeline, rules
     from readiness.report import html as html_report
     from readiness.report import text, view
 
     if more_paths and not from_paths:
         raise click.UsageError(f"unexpected argument {more_paths[0]!r}; did you mean --from {more_paths[0]}?")
-    from readiness.workloads import cli_support, engine
-
-    from readiness import rules
-
-    workloads = cli_support.all_workloads(workload_files)  # bad files fail before any probing
-    rule_set = rules.load(rule_files)
-    inputs = _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate)
-    from readiness import costs as cost_data
-
-    prices = None if no_costs else cost_data.load_prices(price_files)
+    # Everything the user gave is checked before any probing: bad files and paths fail at once.
+    options = pipeline.CheckOptions(
+        workloads=cli_options.all_workloads(workload_files), rules=rules.load(rule_files),
+        all_workloads=all_workloads, assume_gpu=assume_gpu, all_options=all_options,
+        prices=None if no_costs else _prices(price_files),
+        cost_inputs=cli_options.cost_inputs(hours_per_month, electricity, amortisation_months, resale, host_watts,
+                                            currency, exchange_rate))
+    path = output or (None if as_json or no_html else DEFAULT_REPORT)
+    if path and not no_html:
+        _check_output(path, force)
     host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch))
     with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
-        facts = gather(host)
-    judged = cli_support.assume_gpu(facts, assume_gpu) if assume_gpu else facts
-    if assume_gpu:
-        origin += f", assuming {assume_gpu}"
-    results = rules.run(rule_set, facts)
-    facts["findings"] = [r for r in results if r["outcome"] in ("warn", "fail")]
-    facts["checks"] = [{"id": r["id"], "outcome": r["outcome"]} for r in results]
-    facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads)
-    if prices is not None:
-        from readiness.costs import advisor
-        from readiness.workloads import hardware
-
-        local_hw = hardware.from_facts(judged)
-        by_id = {w["id"]: w for w in workloads}
-        facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
-                          if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
-    model = view.build(facts, origin)
+        report = pipeline.check(host, options, origin + (f", assuming {assume_gpu}" if assume_gpu else ""))
+    doc = report.to_dict()
+    model = view.build(doc)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
-        click.echo(json.dumps(facts, indent=2))
+        click.echo(json.dumps(doc, indent=1))
     elif quiet:
         click.echo(text.render_quiet(model), nl=False)
     else:
         click.echo(text.render(model, color=color), nl=False)
-    path = output or (None if as_json or no_html else DEFAULT_REPORT)
     if path and not no_html:
-        _write_report(path, html_report.render(model, facts), force)
+        _write_report(path, html_report.render(model, doc), force)
         if not as_json and not quiet:
             click.echo(f"\nReport written to {path}")
         if open_report:
@@ -214,9 +196,13 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
             from pathlib import Path
 
             webbrowser.open(Path(path).resolve().as_uri())  # a local file: no network
-    code = exitcodes.decide(facts["findings"], fail_on)
-    if code:
-        sys.exit(code)
+    return exitcodes.decide(report.judgments["findings"], fail_on)
+
+
+def _prices(price_files: tuple[str, ...]):
+    from readiness import costs
+
+    return costs.load_prices(price_files)
 
 
 @cli.command()
@@ -230,15 +216,18 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 def capture(folder: str, force: bool, redact: bool, processes: bool, python_path: str | None, no_torch: bool,
             timeout: float) -> None:
     """Save every raw output the probes read into FOLDER, for --from or a bug report."""
-    from readiness.collect import gather
+    from readiness import pipeline
     from readiness.host import capture as cap
     from readiness.host.live import LiveHost
 
-    cap.prepare_folder(folder, force)
-    host = cap.CaptureHost(LiveHost(timeout=timeout, options=_options(processes, python_path, no_torch)))
-    gather(host)
-    count = cap.write(host, folder, redact)
+    try:
+        cap.prepare_folder(folder, force)
+    except ReadinessError as e:
+        raise ReadinessError(e.message, hint="use --force to write into it anyway" if e.field == "force" else e.hint)
+    count = pipeline.capture(LiveHost(timeout=timeout, options=_options(processes, python_path, no_torch)), folder,
+                             redact)
     click.echo(f"Captured {count} sources into {folder}" + (" (redacted)" if redact else ""))
+    return exitcodes.OK
 
 
 @cli.command()
@@ -255,20 +244,21 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, python_path
 def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, quant: str | None, context: int | None,
              model_config: str | None, gguf: str | None, workload_id: str | None, as_json: bool) -> None:
     """Estimate a workload on hardware that isn't here."""
+    from readiness import pipeline
     from readiness.report import text
-    from readiness.workloads import cli_support
 
     if not gpus and ram_gib is None:
         raise ReadinessError("give at least one --gpu (or --ram-gib for a CPU-only machine)")
     if workload_id:
-        (workload,) = cli_support.chosen_workloads((workload_id,), None, None, None)
+        (workload,) = cli_options.chosen_workloads((workload_id,), None, None, None)
     else:
-        workload = cli_support.llm_workload(model, quant, context, model_config, gguf)
-    result = cli_support.estimate(gpus, ram_gib, workload)
+        workload = cli_options.llm_workload(model, quant, context, model_config, gguf)
+    result = pipeline.estimate(cli_options.gpu_specs(gpus), cli_options.ram_gib(ram_gib), workload)
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
         click.echo(text.render_estimate(result), nl=False)
+    return exitcodes.OK
 
 
 @cli.command()
@@ -286,17 +276,17 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
            electricity: float, amortisation_months: int, resale: float, host_watts: float, currency: str,
            exchange_rate: float | None, price_files: tuple[str, ...]) -> None:
     """Rank GPUs to buy and to rent for these workloads, with the break-even worked out."""
-    from readiness import costs
-    from readiness.costs import advisor
+    from readiness import pipeline
     from readiness.report import text
-    from readiness.workloads import cli_support
 
-    inputs = _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate)
+    inputs = cli_options.cost_inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency,
+                                     exchange_rate)
     if budget is not None and budget <= 0:
         raise ReadinessError("--budget must be a positive amount in USD")
-    chosen = cli_support.chosen_workloads(workload_ids, model, quant, context, workload_files)
-    result = advisor.advise(chosen, costs.load_prices(price_files), inputs, budget=budget)
+    chosen = cli_options.chosen_workloads(workload_ids, model, quant, context, workload_files)
+    result = pipeline.advise(chosen, _prices(price_files), inputs, budget)
     click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result), nl=not as_json)
+    return exitcodes.OK
 
 
 @cli.command()
@@ -306,13 +296,13 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def workloads(show_models: bool, workload_files: tuple[str, ...], as_json: bool) -> None:
     """List the workload catalogue."""
-    from readiness.workloads import catalogue, cli_support
+    from readiness.workloads import catalogue
 
     if show_models:
         rows = [{k: m.get(k) for k in ("id", "name", "hf_repo", "params_b", "active_params_b", "layers", "max_context")}
                 for m in catalogue.models().values()]
     else:
-        rows = [{k: w.get(k) for k in ("id", "kind", "name", "headline")} for w in cli_support.all_workloads(workload_files)]
+        rows = [{k: w.get(k) for k in ("id", "kind", "name", "headline")} for w in cli_options.all_workloads(workload_files)]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -367,8 +357,7 @@ def fleet_ingest(paths: tuple[str, ...], db: str, redact: bool) -> None:
         click.echo(f"skipped {path}: {why}", err=True)
     click.echo(f"stored {len(result.stored)} reports, {len(result.duplicates)} already stored, "
                f"{len(result.skipped)} skipped; {db}")
-    if result.skipped:
-        sys.exit(exitcodes.USAGE)
+    return exitcodes.USAGE if result.skipped else exitcodes.OK
 
 
 @fleet.command(name="report")
@@ -405,9 +394,8 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
                   as_json: bool) -> None:
     """List the hosts that can't run these workloads well; exit 1 if there are any."""
     from readiness.fleet import report, store
-    from readiness.workloads import cli_support
 
-    wanted = cli_support.chosen_workloads(workload_ids, model, quant, context)
+    wanted = cli_options.chosen_workloads(workload_ids, model, quant, context)
     if not os.path.exists(db):
         raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
     conn = store.connect(db)
@@ -422,7 +410,7 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
         for f in failing:
             click.echo(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}")
         click.echo(f"{len({f['host'] for f in failing})} hosts do not meet the requirement")
-    sys.exit(exitcodes.POLICY if failing else exitcodes.OK)
+    return exitcodes.POLICY if failing else exitcodes.OK
 
 
 @cli.group(name="rules")
@@ -467,28 +455,42 @@ def rules_explain(rule_id: str, rule_files: tuple[str, ...]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: every way out goes through here, so exit codes are decided in one place."""
+    """Entry point: every way out goes through here, so the exit code is decided in one place.
+    Commands return their exit code; errors become one ``error:`` line (and a ``hint:``)."""
+    sys.exit(_run(argv))
+
+
+def _error(message: str, hint: str | None = None) -> None:
+    click.echo(f"error: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
-        cli.main(args=argv, prog_name="readiness", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="readiness", standalone_mode=False)
     except ReadinessError as e:
-        click.echo(f"error: {e.message}", err=True)
-        if e.hint:
-            click.echo(f"hint: {e.hint}", err=True)
-        sys.exit(e.exit_code)
+        _error(e.message, e.hint)
+        return e.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(exitcodes.USAGE)
+        return exitcodes.USAGE
+    except click.UsageError as e:
+        # click prints three lines (Usage / Try / Error); the README promises one error line.
+        command = e.ctx.command_path if e.ctx is not None else "readiness"
+        _error(e.format_message(), f"see `{command} --help`")
+        return exitcodes.USAGE
     except click.ClickException as e:
-        e.show()
-        sys.exit(exitcodes.USAGE)
+        _error(e.format_message())
+        return exitcodes.USAGE
     except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+        return e.exit_code
     except BrokenPipeError:
-        sys.exit(exitcodes.OK)
+        return exitcodes.OK
     except Exception as e:  # noqa: BLE001 - last resort: a bug, reported as one line with exit 3
         click.echo(f"internal error: {type(e).__name__}: {e} (please report this; "
                    f"set READINESS_DEBUG=1 for the traceback)", err=True)
         if os.environ.get("READINESS_DEBUG"):
             raise
-        sys.exit(exitcodes.INTERNAL)
-    sys.exit(exitcodes.OK)
+        return exitcodes.INTERNAL
+    return code if isinstance(code, int) else exitcodes.OK

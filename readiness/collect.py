@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from readiness import __version__, compat
-from readiness.facts import SCHEMA_VERSION, CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
+from readiness import compat
+from readiness.facts import CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.host.base import OnceHost
-from readiness.probes import Result, all_probes
+from readiness.probes.base import run_guarded
+from readiness.probes.registry import all_probes
 
 # When two probes report the same PCI device, the richer source wins.
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
                 "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9, "lspci": 9}
 
 
-def _run(probe, host) -> tuple[Result, float]:
-    start = time.monotonic()
-    try:
-        result = probe.parse(probe.collect(host))
-    except Exception as e:  # noqa: BLE001 - the guard: one failing probe never hides the others
-        result = Result({}, "error", f"{type(e).__name__}: {e}")
-    return result, round(time.monotonic() - start, 4)
-
-
-def _same_name(a: str, b: str) -> bool:
-    norm = lambda s: re.sub(r"[^a-z0-9]", "", s.lower().replace("(tm)", "").replace("(r)", ""))  # noqa: E731
-    return norm(a) == norm(b)
+def _norm_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower().replace("(tm)", "").replace("(r)", ""))
 
 
 def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
@@ -46,42 +37,77 @@ def merge_gpus(lists: list[list[Gpu]]) -> list[Gpu]:
                 by_bus[gpu.pci_bus_id] = gpu
                 continue
             best, rest = sorted([gpu, other], key=lambda g: _SOURCE_RANK.get(g.source or "", 5))
-            for name in ("kernel_driver", "pci_vendor_id", "pci_device_id", "integrated", "unified_memory",
-                         "memory_gtt_mib", "gfx_target", "name"):
-                if getattr(best, name) is None:
-                    setattr(best, name, getattr(rest, name))
-            by_bus[gpu.pci_bus_id] = best
+            by_bus[gpu.pci_bus_id] = _fill(best, rest, ("kernel_driver", "pci_vendor_id", "pci_device_id", "integrated",
+                                                        "unified_memory", "memory_gtt_mib", "gfx_target", "name"))
     # Sources without a bus id (CIM, dxdiag, system_profiler, collect_env) name the same device a
     # richer source already gave: the same PCI vendor and device id, or the same vendor and name.
     # Two identical GPUs from one source are two GPUs: a twin must come from another source, and
     # each entry can be the twin of only one.
+    # Twins are looked up by (vendor, PCI device id) and (vendor, normalised name), per source, in
+    # the order they were seen, so a paste listing thousands of GPUs merges in linear time
+    # (issue 19: the old pairwise search was quadratic). A twin found is replaced by a filled-in
+    # copy rather than changed in place.
     kept: list[Gpu] = []
-    known = list(by_bus.values())
-    used: set[int] = set()
+    current: dict[str | int, Gpu] = dict(by_bus)
+    order: dict[str | int, int] = {p: i for i, p in enumerate(by_bus)}
+    index: dict[tuple, dict[str, list[str | int]]] = {}
+    used: set[str | int] = set()
+
+    def keys(g: Gpu) -> list[tuple]:
+        out = [("id", g.vendor, g.pci_device_id)] if g.pci_device_id else []
+        return out + ([("name", g.vendor, _norm_name(g.name))] if g.name else [])
+
+    def remember(place: str | int, g: Gpu) -> None:
+        for k in keys(g):
+            index.setdefault(k, {}).setdefault(g.source or "", []).append(place)
+
+    def twin_of(g: Gpu) -> str | int | None:
+        best = None
+        for k in keys(g):
+            for source, places in index.get(k, {}).items():
+                if source == (g.source or ""):
+                    continue
+                while places and places[0] in used:
+                    places.pop(0)
+                if places and (best is None or order[places[0]] < order[best]):
+                    best = places[0]
+        return best
+
+    for place, gpu in by_bus.items():
+        remember(place, gpu)
     for gpu in sorted(loose, key=lambda g: _SOURCE_RANK.get(g.source or "", 5)):
-        twin = next((k for k in known if id(k) not in used and k.source != gpu.source and k.vendor == gpu.vendor and (
-            (gpu.pci_device_id and k.pci_device_id == gpu.pci_device_id)
-            or (gpu.name and k.name and _same_name(k.name, gpu.name)))), None)
+        place = twin_of(gpu)
+        twin = current.get(place) if place is not None else None
         if twin is not None and _SOURCE_RANK.get(twin.source or "", 5) <= _SOURCE_RANK.get(gpu.source or "", 5):
-            used.add(id(twin))
-            for name in ("memory_total_mib", "integrated", "driver_version"):
-                if getattr(twin, name) is None:
-                    setattr(twin, name, getattr(gpu, name))
+            used.add(place)
+            current[place] = _fill(twin, gpu, ("memory_total_mib", "integrated", "driver_version"))
+            if isinstance(place, str):
+                by_bus[place] = current[place]
+            else:
+                kept[place] = current[place]
             continue
+        place = len(kept)
+        order[place] = len(order)
+        current[place] = gpu
+        remember(place, gpu)
         kept.append(gpu)
-        known.append(gpu)
-    kept = _pair_with_bus_listing(kept, by_bus, used)
+    used_bus = {p for p in used if isinstance(p, str)}
+    kept = _pair_with_bus_listing(kept, by_bus, used_bus)
     merged = sorted(by_bus.values(), key=lambda g: (g.virtual, g.vendor == "other", g.pci_bus_id)) + sorted(
         kept, key=lambda g: (g.virtual, g.vendor == "other"))
-    for i, gpu in enumerate(merged):
-        gpu.index = i
-    return merged
+    return [replace(gpu, index=i) for i, gpu in enumerate(merged)]
+
+
+def _fill(best: Gpu, other: Gpu, names: tuple[str, ...]) -> Gpu:
+    """A copy of ``best`` with the named fields it lacks taken from ``other``."""
+    missing = {n: getattr(other, n) for n in names if getattr(best, n) is None and getattr(other, n) is not None}
+    return replace(best, **missing) if missing else best
 
 
 _BUS_LISTINGS = ("sysfs", "lspci")
 
 
-def _pair_with_bus_listing(loose: list[Gpu], by_bus: dict[str, Gpu], used: set[int]) -> list[Gpu]:
+def _pair_with_bus_listing(loose: list[Gpu], by_bus: dict[str, Gpu], used: set[str]) -> list[Gpu]:
     """A tool that lists GPUs without bus ids (nvidia-smi -L) next to a PCI listing (lspci) of
     the same machine: when both count the same GPUs of a vendor, they are the same GPUs, in bus
     order (nvidia-smi's order). The tool's entry is kept, with the listing's bus id and ids."""
@@ -90,16 +116,14 @@ def _pair_with_bus_listing(loose: list[Gpu], by_bus: dict[str, Gpu], used: set[i
     for gpu in loose:
         groups.setdefault((gpu.source, gpu.vendor), []).append(gpu)
     for (source, vendor), gpus in groups.items():
-        listed = sorted((g for g in by_bus.values() if g.source in _BUS_LISTINGS and g.vendor == vendor
-                         and not g.virtual and id(g) not in used), key=lambda g: g.pci_bus_id)
+        listed = sorted((g for bus, g in by_bus.items() if g.source in _BUS_LISTINGS and g.vendor == vendor
+                         and not g.virtual and bus not in used), key=lambda g: g.pci_bus_id)
         if source in _BUS_LISTINGS or vendor == "other" or len(listed) != len(gpus):
             rest.extend(gpus)
             continue
         for gpu, entry in zip(gpus, listed):
-            for name in ("pci_bus_id", "pci_vendor_id", "pci_device_id", "kernel_driver"):
-                if getattr(gpu, name) is None:
-                    setattr(gpu, name, getattr(entry, name))
-            by_bus[entry.pci_bus_id] = gpu
+            by_bus[entry.pci_bus_id] = _fill(gpu, entry, ("pci_bus_id", "pci_vendor_id", "pci_device_id",
+                                                          "kernel_driver"))
     return rest
 
 
@@ -154,7 +178,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     host = host if isinstance(host, OnceHost) else OnceHost(host)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     with ThreadPoolExecutor(max_workers=len(probes)) as pool:
-        futures = [(p, pool.submit(_run, p, host)) for p in probes]
+        futures = [(p, pool.submit(run_guarded, p, host)) for p in probes]
         results = [(p, *f.result()) for p, f in futures]
 
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
@@ -194,8 +218,6 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     explain_unclaimed(gpus, "nvidia", next((s for s in statuses if s.name == "nvidia"), None),
                       sections["host"].container, device_nodes)
     doc = {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "readiness", "version": __version__},
         "collected_at": collected_at,
         "host": to_dict(sections["host"]),
         "cpu": to_dict(sections["cpu"]),

@@ -1,7 +1,7 @@
-"""The facts document (schema version 1): what probes found, in documented units.
+"""The facts document: what probes found, in documented units (``facts`` in report schema 2).
 
 Every field is described in docs/facts.md and checked by
-readiness/schema/facts.schema.json. Units are in the names (``_mib``, ``_mhz``,
+readiness/schema/facts.schema.json; tests/test_facts_contract.py fails when the three disagree. Units are in the names (``_mib``, ``_mhz``,
 ``_w``, ``_gbps``). An unknown value is ``None`` (JSON null), never 0 and never a
 guess; the ``probes`` list says why it is unknown.
 """
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-SCHEMA_VERSION = 1
-
 
 @dataclass
 class HostFacts:

@@ -4,15 +4,26 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from referencing import Registry, Resource
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SCHEMA = json.loads((Path(__file__).parent.parent / "readiness" / "schema" / "facts.schema.json").read_text())
+_SCHEMAS = Path(__file__).parent.parent / "readiness" / "schema"
+FACTS_SCHEMA = json.loads((_SCHEMAS / "facts.schema.json").read_text())
+REPORT_SCHEMA = json.loads((_SCHEMAS / "report.schema.json").read_text())
+_REGISTRY = Registry().with_resources([(FACTS_SCHEMA["$id"], Resource.from_contents(FACTS_SCHEMA))])
 
 
 def validate(facts: dict) -> dict:
-    jsonschema.validate(facts, SCHEMA)
+    """A facts document (what gather returns, ``facts`` in a report) against the shipped schema."""
+    jsonschema.validate(facts, FACTS_SCHEMA)
     return facts
+
+
+def validate_report(report: dict) -> dict:
+    """A whole report (``check --json``, schema 2) against the shipped schema."""
+    jsonschema.Draft202012Validator(REPORT_SCHEMA, registry=_REGISTRY).validate(report)
+    return report
 
 
 @pytest.fixture
@@ -38,7 +49,12 @@ class _Main:
         main(list(args or []))
 
 
-def facts_from(*paths, run) -> dict:
-    result = run("check", "--json", "--from", *[str(p) for p in paths])
+def report_from(*paths, run, args=()) -> dict:
+    """The whole schema-2 report of `check --json --from PATHS`, validated."""
+    result = run("check", "--json", *args, "--from", *[str(p) for p in paths])
     assert result.exit_code == 0, result.output
-    return validate(json.loads(result.stdout))
+    return validate_report(json.loads(result.stdout))
+
+
+def facts_from(*paths, run) -> dict:
+    return validate(report_from(*paths, run=run)["facts"])

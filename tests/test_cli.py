@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, validate
+from conftest import FIXTURES, validate, validate_report
+from readiness.probes import registry
 
 LINUX = FIXTURES / "linux"
 
@@ -28,8 +29,11 @@ def test_check_prints_summary_writes_report_and_exits_0(run, tmp_path):
 def test_check_json_is_valid_against_the_schema(run, tmp_path):
     result = run("check", "--json")
     assert result.exit_code == 0
-    facts = validate(json.loads(result.stdout))
-    assert facts["schema_version"] == 1 and facts["tool"]["name"] == "readiness"
+    report = validate_report(json.loads(result.stdout))
+    assert report["schema_version"] == 2 and report["tool"]["name"] == "readiness"
+    # facts apart from judgments: the facts part holds nothing readiness concluded
+    assert not {"verdicts", "findings", "checks", "costs"} & set(report["facts"])
+    assert {"verdicts", "findings", "checks", "costs"} <= set(report["judgments"])
     assert not (tmp_path / "readiness-report.html").exists()  # --json alone writes no HTML
 
 
@@ -72,7 +76,7 @@ def test_from_recognises_outputs_by_content_whatever_their_names(run, tmp_path):
     (mixed / "notes.txt").write_text("hello, this is not a command output\n")
     result = run("check", "--json", "--from", str(mixed))
     assert result.exit_code == 0
-    facts = validate(json.loads(result.stdout))
+    facts = validate_report(json.loads(result.stdout))["facts"]
     assert facts["cpu"]["logical_cpus"] == 16 and facts["host"]["wsl"] is True
     assert facts["memory"]["total_mib"] == 7989432 // 1024
     assert "warning: ignored" in result.stderr and "notes.txt" in result.stderr
@@ -81,7 +85,7 @@ def test_from_recognises_outputs_by_content_whatever_their_names(run, tmp_path):
 def test_from_several_paths(run):
     result = run("check", "--json", "--from", str(LINUX / "raspberry-pi" / "proc-cpuinfo.txt"),
                  str(LINUX / "raspberry-pi" / "uname-a.txt"))
-    facts = json.loads(result.stdout)
+    facts = json.loads(result.stdout)["facts"]
     assert facts["cpu"]["model"] == "Cortex-A72" and facts["host"]["hostname"] == "lulek"
 
 
@@ -90,12 +94,12 @@ def test_from_reads_a_pasted_session_command_by_command(tmp_path):
     from readiness.host import replay
 
     paste = FIXTURES / "lspci" / "aws-g6-kvm-epyc-4x-nvidia-l4.nvidia-smi.txt"
-    found = replay.recognise_all(paste.read_text())
+    found = replay.recognise_all(paste.read_text(), registry.detectors())
     assert sorted(found) == ["cmd:nvidia-smi", "cmd:nvidia-smi -L"]
     assert found["cmd:nvidia-smi -L"].startswith("[instruct@bastion ~]$ nvidia-smi --list-gpus")
     # one prompt is not a session: the file stays whole
     single = FIXTURES / "windows" / "get-wmiobject-win32-processor-i9-11900kf-excerpt-prompt.txt"
-    assert list(replay.recognise_all(single.read_text()).values()) == [single.read_text()]
+    assert list(replay.recognise_all(single.read_text(), registry.detectors()).values()) == [single.read_text()]
 
 
 def test_from_with_nothing_recognised_is_an_error(run, tmp_path):
@@ -132,8 +136,8 @@ def test_capture_then_from_gives_the_same_facts(run, tmp_path):
         assert {"key", "status", "exit_code", "seconds", "file"} <= set(entry)
         if entry["file"]:
             assert (tmp_path / "cap" / entry["file"]).is_file()
-    live = json.loads(run("check", "--json").stdout)
-    replayed = validate(json.loads(run("check", "--json", "--from", str(tmp_path / "cap")).stdout))
+    live = json.loads(run("check", "--json").stdout)["facts"]
+    replayed = validate_report(json.loads(run("check", "--json", "--from", str(tmp_path / "cap")).stdout))["facts"]
     assert strip_times(live) == strip_times(replayed)
 
 
@@ -145,9 +149,6 @@ def strip_times(facts: dict) -> dict:
     for d in facts["disks"]:  # free space moves between two runs on a live machine
         d.pop("free_mib")
     facts["memory"].pop("available_mib")
-    # Verdicts and costs quote the free RAM of the moment; the facts they come from are compared above.
-    facts.pop("verdicts", None)
-    facts.pop("costs", None)
     return facts
 
 
@@ -159,7 +160,7 @@ def test_capture_redact_removes_hostname(run, tmp_path):
     assert run("capture", "--redact", str(tmp_path / "cap")).exit_code == 0
     for f in (tmp_path / "cap").iterdir():
         assert not node.search(f.read_text()), f.name
-    replayed = json.loads(run("check", "--json", "--from", str(tmp_path / "cap")).stdout)
+    replayed = json.loads(run("check", "--json", "--from", str(tmp_path / "cap")).stdout)["facts"]
     assert replayed["host"]["hostname"] == "redacted-host"
 
 

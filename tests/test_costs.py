@@ -173,8 +173,8 @@ def test_advise_bad_input_is_exit_2(run, args, words):
 
 
 def test_check_json_has_costs(run):
-    from conftest import validate
+    from conftest import validate_report
 
-    facts = validate(json.loads(run("check", "--json", "--no-torch").stdout))
-    assert facts["costs"] and all(c["verdict"] in ("local", "buy", "rent", None) for c in facts["costs"])
+    judged = validate_report(json.loads(run("check", "--json", "--no-torch").stdout))["judgments"]
+    assert judged["costs"] and all(c["verdict"] in ("local", "buy", "rent", None) for c in judged["costs"])
     assert run("check", "--json", "--no-torch", "--no-costs").exit_code == 0

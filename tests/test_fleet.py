@@ -27,12 +27,13 @@ def base_report(tmp_path_factory):
 
 def variant(doc: dict, host: str, when: str, driver: str | None = None, gpus=None) -> dict:
     d = json.loads(json.dumps(doc))
-    d["host"]["hostname"] = host
-    d["collected_at"] = when
+    f = d["facts"]  # a schema-2 report: the facts apart from the judgments
+    f["host"]["hostname"] = host
+    f["collected_at"] = when
     if gpus is not None:
-        d["gpus"] = gpus
+        f["gpus"] = gpus
     if driver:
-        for g in d["gpus"]:
+        for g in f["gpus"]:
             g["driver_version"] = driver
     return d
 

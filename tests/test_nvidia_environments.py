@@ -7,7 +7,7 @@ from fakes.nvml import LIBRARY_NOT_FOUND, FakeGpu, FakeNvml
 from readiness.collect import gather
 from readiness.host.base import Answer
 from readiness.host.replay import ReplayHost
-from readiness.probes import nvml
+from readiness.host import nvml
 
 XML = (FIXTURES / "nvidia" / "device-h200-readiness" / "nvidia-smi-q-x.xml").read_text()
 ROOT = "/sys/bus/pci/devices"

@@ -10,7 +10,8 @@ from fakes.nvml import (DRIVER_NOT_LOADED, FUNCTION_NOT_FOUND, LIB_RM_VERSION_MI
 from readiness.collect import gather
 from readiness.host.base import Answer
 from readiness.host.replay import ReplayHost
-from readiness.probes import nvidia, nvml
+from readiness.host import nvml
+from readiness.probes import nvidia
 
 
 def probe(fake: FakeNvml, extra: dict | None = None):

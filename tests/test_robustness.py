@@ -8,7 +8,8 @@ import time
 from conftest import validate
 from readiness.collect import gather
 from readiness.host.live import LiveHost
-from readiness.probes import Result, all_probes
+from readiness.probes.base import Result
+from readiness.probes.registry import all_probes
 
 
 def _fake_tool(folder, name, script):
@@ -28,7 +29,7 @@ def test_a_hanging_command_times_out_and_the_check_finishes(run, tmp_path, monke
     result = run("check", "--json", "--timeout", "1")
     assert time.monotonic() - start < 10
     assert result.exit_code == 0
-    facts = validate(json.loads(result.stdout))
+    facts = validate(json.loads(result.stdout)["facts"])
     probes = {p["name"]: p for p in facts["probes"]}
     assert probes["cuda"]["status"] == "timeout" and "nvcc --version timed out" in probes["cuda"]["reason"]
     assert probes["cpu"]["status"] == "timeout"

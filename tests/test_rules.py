@@ -46,9 +46,23 @@ def test_builtin_rule_passes_and_fails_on_its_fixtures(rule_id):
     good, bad = fixture(rule_id)
     assert rules.evaluate(rule, good)["outcome"] == "pass"
     result = rules.evaluate(rule, bad)
-    assert result["outcome"] == ("fail" if rule.severity == "error" else "warn")
+    assert result["outcome"] == {"error": "fail", "warn": "warn", "info": "info"}[rule.severity]
     assert "(unknown)" not in result["message"], result["message"]
     assert result["fix"] and result["title"] == rule.title
+
+
+def test_info_rules_never_trip_fail_on_warn():
+    """An informational rule that fires is `info`: `--fail-on warn` counts warn and fail only."""
+    from readiness import exitcodes
+
+    info = [r for r in BUILTIN.values() if r.severity == "info"]
+    assert info
+    for rule in info:
+        result = rules.evaluate(rule, fixture(rule.id)[1])
+        assert result["outcome"] == "info"
+        assert exitcodes.decide([result], "warn") == exitcodes.OK
+    warn = next(r for r in BUILTIN.values() if r.severity == "warn")
+    assert exitcodes.decide([rules.evaluate(warn, fixture(warn.id)[1])], "warn") == exitcodes.POLICY
 
 
 @pytest.mark.parametrize("rule_id", sorted(BUILTIN))
@@ -155,11 +169,14 @@ def test_rules_list_and_explain(run):
 
 
 def test_check_json_has_findings_and_checks(run):
-    from conftest import validate
+    from conftest import validate_report
 
-    facts = validate(json.loads(run("check", "--json", "--no-torch").stdout))
-    assert {c["id"] for c in facts["checks"]} == set(BUILTIN)
-    assert all(f["outcome"] in ("warn", "fail") for f in facts["findings"])
+    judged = validate_report(json.loads(run("check", "--json", "--no-torch").stdout))["judgments"]
+    assert {c["id"] for c in judged["checks"]} == set(BUILTIN)
+    assert all(f["outcome"] in ("info", "warn", "fail") for f in judged["findings"])
+    # a finding is exactly a check that fired, with its severity as the outcome
+    fired = {c["id"] for c in judged["checks"] if c["outcome"] in ("info", "warn", "fail")}
+    assert {f["id"] for f in judged["findings"]} == fired
 
 
 def test_user_rule_and_fail_on(run, tmp_path):
@@ -169,7 +186,7 @@ def test_user_rule_and_fail_on(run, tmp_path):
                     'message = "only {memory.total_mib} MiB"\nfix = "order more RAM"\n')
     warn = run("check", "--json", "--no-torch", "--rules", str(mine), "--fail-on", "warn")
     assert warn.exit_code == 1
-    finding = next(f for f in json.loads(warn.stdout)["findings"] if f["id"] == "needs-64-gib")
+    finding = next(f for f in json.loads(warn.stdout)["judgments"]["findings"] if f["id"] == "needs-64-gib")
     assert finding["message"].startswith("only ") and finding["outcome"] == "warn"
     assert run("check", "--json", "--no-torch", "--rules", str(mine), "--fail-on", "error").exit_code == 0
     assert run("check", "--json", "--no-torch", "--fail-on", "sometimes").exit_code == 2

@@ -25,7 +25,7 @@ def probe(name, facts):
 def test_torch_probe_for_real(run):
     import torch
 
-    facts = validate(json.loads(run("check", "--json").stdout))
+    facts = validate(json.loads(run("check", "--json").stdout)["facts"])
     t = facts["stack"]["torch"]
     assert probe("torch", facts)["status"] == "ok"
     assert t["installed"] and t["version"] == torch.__version__ and t["source"] == "probe"
@@ -43,7 +43,7 @@ def test_torch_absent_in_another_python(run, tmp_path):
     env = tmp_path / "bare"
     venv.create(env, with_pip=False)
     python = env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    facts = validate(json.loads(run("check", "--json", "--python", str(python)).stdout))
+    facts = validate(json.loads(run("check", "--json", "--python", str(python)).stdout)["facts"])
     t = facts["stack"]["torch"]
     assert t["installed"] is False and t["version"] is None and t["build"] is None
     assert probe("torch", facts)["status"] == "absent"
@@ -54,7 +54,7 @@ def test_torch_absent_in_another_python(run, tmp_path):
 
 
 def test_no_torch_option_skips_the_probe(run):
-    facts = json.loads(run("check", "--json", "--no-torch").stdout)
+    facts = json.loads(run("check", "--json", "--no-torch").stdout)["facts"]
     assert probe("torch", facts)["reason"] == "not probed (--no-torch)"
 
 
@@ -111,11 +111,11 @@ def test_collect_env_fills_cpu_and_driver(run):
 
 def test_collect_env_old_format_with_unknown_build_raises_no_false_alarm(run):
     r = run("check", "--json", "--from", str(COLLECT_ENV / "broken-old-1.3.1-rtx2080ti-cuda-unavailable.txt"))
-    findings = {f["id"] for f in json.loads(r.stdout)["findings"]}
+    findings = {f["id"] for f in json.loads(r.stdout)["judgments"]["findings"]}
     assert "torch-cpu-build-with-nvidia-gpu" not in findings  # "CUDA used to build PyTorch: Could not collect"
 
 
 def test_collect_env_rocm_without_gpu_is_flagged(run):
     r = run("check", "--json", "--from", str(COLLECT_ENV / "broken-rocm6.4-wsl2-no-hip-gpu.txt"))
-    findings = {f["id"] for f in json.loads(r.stdout)["findings"]}
+    findings = {f["id"] for f in json.loads(r.stdout)["judgments"]["findings"]}
     assert "rocm-torch-without-rocm" in findings

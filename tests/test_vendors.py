@@ -13,7 +13,8 @@ from fakes.amdsmi import FakeAmdsmi, FakeAmdGpu
 from readiness.collect import gather
 from readiness.host.base import Answer, cmd_key
 from readiness.host.replay import ReplayHost
-from readiness.probes import amd, amdsmi_lib, apple, windows  # noqa: F401
+from readiness.host import amdsmi as amdsmi_lib
+from readiness.probes import amd, apple, windows  # noqa: F401
 
 AMD = FIXTURES / "amd"
 APPLE = FIXTURES / "apple"
@@ -298,7 +299,7 @@ def test_virtual_adapters_are_never_accelerators():
 def test_windows_nvidia_from_nvml_and_cim_is_listed_once():
     """logic: NVML and CIM both report the RTX 4090; the NVML entry wins, the Intel iGPU stays."""
     from fakes.nvml import FakeNvml
-    from readiness.probes import nvml
+    from readiness.host import nvml
 
     cim = json.dumps([{"Name": "NVIDIA GeForce RTX 4090", "AdapterRAM": 4293918720,
                        "PNPDeviceID": "PCI\\VEN_10DE&DEV_2684&SUBSYS_0\\4&1"},

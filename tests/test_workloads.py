@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, validate
+from conftest import FIXTURES, validate, validate_report
 from readiness import catalog, data
 from readiness.errors import ReadinessError
 from readiness.workloads import catalogue, engine, hardware, llm
@@ -318,15 +318,15 @@ def test_estimate_from_a_gguf_header(run, tmp_path):
 
 def test_check_json_carries_verdicts(run):
     r = run("check", "--json")
-    facts = validate(json.loads(r.stdout))
-    assert facts["verdicts"] and all(v["placement"] in ("gpu", "multi-gpu", "offload", "cpu", "none")
-                                     for v in facts["verdicts"])
-    assert {v["id"] for v in facts["verdicts"]} >= {"chat-llama-3.1-8b", "image-sdxl", "speech-whisper-large-v3"}
+    judged = validate_report(json.loads(r.stdout))["judgments"]
+    assert judged["verdicts"] and all(v["placement"] in ("gpu", "multi-gpu", "offload", "cpu", "none")
+                                      for v in judged["verdicts"])
+    assert {v["id"] for v in judged["verdicts"]} >= {"chat-llama-3.1-8b", "image-sdxl", "speech-whisper-large-v3"}
 
 
 def test_check_assume_gpu(run):
     r = run("check", "--json", "--assume-gpu", "RTX 4090")
-    v = {x["id"]: x for x in json.loads(r.stdout)["verdicts"]}
+    v = {x["id"]: x for x in json.loads(r.stdout)["judgments"]["verdicts"]}
     assert v["chat-llama-3.1-8b"]["placement"] == "gpu" and v["chat-llama-3.1-8b"]["devices"] == ["NVIDIA GeForce RTX 4090"]
 
 
@@ -336,7 +336,7 @@ def test_check_with_user_workloads(run, tmp_path):
                  'quant = "q8_0"\ncontext = 8192\nsource = "my team"\n')
     r = run("check", "--json", "--workloads", str(f))
     assert r.exit_code == 0, r.output
-    assert "my-chat" in {v["id"] for v in json.loads(r.stdout)["verdicts"]}
+    assert "my-chat" in {v["id"] for v in json.loads(r.stdout)["judgments"]["verdicts"]}
 
 
 @pytest.mark.parametrize("body, words", [

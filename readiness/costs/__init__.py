@@ -33,15 +33,18 @@ class Inputs:
     exchange_rate: float = 1.0  # units of `currency` per USD
 
     def validate(self) -> None:
-        checks = [(0 < self.hours_per_month <= 744, "--hours-per-month must be between 0 and 744 (a month of hours)"),
-                  (0 <= self.electricity_per_kwh <= 5, "--electricity must be between 0 and 5 per kWh"),
-                  (1 <= self.amortisation_months <= 240, "--amortisation-months must be between 1 and 240"),
-                  (0 <= self.resale_fraction < 1, "--resale must be a fraction from 0 to below 1"),
-                  (0 <= self.host_watts <= 5000, "--host-watts must be between 0 and 5000"),
-                  (self.exchange_rate > 0, "--exchange-rate must be positive")]
-        for ok, message in checks:
+        checks = [(0 < self.hours_per_month <= 744, "hours_per_month",
+                   "hours per month must be between 0 and 744 (a month of hours)"),
+                  (0 <= self.electricity_per_kwh <= 5, "electricity_per_kwh",
+                   "the electricity price must be between 0 and 5 per kWh"),
+                  (1 <= self.amortisation_months <= 240, "amortisation_months",
+                   "amortisation months must be between 1 and 240"),
+                  (0 <= self.resale_fraction < 1, "resale_fraction", "resale must be a fraction from 0 to below 1"),
+                  (0 <= self.host_watts <= 5000, "host_watts", "host watts must be between 0 and 5000"),
+                  (self.exchange_rate > 0, "exchange_rate", "the exchange rate must be positive")]
+        for ok, name, message in checks:
             if not ok:
-                raise ReadinessError(message)
+                raise ReadinessError(message, field=name)
 
 
 # -- prices ------------------------------------------------------------------------------------

@@ -106,15 +106,33 @@ def redact(doc: dict, salt: str) -> dict:
     return doc
 
 
+def flatten(doc):
+    """A schema-2 report (facts apart from judgments) in the inventory's flat shape, which is
+    schema 1's: the facts with checks, findings and verdicts beside them. Schema 1 as it is."""
+    if not isinstance(doc, dict) or doc.get("schema_version") != 2:
+        return doc
+    facts, judged = doc.get("facts"), doc.get("judgments")
+    if not isinstance(facts, dict) or not isinstance(judged, dict):
+        return {"schema_version": 2}
+    flat = {**facts, "schema_version": 2, "tool": doc.get("tool")}
+    for key in ("checks", "findings", "verdicts"):
+        if judged.get(key) is not None:
+            flat[key] = judged[key]
+    return flat
+
+
 def validate(doc) -> str | None:
     """Why a document can't be stored, or None."""
     if not isinstance(doc, dict):
         return "not a JSON object"
+    version = doc.get("schema_version")
+    if isinstance(version, int) and version not in (1, 2):
+        return f"unknown schema_version {version} (this readiness reads versions 1 and 2)"
+    if version == 2 and "host" not in doc:
+        return "a schema 2 report needs 'facts' and 'judgments' objects"
     for key, typ in _REQUIRED.items():
         if not isinstance(doc.get(key), typ):
             return f"missing or malformed {key!r}"
-    if doc["schema_version"] != 1:
-        return f"unknown schema_version {doc['schema_version']} (this readiness reads version 1)"
     if doc["tool"].get("name") != "readiness":
         return "not a readiness report"
     try:
@@ -169,7 +187,7 @@ def ingest(db: sqlite3.Connection, paths: Iterable[str], do_redact: bool = False
             try:
                 with open(path, "rb") as f:
                     raw = f.read()
-                doc = json.loads(raw)
+                doc = flatten(json.loads(raw))
             except OSError as e:
                 result.skipped.append((path, f"unreadable: {e.strerror or e}"))
                 continue

@@ -30,7 +30,7 @@ def prepare_folder(folder: str, force: bool) -> None:
         if not os.path.isdir(folder):
             raise ReadinessError(f"{folder} exists and is not a folder")
         if os.listdir(folder) and not force:
-            raise ReadinessError(f"{folder} is not empty", hint="use --force to write into it anyway")
+            raise ReadinessError(f"{folder} is not empty", field="force")
     else:
         try:
             os.makedirs(folder)

@@ -67,9 +67,9 @@ def _glob(pattern: str) -> list[str]:
 
 
 def _amdsmi() -> dict:
-    from readiness.probes import amdsmi_lib
+    from readiness.host import amdsmi
 
-    return amdsmi_lib.snapshot_live()
+    return amdsmi.snapshot_live()
 
 
 def _windows_cpu() -> dict | None:
@@ -88,7 +88,7 @@ def _windows_cpu() -> dict | None:
 
 
 def _nvml() -> dict:
-    from readiness.probes import nvml
+    from readiness.host import nvml
 
     return nvml.snapshot_live()
 

@@ -2,7 +2,8 @@
 
 Raw files are recognised by their content, whatever they are called: each probe
 module lists the formats it reads as ``FORMATS = [(key, detect), ...]`` and the
-first detector that accepts a file decides which question it answers.
+first detector that accepts a file decides which question it answers. The caller
+hands the table in (``Detectors``), so host imports nothing above it (issue 13).
 """
 
 from __future__ import annotations
@@ -45,21 +46,13 @@ class ReplayHost(Host):
         return answer
 
 
-def formats() -> list[tuple[str, Detector]]:
-    """Every raw format the probes can read, most specific first."""
-    from readiness.probes import all_probes
+@dataclass(frozen=True)
+class Detectors:
+    """The raw formats --from can read, handed in by the caller: (key, detector) pairs, most
+    specific first, and splitters for pastes that answer several questions at once."""
 
-    out: list[tuple[str, Detector]] = []
-    for probe in all_probes():
-        out.extend(getattr(probe, "FORMATS", []))
-    return out
-
-
-def splitters():
-    """Formats that answer several questions at once (a collect_env report embeds lscpu)."""
-    from readiness.probes import all_probes
-
-    return [f for probe in all_probes() for f in getattr(probe, "SPLITTERS", [])]
+    formats: list[tuple[str, Detector]]
+    splitters: list[Callable[[str], dict[str, str]]]
 
 
 # A shell prompt at the start of a line: PowerShell's "PS C:\\Users\\me> " or a POSIX shell's
@@ -67,31 +60,31 @@ def splitters():
 _PROMPT = re.compile(r"^(?:PS [^\n>]*>|[\w.-]+@[\w.-]+:[^\n]*?[$#]|\[[\w.-]+@[\w.-]+ [^\]\n]*\][$#]) \S.*$", re.M)
 
 
-def recognise_all(text: str) -> dict[str, str]:
+def recognise_all(text: str, detectors: Detectors) -> dict[str, str]:
     """Every question a raw file answers: {key: text}. A pasted terminal session with several
     commands is read command by command, each from its prompt line on."""
     starts = [m.start() for m in _PROMPT.finditer(text)]
     if len(starts) > 1:
         found: dict[str, str] = {}
         for begin, end in zip(starts, starts[1:] + [len(text)]):
-            for key, part in _recognise_one(text[begin:end]).items():
+            for key, part in _recognise_one(text[begin:end], detectors).items():
                 found.setdefault(key, part)
         if found:
             return found
-    return _recognise_one(text)
+    return _recognise_one(text, detectors)
 
 
-def _recognise_one(text: str) -> dict[str, str]:
-    for split in splitters():
+def _recognise_one(text: str, detectors: Detectors) -> dict[str, str]:
+    for split in detectors.splitters:
         found = split(text)
         if found:
             return found
-    key = recognise(text)
+    key = recognise(text, detectors)
     return {key: text} if key else {}
 
 
-def recognise(text: str) -> str | None:
-    for key, detect in formats():
+def recognise(text: str, detectors: Detectors) -> str | None:
+    for key, detect in detectors.formats:
         try:
             if detect(text):
                 return key
@@ -176,7 +169,7 @@ def _system_of(answers: dict[str, Answer]) -> str | None:
     return None
 
 
-def load(paths: list[str]) -> tuple[ReplayHost, LoadReport]:
+def load(paths: list[str], detectors: Detectors) -> tuple[ReplayHost, LoadReport]:
     """Build a host from capture folders and raw files. Unreadable paths raise ReadinessError."""
     report = LoadReport()
     answers: dict[str, Answer] = {}
@@ -199,7 +192,7 @@ def load(paths: list[str]) -> tuple[ReplayHost, LoadReport]:
             if text is None:
                 report.ignored.append((file, "not a text file, or too large"))
                 continue
-            found = recognise_all(text)
+            found = recognise_all(text, detectors)
             if not found:
                 report.ignored.append((file, "not a recognised output"))
             for key, part in found.items():

@@ -9,7 +9,7 @@ import re
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
 
 NAME = "amd"

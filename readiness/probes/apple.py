@@ -8,7 +8,7 @@ import re
 from readiness import catalog
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import json_in, key_values, size_mib, to_int
 
 NAME = "apple"

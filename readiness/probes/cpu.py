@@ -8,7 +8,7 @@ import re
 from readiness import data
 from readiness.facts import CpuFacts
 from readiness.host.base import cmd_key
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import json_in, key_values, normalise_arch, timed_out, to_float, to_int
 from readiness.probes.windows import PS
 

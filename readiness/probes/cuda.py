@@ -6,7 +6,7 @@ import json
 import re
 
 from readiness.facts import CudaStack, CudaToolkit
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import timed_out
 
 NAME = "cuda"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from readiness.facts import Disk
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import mib
 
 NAME = "disks"

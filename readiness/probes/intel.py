@@ -9,7 +9,8 @@ import re
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
-from readiness.probes import Result, amd
+from readiness.probes import amd
+from readiness.probes.base import Result
 from readiness.probes.util import bus_id, json_in, to_float, to_int
 
 NAME = "intel"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from readiness.facts import MemoryFacts
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import mib, timed_out, to_int
 
 NAME = "memory"

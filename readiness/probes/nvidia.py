@@ -9,7 +9,7 @@ from __future__ import annotations
 from readiness import data
 from readiness.facts import Gpu, GpuProcess, MigDevice
 from readiness.host.base import cmd_key
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes import nvidia_smi
 from readiness.probes.util import bus_id, timed_out
 
@@ -154,7 +154,7 @@ def gpu_from_nvml(d: dict, driver: str | None, archs: dict[str, str]) -> Gpu:
     ecc = take("ecc_mode", "ecc_mode")
     gpu.ecc_mode = None if ecc is None else bool(ecc[0])
     gpu.ecc_errors_uncorrected = take("ecc_errors_uncorrected", "ecc_errors_uncorrected") if gpu.ecc_mode else None
-    from readiness.probes.nvml import DRIVER_MODELS, VIRTUALIZATION_MODES
+    from readiness.host.nvml import DRIVER_MODELS, VIRTUALIZATION_MODES
 
     virt = take("virtualization_mode", "virtualization_mode")
     gpu.virtualization_mode = None if virt is None else VIRTUALIZATION_MODES.get(virt, str(virt))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from readiness.facts import HostFacts
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import is_arch, normalise_arch
 
 NAME = "os"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from readiness.probes import Result
+from readiness.probes.base import Result
 
 NAME = "power"
 

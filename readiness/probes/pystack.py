@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.util import timed_out
 
 NAME = "python"

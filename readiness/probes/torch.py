@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import re
 
-from readiness.probes import Result, pystack
+from readiness.probes import pystack
+from readiness.probes.base import Result
 
 NAME = "torch"
 # Importing torch and starting CUDA can take tens of seconds on a cold machine.

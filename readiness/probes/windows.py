@@ -9,7 +9,7 @@ import re
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
-from readiness.probes import Result
+from readiness.probes.base import Result
 from readiness.probes.pci import vendor_rows
 from readiness.probes.util import json_in, key_values, to_int
 

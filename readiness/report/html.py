@@ -24,9 +24,11 @@ def environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render(view: dict, facts: dict) -> str:
+def render(view: dict, report: dict) -> str:
+    """The page. It embeds the facts (what was found), not the judgments: those are the page
+    itself, and `check --json` gives the whole report."""
     template = environment().get_template("report.html.j2")
-    return template.render(view=view, facts_json=json.dumps(facts, indent=2), generator=GENERATOR)
+    return template.render(view=view, facts_json=json.dumps(report["facts"], indent=1), generator=GENERATOR)
 
 
 def is_our_report(path: str) -> bool:

@@ -1,4 +1,5 @@
-"""Plain view data built from the facts document. Renderers only format what is here."""
+"""Plain view data built from a report (schema 2: facts apart from judgments). Renderers only
+format what is here."""
 
 from __future__ import annotations
 
@@ -136,7 +137,9 @@ def _python_line(stack: dict) -> str:
     return " · ".join(parts)
 
 
-def build(facts: dict, origin: str = "live") -> dict[str, Any]:
+def build(report: dict) -> dict[str, Any]:
+    facts, judged = report["facts"], report["judgments"]
+    origin = report.get("origin") or "live"
     host = facts["host"]
     gpus = [_gpu(g) for g in facts.get("gpus", [])]
     rows = [
@@ -151,27 +154,27 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
     rows.append(("CUDA", _cuda_line(facts["stack"]["cuda"])))
     rows.append(("Python", _python_line(facts["stack"])))
     problems = [p for p in facts.get("probes", []) if p["status"] in ("timeout", "error")]
-    workloads = [workload_row(v) for v in facts.get("verdicts", [])]
-    names = {v["id"]: v["name"] for v in facts.get("verdicts", [])}
+    workloads = [workload_row(v) for v in judged["verdicts"]]
+    names = {v["id"]: v["name"] for v in judged["verdicts"]}
     verdict_words = {"local": "use what you have", "buy": "buy", "rent": "rent", None: "no option"}
     costs = [{"name": names.get(c["workloads"][0], c["workloads"][0]), "verdict": verdict_words[c["verdict"]],
               "why": c["why"], "options": c["options"], "break_even": c["break_even_hours_per_month"]}
-             for c in facts.get("costs", [])]
+             for c in judged.get("costs") or []]
     prices_note = None
-    if facts.get("costs"):
-        p = facts["costs"][0]["prices_as_of"]
+    if judged.get("costs"):
+        p = judged["costs"][0]["prices_as_of"]
         prices_note = (f"prices: snapshot {p['snapshot']}, {p['age_months']:g} months old"
                        + (" (WARNING: older than 6 months)" if p["stale"] else "")) if p.get("age_months") is not None else None
     findings = [{"mark": "✗" if f["outcome"] == "fail" else "!", "severity": f["severity"], "title": f["title"],
                  "message": f["message"], "fix": f["fix"], "id": f["id"], "reference": f.get("reference")}
-                for f in sorted(facts.get("findings", []), key=lambda f: (f["outcome"] != "fail", f["id"]))]
+                for f in sorted(judged["findings"], key=lambda f: (f["outcome"] != "fail", f["id"]))]
     counts = {}
-    for c in facts.get("checks", []):
+    for c in judged["checks"]:
         counts[c["outcome"]] = counts.get(c["outcome"], 0) + 1
     return {
-        "headline": headline(facts),
-        "chart": cost_chart(facts),
-        "methods": methods(facts),
+        "headline": headline(judged),
+        "chart": cost_chart(judged),
+        "methods": methods(judged),
         "title": f"readiness report for {host.get('hostname') or 'this machine'}",
         "hostname": host.get("hostname"),
         "origin": origin,
@@ -185,9 +188,9 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
         "prices_note": prices_note,
         "findings": findings,
         "check_counts": counts,
-        "tool_version": facts["tool"]["version"],
+        "tool_version": report["tool"]["version"],
         "collected_at": facts["collected_at"],
-        "schema_version": facts["schema_version"],
+        "schema_version": report["schema_version"],
     }
 
 
@@ -215,9 +218,9 @@ def workload_row(v: dict) -> dict:
             "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"]}
 
 
-def headline(facts: dict) -> str:
+def headline(judged: dict) -> str:
     """One line: the largest LLM that runs well here, and what to do about the next size up."""
-    llms = [v for v in facts.get("verdicts", []) if v["kind"] == "llm-inference"]
+    llms = [v for v in judged["verdicts"] if v["kind"] == "llm-inference"]
     if not llms:
         return "No workloads were judged."
     from readiness.workloads import catalogue
@@ -230,7 +233,7 @@ def headline(facts: dict) -> str:
 
     good = [v for v in llms if v["verdict"] == "runs well"]
     bad = sorted((v for v in llms if v["verdict"] != "runs well"), key=size)
-    costs = {c["workloads"][0]: c for c in facts.get("costs", [])}
+    costs = {c["workloads"][0]: c for c in judged.get("costs") or []}
     words = {"rent": "rent", "buy": "buy a GPU", "local": "run it here", None: "no priced option runs it well"}
 
     def b(v):
@@ -253,10 +256,10 @@ def headline(facts: dict) -> str:
     return "; ".join(parts) + "."
 
 
-def cost_chart(facts: dict, months: int = 36) -> dict | None:
+def cost_chart(judged: dict, months: int = 36) -> dict | None:
     """Cumulative cost of the cheapest purchase and the cheapest rental for the first workload that
     has both, as SVG polyline points (the template only draws them)."""
-    ranked = sorted(facts.get("costs", []), key=lambda c: c["verdict"] not in ("buy", "rent"))
+    ranked = sorted(judged.get("costs") or [], key=lambda c: c["verdict"] not in ("buy", "rent"))
     for c in ranked:
         buy = next((o for o in c["options"] if o["kind"] == "buy"), None)
         rent = next((o for o in c["options"] if o["kind"] == "rent"), None)
@@ -274,7 +277,7 @@ def cost_chart(facts: dict, months: int = 36) -> dict | None:
                             for m, v in line)
 
         cross = next((m for (m, b), (_, r) in zip(buy_line, rent_line) if r >= b and m > 0), None)
-        names = {v["id"]: v["name"] for v in facts.get("verdicts", [])}
+        names = {v["id"]: v["name"] for v in judged["verdicts"]}
         return {"title": f"Rent versus buy: {names.get(c['workloads'][0], c['workloads'][0])}",
                 "buy_label": f"buy {buy['name']}", "rent_label": f"rent {rent['name']} ({rent['provider']})",
                 "buy_points": pts(buy_line), "rent_points": pts(rent_line), "width": w, "height": h, "pad": pad,
@@ -285,14 +288,14 @@ def cost_chart(facts: dict, months: int = 36) -> dict | None:
     return None
 
 
-def methods(facts: dict) -> dict:
+def methods(judged: dict) -> dict:
     from readiness import data
 
     def span(rows):
         dates = sorted(str(r["date"]) for r in rows if r.get("date"))
         return f"{dates[0]} to {dates[-1]}" if dates else "undated"
 
-    prices = facts.get("costs", [{}])[0].get("prices_as_of") if facts.get("costs") else None
+    prices = judged["costs"][0].get("prices_as_of") if judged.get("costs") else None
     return {
         "gpu_catalogue": f"{len(data.rows('gpus', 'gpu'))} GPUs, rows dated {span(data.rows('gpus', 'gpu'))}",
         "models": f"{len(data.rows('models', 'model'))} LLM architectures",

@@ -20,7 +20,10 @@ from readiness.errors import ReadinessError
 
 BUILTIN = Path(__file__).with_name("builtin.toml")
 SEVERITIES = ("info", "warn", "error")
-OUTCOMES = ("pass", "warn", "fail", "skip", "unknown")
+OUTCOMES = ("pass", "info", "warn", "fail", "skip", "unknown")
+# A rule that fires reports its severity as the outcome: an informational rule says "info", so
+# `--fail-on warn` never trips on it (issue 13).
+_FIRED = {"info": "info", "warn": "warn", "error": "fail"}
 
 _MISSING = object()
 
@@ -192,11 +195,11 @@ def evaluate(rule: Rule, facts: dict) -> dict:
     # Messages quote the item that showed the problem, or else the one that made the rule apply.
     matched = ev.matched or pre.matched
     item = matched[0] if matched else _MISSING
-    return _result(rule, "fail" if rule.severity == "error" else "warn", facts, item)
+    return _result(rule, _FIRED[rule.severity], facts, item)
 
 
 def _result(rule: Rule, outcome: str, facts: dict, item: Any = _MISSING) -> dict:
-    problem = outcome in ("warn", "fail")
+    problem = outcome in ("info", "warn", "fail")
     return {"id": rule.id, "severity": rule.severity, "outcome": outcome, "title": rule.title,
             "message": render(rule.message, facts, item) if problem else None,
             "fix": render(rule.fix, facts, item) if problem else None, "reference": rule.reference}

@@ -41,9 +41,7 @@ def find_model(name: str) -> dict:
         names = [m["id"], m.get("hf_repo", ""), *m.get("hf_aliases", [])]
         if key in (n.lower() for n in names if n):
             return m
-    raise ReadinessError(f"unknown model {name!r}",
-                         hint="see `readiness workloads --models`; or describe it with --model-config config.json "
-                              "or --gguf FILE")
+    raise ReadinessError(f"unknown model {name!r}", field="model")
 
 
 def find_quant(name: str) -> dict:
@@ -114,7 +112,7 @@ def model_from_gguf(path: str) -> tuple[dict, str | None, int]:
     try:
         import gguf  # optional: pip install gguf
     except ImportError as e:
-        raise ReadinessError("--gguf needs the gguf package", hint="pip install gguf") from e
+        raise ReadinessError("reading a GGUF header needs the gguf package", hint="pip install gguf", field="gguf") from e
     try:
         reader = gguf.GGUFReader(path, "r")
     except (OSError, ValueError) as e:

@@ -63,7 +63,7 @@ class FakeGpu:
 
 
 class FakeNvml:
-    """Use as the ``nv`` argument of readiness.probes.nvml.snapshot."""
+    """Use as the ``nv`` argument of readiness.host.nvml.snapshot."""
 
     NVMLError = NVMLError
     NVML_CLOCK_SM = NVML_CLOCK_SM

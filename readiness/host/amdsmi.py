@@ -4,7 +4,7 @@ module in real use and a recording fake in the tests."""
 
 from __future__ import annotations
 
-from readiness.probes.util import Guard
+from readiness.host.guard import Guard
 
 
 def _error(e: Exception) -> dict:

@@ -1,10 +1,11 @@
-"""What the CLI needs from the workload engine: resolving options into workloads and machines."""
+"""Turning option values into engine inputs, with errors that name the flags (the only place
+besides cli.py where flag names appear)."""
 
 from __future__ import annotations
 
 from readiness import catalog
 from readiness.errors import ReadinessError
-from readiness.workloads import catalogue, engine, hardware
+from readiness.workloads import catalogue
 
 
 def all_workloads(extra_files: tuple[str, ...] = ()) -> list[dict]:
@@ -50,7 +51,11 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
     elif model_config:
         model = catalogue.model_from_hf_config(model_config)
     else:
-        model = catalogue.find_model(model_name)
+        try:
+            model = catalogue.find_model(model_name)
+        except ReadinessError as e:
+            raise ReadinessError(e.message, hint="see `readiness workloads --models`; or describe it with "
+                                 "--model-config config.json or --gguf FILE") from e
     quant = catalogue.find_quant(quant_id or "q4_k_m")
     ctx = 4096 if context is None else int(context)
     if ctx < 1 or ctx > 10_000_000:
@@ -60,27 +65,45 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
             "source": model["source"]}
 
 
-def estimate(gpus: tuple[str, ...], ram_gib: float | None, workload: dict) -> dict:
-    specs = [catalog.parse_gpu_arg(g) for g in gpus]
-    if ram_gib is not None and not 0 < ram_gib <= 65536:
-        raise ReadinessError(f"bad --ram-gib {ram_gib}: use a size between 0 and 65536")
-    hw = hardware.from_specs(specs, ram_gib)
-    result = engine.evaluate(workload, hw)
-    result["hardware"] = {"gpus": [{"name": s.name, "count": n, "id": s.id} for s, n in specs],
-                          "ram_gib": ram_gib}
-    return result
+def gpu_specs(gpus: tuple[str, ...]) -> list:
+    """--gpu values as (catalogue spec, count) pairs."""
+    return [catalog.parse_gpu_arg(g) for g in gpus]
 
 
-def assume_gpu(facts: dict, name: str) -> dict:
-    """The facts as if the named GPU(s) were this machine's only GPUs (readiness check --assume-gpu)."""
-    spec, count = catalog.parse_gpu_arg(name)
-    gpus = []
-    for i in range(count):
-        gpus.append({
-            "index": i, "vendor": spec.vendor, "name": spec.name,
-            "memory_total_mib": int((spec.memory_gib or 0) * 1024) if not spec.unified_memory else None,
-            "memory_free_mib": None, "unified_memory": spec.unified_memory, "status": "ok", "virtual": False,
-            "integrated": spec.segment == "apu", "memory_bandwidth_gbps": spec.memory_bandwidth_gbps,
-            "source": "assumed",
-        })
-    return {**facts, "gpus": gpus}
+def ram_gib(value: float | None, flag: str = "--ram-gib") -> float | None:
+    if value is not None and not 0 < value <= 65536:
+        raise ReadinessError(f"bad {flag} {value:g}: use a size between 0 and 65536")
+    return value
+
+
+# Engine errors say which input was wrong (ReadinessError.field); the CLI names the flag.
+FLAGS = {"hours_per_month": "--hours-per-month", "electricity_per_kwh": "--electricity",
+         "amortisation_months": "--amortisation-months", "resale_fraction": "--resale",
+         "host_watts": "--host-watts", "exchange_rate": "--exchange-rate", "budget_usd": "--budget"}
+
+
+def cost_inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate):
+    """The cost engine's inputs from the cost options; money is shown in ``currency``."""
+    from readiness.costs import Inputs
+
+    currency = currency.upper()
+    if currency != "USD" and exchange_rate is None:
+        raise ReadinessError(f"--currency {currency} needs --exchange-rate (units of {currency} per USD)")
+    rate = 1.0 if currency == "USD" else exchange_rate
+    # Electricity is given in the display currency; the maths runs in USD.
+    inputs = Inputs(hours_per_month=hours_per_month, electricity_per_kwh=electricity / rate,
+                    amortisation_months=amortisation_months, resale_fraction=resale, host_watts=host_watts,
+                    currency=currency, exchange_rate=rate)
+    try:
+        inputs.validate()
+    except ReadinessError as e:
+        raise with_flag(e) from e
+    return inputs
+
+
+def with_flag(error: ReadinessError) -> ReadinessError:
+    """The same error, its message led by the flag that gave the bad value."""
+    flag = FLAGS.get(error.field or "")
+    if flag is None:
+        return error
+    return ReadinessError(f"{flag}: {error.message}", hint=error.hint, exit_code=error.exit_code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from readiness.probes.util import Guard
+from readiness.host.guard import Guard
 
 # NVML return codes (nvml.h) to short names and plain words.
 _ERRORS = {

@@ -1,0 +1,120 @@
+"""Run a check, a capture or an estimate: the only caller of the engines, in one visible order.
+
+    host -> probes (collect, parse) -> assemble -> facts
+    facts -> rules -> checks, findings
+    facts (+ an assumed GPU) + workload catalogue -> verdicts
+    verdicts + prices -> costs
+    -> Report (facts apart from judgments, schema 2)
+
+The CLI turns options into ``CheckOptions``, calls one function here and renders what comes
+back; nothing here prints, exits or names a command-line flag (issue 13).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from readiness import __version__
+
+REPORT_SCHEMA_VERSION = 2
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything a check needs besides the host, already validated."""
+
+    workloads: list[dict]
+    rules: list
+    all_workloads: bool = False
+    assume_gpu: str | None = None
+    assume_ram_gib: float | None = None
+    prices: Any = None  # readiness.costs.Prices, or None for no cost figures
+    cost_inputs: Any = None  # readiness.costs.Inputs
+    all_options: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a check found (facts) and what readiness makes of it (judgments), kept apart."""
+
+    facts: dict
+    judgments: dict
+    origin: str = "live"
+    assumed: dict | None = field(default=None)
+
+    def to_dict(self) -> dict:
+        return {"schema_version": REPORT_SCHEMA_VERSION, "tool": {"name": "readiness", "version": __version__},
+                "origin": self.origin, "assumed": self.assumed, "facts": self.facts, "judgments": self.judgments}
+
+
+def gather(host) -> dict:
+    """The facts document: every probe against the host, assembled (the same document that a
+    capture replayed with --from reproduces)."""
+    from readiness import collect
+
+    return collect.gather(host)
+
+
+def check(host, options: CheckOptions, origin: str = "live") -> Report:
+    return judge(gather(host), options, origin)
+
+
+def judge(facts: dict, options: CheckOptions, origin: str = "live") -> Report:
+    """The judgments on a facts document, in one order: rules, workloads, costs."""
+    from readiness import rules
+    from readiness.workloads import assumed, engine
+
+    results = rules.run(options.rules, facts)
+    judged, assumption = facts, None
+    if options.assume_gpu:
+        judged = assumed.with_gpu(facts, options.assume_gpu, options.assume_ram_gib)
+        assumption = {"gpu": options.assume_gpu, "ram_gib": options.assume_ram_gib}
+    verdicts = engine.verdicts(judged, options.workloads, headline_only=not options.all_workloads)
+    judgments: dict[str, Any] = {
+        "checks": [{"id": r["id"], "outcome": r["outcome"]} for r in results],
+        "findings": [r for r in results if r["outcome"] in ("info", "warn", "fail")],
+        "verdicts": verdicts,
+        "costs": None,
+    }
+    if options.prices is not None:
+        judgments["costs"] = costs_for(judged, verdicts, options)
+    return Report(facts, judgments, origin, assumption)
+
+
+def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions) -> list[dict]:
+    """Rent against buy for each judged workload (training workloads seen from a perspective
+    other than this machine's are left out: their cost is not this machine's question)."""
+    from readiness.costs import advisor
+    from readiness.workloads import hardware
+
+    local_hw = hardware.from_facts(judged)
+    by_id = {w["id"]: w for w in options.workloads}
+    return [advisor.advise([by_id[v["id"]]], options.prices, options.cost_inputs, local_hw)
+            for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
+
+
+def estimate(gpus: list, ram_gib: float | None, workload: dict) -> dict:
+    """A workload on hardware that isn't here: ``gpus`` are (catalogue spec, count) pairs."""
+    from readiness.workloads import engine, hardware
+
+    hw = hardware.from_specs(gpus, ram_gib)
+    result = engine.evaluate(workload, hw)
+    result["hardware"] = {"gpus": [{"name": s.name, "count": n, "id": s.id} for s, n in gpus], "ram_gib": ram_gib}
+    return result
+
+
+def capture(live_host, folder: str, redact: bool) -> int:
+    """Record every raw answer the probes read into ``folder``; returns how many were written."""
+    from readiness.host import capture as cap
+
+    host = cap.CaptureHost(live_host)
+    gather(host)
+    return cap.write(host, folder, redact)
+
+
+def advise(workloads: list[dict], prices, inputs, budget_usd: float | None = None) -> dict:
+    """GPUs to buy and to rent for these workloads, ranked, with the break-even."""
+    from readiness.costs import advisor
+
+    return advisor.advise(workloads, prices, inputs, budget=budget_usd)

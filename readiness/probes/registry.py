@@ -1,0 +1,32 @@
+"""The probe modules, in the order their results appear, and the raw formats they read.
+
+Kept apart from the package ``__init__`` so that importing one probe never imports all of them.
+"""
+
+from __future__ import annotations
+
+
+def all_probes() -> list:
+    from readiness.probes import (amd, apple, cpu, cuda, disks, intel, memory, nvidia, osinfo, pci, power, pystack,
+                                  torch, windows)
+
+    # torch first: its collect_env format embeds others (lscpu), so it must be recognised first.
+    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power]
+
+
+def formats(probes: list | None = None) -> list:
+    """Every raw format the probes can read, most specific first: (host key, detector)."""
+    return [f for probe in (probes or all_probes()) for f in getattr(probe, "FORMATS", [])]
+
+
+def splitters(probes: list | None = None) -> list:
+    """Formats that answer several questions at once (a collect_env report embeds lscpu)."""
+    return [f for probe in (probes or all_probes()) for f in getattr(probe, "SPLITTERS", [])]
+
+
+def detectors():
+    """The table that ``--from`` recognises raw files with (handed to host.replay)."""
+    from readiness.host.replay import Detectors
+
+    probes = all_probes()
+    return Detectors(formats(probes), splitters(probes))
