@@ -26,6 +26,24 @@ def timed(argv: list[str], runs: int) -> list[float] | None:
     return times
 
 
+def sizes(ours: list[str]) -> None:
+    """How big the outputs are (issue 13 and 17 targets: JSON <= 64 KB, HTML <= 150 KB here)."""
+    import json
+    import os
+    import tempfile
+
+    out = subprocess.run(ours + ["--no-torch"], capture_output=True, timeout=300).stdout
+    report = json.loads(out)
+    parts = {f"judgments.{k}": len(json.dumps(v)) for k, v in report["judgments"].items()}
+    parts["facts"] = len(json.dumps(report["facts"]))
+    biggest = ", ".join(f"{k} {v / 1024:.0f} KB" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])[:3])
+    with tempfile.TemporaryDirectory() as d:
+        html = os.path.join(d, "r.html")
+        subprocess.run(ours[:-1] + ["--no-torch", "-o", html], capture_output=True, timeout=300)
+        html_kb = os.path.getsize(html) / 1024 if os.path.exists(html) else float("nan")
+    print(f"sizes: check --json {len(out) / 1024:.0f} KB (largest parts: {biggest}); HTML report {html_kb:.0f} KB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -33,6 +51,7 @@ def main() -> None:
     exe = shutil.which("readiness") or sys.executable
     ours = [exe, "check", "--json"] if exe != sys.executable else [sys.executable, "-m", "readiness", "check", "--json"]
     timed(ours, 1)  # warm the file cache
+    sizes(ours)
     quick = timed(ours + ["--no-torch"], args.runs)
     print(f"readiness check --json --no-torch: median {statistics.median(quick):.3f}s, min {min(quick):.3f}s, "
           f"max {max(quick):.3f}s over {args.runs} runs")

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from readiness import __version__, cli_options, exitcodes
+from readiness import __version__, exitcodes
 from readiness.errors import ReadinessError
 
 DEFAULT_REPORT = "readiness-report.html"
@@ -79,10 +79,10 @@ class _progress:
         return False
 
 
-def _options(processes: bool, python_path: str | None, no_torch: bool) -> dict:
+def _options(processes: bool, python_path: str | None, no_torch: bool, cache: bool = True) -> dict:
     if python_path is not None and not os.path.exists(python_path):
         raise ReadinessError(f"--python {python_path}: no such file")
-    return {"processes": processes, "python": python_path, "torch": not no_torch}
+    return {"processes": processes, "python": python_path, "torch": not no_torch, "cache": cache}
 
 
 def _check_output(path: str, force: bool) -> None:
@@ -143,6 +143,8 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
               help="Exit 1 when a finding is at least this severe (for CI and fleet policy gates).")
 @click.option("--no-costs", is_flag=True, help="Skip the rent-versus-buy figures.")
 @click.option("--all-options", is_flag=True, help="List every priced option for each workload, not only the best few.")
+@click.option("--no-cache", is_flag=True, help="Ask torch and the package listing again instead of reusing the last "
+                                                "answer (it is reused only while nothing they depend on changed).")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
@@ -153,12 +155,15 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
-          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, all_options: bool, no_color: bool,
+          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, all_options: bool, no_cache: bool,
+          no_color: bool,
           quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> int:
     """Inspect this machine (or --from PATH...) and report what it can run."""
+    from readiness import cli_options
+
     from readiness import pipeline, rules
     from readiness.report import html as html_report
     from readiness.report import text, view
@@ -175,7 +180,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     path = output or (None if as_json or no_html else DEFAULT_REPORT)
     if path and not no_html:
         _check_output(path, force)
-    host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch))
+    host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch, not no_cache))
     with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
         report = pipeline.check(host, options, origin + (f", assuming {assume_gpu}" if assume_gpu else ""))
     doc = report.to_dict()
@@ -224,8 +229,9 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, python_path
         cap.prepare_folder(folder, force)
     except ReadinessError as e:
         raise ReadinessError(e.message, hint="use --force to write into it anyway" if e.field == "force" else e.hint)
-    count = pipeline.capture(LiveHost(timeout=timeout, options=_options(processes, python_path, no_torch)), folder,
-                             redact)
+    # A capture records what the machine says now: nothing remembered from an earlier run.
+    count = pipeline.capture(LiveHost(timeout=timeout, options=_options(processes, python_path, no_torch, cache=False)),
+                             folder, redact)
     click.echo(f"Captured {count} sources into {folder}" + (" (redacted)" if redact else ""))
     return exitcodes.OK
 
@@ -244,6 +250,8 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, python_path
 def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, quant: str | None, context: int | None,
              model_config: str | None, gguf: str | None, workload_id: str | None, as_json: bool) -> None:
     """Estimate a workload on hardware that isn't here."""
+    from readiness import cli_options
+
     from readiness import pipeline
     from readiness.report import text
 
@@ -276,6 +284,8 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
            electricity: float, amortisation_months: int, resale: float, host_watts: float, currency: str,
            exchange_rate: float | None, price_files: tuple[str, ...]) -> None:
     """Rank GPUs to buy and to rent for these workloads, with the break-even worked out."""
+    from readiness import cli_options
+
     from readiness import pipeline
     from readiness.report import text
 
@@ -296,6 +306,8 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def workloads(show_models: bool, workload_files: tuple[str, ...], as_json: bool) -> None:
     """List the workload catalogue."""
+    from readiness import cli_options
+
     from readiness.workloads import catalogue
 
     if show_models:
@@ -393,6 +405,8 @@ def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, fo
 def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str | None, context: int | None, db: str,
                   as_json: bool) -> None:
     """List the hosts that can't run these workloads well; exit 1 if there are any."""
+    from readiness import cli_options
+
     from readiness.fleet import report, store
 
     wanted = cli_options.chosen_workloads(workload_ids, model, quant, context)

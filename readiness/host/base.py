@@ -74,6 +74,11 @@ class Host:
     def run(self, argv: Sequence[str], timeout: float | None = None) -> Answer:
         return self.ask("cmd", list(argv), timeout=timeout)
 
+    def run_cached(self, argv: Sequence[str], timeout: float | None = None) -> Answer:
+        """A slow Python child whose answer may be remembered between runs (host/answer_cache.py);
+        hosts that keep nothing between runs just run it."""
+        return self.run(argv, timeout)
+
     def list_dir(self, path: str) -> Answer:
         return self.ask("dir", path)
 
@@ -100,10 +105,15 @@ class OnceHost(Host):
         self._lock = threading.Lock()
 
     def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
-        key = key_for(kind, args)
+        return self._once(key_for(kind, args), lambda: self.inner.ask(kind, *args, timeout=timeout))
+
+    def run_cached(self, argv: Sequence[str], timeout: float | None = None) -> Answer:
+        return self._once(cmd_key(argv), lambda: self.inner.run_cached(list(argv), timeout))
+
+    def _once(self, key: str, get) -> Answer:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self.answers:
-                self.answers[key] = self.inner.ask(kind, *args, timeout=timeout)
+                self.answers[key] = get()
             return self.answers[key]

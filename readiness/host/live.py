@@ -148,6 +148,15 @@ class LiveHost(Host):
                             round(time.monotonic() - start, 4))
         return answer
 
+    def run_cached(self, argv, timeout: float | None = None) -> Answer:
+        from readiness import data
+        from readiness.host import answer_cache
+
+        folder = data.cache_dir()
+        if self.options.get("cache") is False or folder is None:
+            return self.run(argv, timeout)
+        return answer_cache.run_cached(self, list(argv), timeout, folder)
+
     def _file(self, path: str) -> Answer:
         with open(path, "rb") as f:
             data = f.read(_MAX_FILE_BYTES)

@@ -9,12 +9,12 @@ import re
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
+from readiness.probes import drm
 from readiness.probes.base import Result
 from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
 
 NAME = "amd"
 AMD = "0x1002"
-DRM = "/sys/class/drm"
 ROCM_SMI = ["rocm-smi", "--showproductname", "--showmeminfo", "vram", "gtt", "--showdriverversion", "--showbus",
             "--json"]
 ROCM_SMI_TEXT = ["rocm-smi"]
@@ -68,31 +68,8 @@ def collect(host) -> dict:
             if raw[name].status == "absent" and "not found on PATH" in (raw[name].reason or "") and name.startswith("amd_smi"):
                 continue
     if host.system in ("linux", None):
-        raw["sysfs"] = sysfs(host, AMD)
+        raw["sysfs"] = drm.cards(host, AMD)
     return raw
-
-
-def sysfs(host, vendor: str) -> dict:
-    """DRM cards of one PCI vendor: ids, memory files and the PCI address (shared with the Intel probe)."""
-    listing = host.list_dir(DRM)
-    cards = {}
-    for name in listing.value if listing.ok else []:
-        if not re.fullmatch(r"card\d+", name):
-            continue
-        v = host.read_file(f"{DRM}/{name}/device/vendor")
-        if (v.text or "").strip().lower() != vendor:
-            continue
-        base = f"{DRM}/{name}/device"
-        card = {"device": host.read_file(f"{base}/device"), "link": host.read_link(f"{DRM}/{name}/device"),
-                "driver": host.read_link(f"{base}/driver")}
-        for f in ("mem_info_vram_total", "mem_info_vram_used", "mem_info_gtt_total", "mem_info_vis_vram_total",
-                  "lmem_total_bytes"):
-            card[f] = host.read_file(f"{base}/{f}")
-        card["tiles"] = host.call("glob", f"{base}/tile*/physical_vram_size_bytes")
-        if card["tiles"].ok:
-            card["tile_sizes"] = [host.read_file(p) for p in card["tiles"].value]
-        cards[name] = card
-    return {"listing": listing, "cards": cards}
 
 
 # -- pure parsing -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import re
 from readiness import data
 from readiness.facts import Gpu
 from readiness.host.base import cmd_key
-from readiness.probes import amd
+from readiness.probes import drm
 from readiness.probes.base import Result
 from readiness.probes.util import bus_id, json_in, to_float, to_int
 
@@ -85,7 +85,7 @@ def collect(host) -> dict:
     raw: dict = {"system": host.system, "xpu_smi": listing,
                  "xpu_smi_detail": [host.run(detail_argv(i)) for i in ids if i is not None]}
     if host.system in ("linux", None):
-        raw["sysfs"] = amd.sysfs(host, INTEL)
+        raw["sysfs"] = drm.cards(host, INTEL)
     return raw
 
 

@@ -56,7 +56,8 @@ def python_argv(host) -> list[str] | None:
 
 def collect(host) -> dict:
     argv = python_argv(host)
-    raw: dict = {"info": host.run([*argv, "-c", script()]) if argv else None, "tools": {}, "system": host.system}
+    raw: dict = {"info": host.run_cached([*argv, "-c", script()]) if argv else None, "tools": {},
+                 "system": host.system}
     if host.system == "darwin":
         # Rosetta: an x86_64 Python on Apple Silicon sees no Metal GPU (sysctl.proc_translated).
         raw["arm64"] = host.run(["sysctl", "-n", "hw.optional.arm64"])

@@ -1,0 +1,64 @@
+"""Slow Python children (torch, the package listing) are remembered between runs while nothing
+they depend on changed (issue 18), and asked again when it did."""
+
+import sys
+
+import pytest
+
+from readiness.host.base import OnceHost
+from readiness.host.live import LiveHost
+
+
+@pytest.fixture
+def counting(tmp_path, monkeypatch):
+    """A child that counts how often it really ran, with a folder of ours on its sys.path."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    counter = tmp_path / "runs"
+    counter.write_text("0")
+    argv = [sys.executable, "-c", f"import pathlib; p = pathlib.Path({str(counter)!r}); "
+                                  "p.write_text(str(int(p.read_text()) + 1)); print('answer')"]
+    return argv, counter, site
+
+
+def test_a_second_run_reuses_the_answer(counting):
+    argv, counter, _ = counting
+    first = LiveHost().run_cached(argv)
+    second = LiveHost().run_cached(argv)
+    assert first.text == second.text == "answer\n"
+    assert counter.read_text() == "1"
+
+
+def test_an_install_into_its_sys_path_asks_again(counting):
+    argv, counter, site = counting
+    LiveHost().run_cached(argv)
+    (site / "newpkg").mkdir()  # what pip does: the folder's modification time changes
+    LiveHost().run_cached(argv)
+    assert counter.read_text() == "2"
+
+
+def test_no_cache_asks_every_time(counting):
+    argv, counter, _ = counting
+    for _ in range(2):
+        LiveHost(options={"cache": False}).run_cached(argv)
+    assert counter.read_text() == "2"
+
+
+def test_a_failed_answer_is_not_remembered(tmp_path, monkeypatch):
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    counter = tmp_path / "runs"
+    counter.write_text("0")
+    argv = [sys.executable, "-c", f"import pathlib, sys; p = pathlib.Path({str(counter)!r}); "
+                                  "p.write_text(str(int(p.read_text()) + 1)); sys.exit(3)"]
+    for _ in range(2):
+        LiveHost().run_cached(argv)
+    assert counter.read_text() == "2"
+
+
+def test_the_run_memo_keeps_one_answer_per_command(counting):
+    argv, counter, _ = counting
+    host = OnceHost(LiveHost(options={"cache": False}))
+    assert host.run_cached(argv).text == host.run_cached(argv).text
+    assert counter.read_text() == "1"

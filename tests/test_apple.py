@@ -1,0 +1,58 @@
+"""Apple GPUs and Macs: system_profiler, sysctl, Metal's working set.
+
+Parser tests use real outputs (sources in tests/fixtures/README.md). Tests marked "logic" feed
+small hand-made answers through the host seam to check a rule of the code, not a parser."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, facts_from, validate
+from fakes.amdsmi import FakeAmdsmi, FakeAmdGpu
+from readiness.collect import gather
+from readiness.host.base import Answer, cmd_key
+from readiness.host.replay import ReplayHost
+from readiness.host import amdsmi as amdsmi_lib
+from readiness.probes import amd, apple, windows  # noqa: F401
+
+AMD = FIXTURES / "amd"
+APPLE = FIXTURES / "apple"
+WIN = FIXTURES / "windows"
+INTEL = FIXTURES / "intel"
+
+
+def gpus(run, *paths):
+    return facts_from(*paths, run=run)["gpus"]
+
+
+# -- Apple --------------------------------------------------------------------------------------
+
+def test_system_profiler_json_m1(run):
+    (g,) = gpus(run, APPLE / "system-profiler-displays-json-m1-macbookair-pytorch-serve.json")
+    assert (g["vendor"], g["name"], g["gpu_cores"], g["unified_memory"]) == ("apple", "Apple M1", 7, True)
+    assert g["memory_bandwidth_gbps"] == 68.0  # catalogue: M1 7-core GPU
+    assert g["metal_family"] == "GPU family Apple 7"
+
+
+def test_intel_mac_lists_its_amd_gpu_with_metal_and_vram(run):
+    (g,) = gpus(run, APPLE / "system-profiler-displays-text-imacpro2017-radeon-pro-vega64.txt")
+    assert (g["vendor"], g["name"], g["memory_total_mib"]) == ("amd", "Radeon Pro Vega 64", 16 * 1024)
+    assert g["unified_memory"] is False and "GPUFamily2" in g["metal_family"]
+
+
+def test_m3_from_hardware_overview_and_sysctl(run):
+    facts = facts_from(APPLE / "system-profiler-hardware-text-m3-macbookpro-mac15,3-prompt.txt",
+                       APPLE / "sysctl-hw-optional-m3-prompt.txt", run=run)
+    (g,) = facts["gpus"]
+    assert g["name"] == "Apple M3" and g["memory_total_mib"] == 24 * 1024
+    assert g["memory_usable_mib"] == 16 * 1024  # 2/3 of 24 GB: Metal's default working set
+    assert {"asimd", "asimddp", "i8mm", "bf16"} <= set(facts["cpu"]["flags"])
+
+
+def test_wired_limit_is_what_the_gpu_may_use():
+    assert apple.working_set_mib(32 * 1024, 26000) == (26000, "iogpu.wired_limit_mb")
+    assert apple.working_set_mib(32 * 1024, None)[0] == 32 * 1024 * 2 // 3
+    assert apple.working_set_mib(64 * 1024, None)[0] == 48 * 1024
+    sysctl = apple.parse_sysctl((APPLE / "sysctl-set-iogpu-wired-limit-m1max-32gb-prompt.txt").read_text())
+    assert sysctl["iogpu.wired_limit_mb"].startswith("26000")
