@@ -9,6 +9,7 @@ import sys
 import click
 
 from readiness import __version__, exitcodes
+from readiness.cli_bench import bench, bench_results
 from readiness.errors import ReadinessError
 
 DEFAULT_REPORT = "readiness-report.html"
@@ -150,6 +151,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
+@click.option("--no-bench-cache", is_flag=True, help="Ignore this machine's `readiness bench` results (docs/bench.md).")
 @_cost_options
 @_processes_option
 @_python_option
@@ -160,7 +162,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
           rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, no_color: bool, quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
-          price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> None:
+          price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
+          no_bench_cache: bool) -> None:
     """Inspect this machine (or --from PATH...) and report what it can run."""
     from readiness.collect import gather
     from readiness.report import html as html_report
@@ -187,16 +190,17 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     results = rules.run(rule_set, facts)
     facts["findings"] = [r for r in results if r["outcome"] in ("warn", "fail")]
     facts["checks"] = [{"id": r["id"], "outcome": r["outcome"]} for r in results]
-    facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads)
+    measured = bench_results(host, facts, origin == "live" and not no_bench_cache and not assume_gpu)
+    facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads, measured=measured)
     if prices is not None:
         from readiness.costs import advisor
         from readiness.workloads import hardware
 
-        local_hw = hardware.from_facts(judged)
+        local_hw = hardware.from_facts(judged, measured)
         by_id = {w["id"]: w for w in workloads}
         facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
                           if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
-    model = view.build(facts, origin)
+    model = view.build(facts, origin, measured=measured)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
         click.echo(json.dumps(facts, indent=2))
@@ -341,6 +345,7 @@ def gpus(as_json: bool) -> None:
         click.echo(f"{r['id']:<28} {r['name']:<42} {mem:>9} {bw:>11}")
 
 
+cli.add_command(bench)  # defined in cli_bench.py, which keeps this file within its size
 DEFAULT_DB = "readiness-fleet.sqlite"
 
 

@@ -1,0 +1,44 @@
+"""One `readiness bench` run: facts, measurements, llama-bench, the store. Called by the CLI."""
+
+from __future__ import annotations
+
+from readiness.bench import apply, cache, llama_bench, render, runner
+
+
+def _estimate_for(gguf: str, facts: dict, doc: dict) -> tuple[dict | None, str | None]:
+    """readiness's estimate for the GGUF on this machine, from the figures just measured."""
+    from readiness.errors import ReadinessError
+    from readiness.workloads import catalogue, cli_support, hardware, llm
+
+    try:
+        workload = cli_support.llm_workload(None, None, 512, None, gguf)
+        model = workload.get("_model") or catalogue.find_model(workload["model"])
+        quant = catalogue.find_quant(str(workload.get("quant")))
+    except ReadinessError as e:
+        return None, e.message
+    hw = hardware.from_facts(facts, apply.select(doc, facts).measured)
+    return llm.estimate(model, quant, 512, hw), None
+
+
+def bench(host, opts: runner.Options, gguf: str | None = None, save: bool = True) -> dict:
+    from readiness.collect import gather
+    from readiness.probes import all_probes
+
+    opts.progress("reading this machine (CPU, RAM, GPUs, drivers)")
+    # The torch probe is left out: the bench child reports torch itself, and importing it twice costs seconds.
+    facts = gather(host, [p for p in all_probes() if p.NAME != "torch"])
+    doc = runner.run(host, facts, opts)
+    if gguf:
+        opts.progress(f"llama-bench on {gguf} (pp512, tg128)")
+        lb = llama_bench.run(host, gguf)
+        if lb.get("status") == "ok":
+            est, why = _estimate_for(gguf, facts, doc)
+            lb["estimate"] = {k: (est or {}).get(k) for k in ("placement", "prompt_tokens_per_s",
+                                                              "decode_tokens_per_s")} if est else None
+            if why:
+                lb["estimate_error"] = why
+            lb["comparison"] = render.compare(lb, est)
+        doc["llama_bench"] = lb
+    if save:
+        doc["stored_in"] = cache.save(doc)
+    return doc
