@@ -219,3 +219,23 @@ def test_stale_gpu_result_is_not_used(facts, why):
     loaded = apply.select(_gpu_doc(), facts)
     assert any(why in n for n in loaded.notes)
     assert not (loaded.measured or {}).get("gpus")
+
+
+def test_report_methods_say_what_was_measured(run, cache_dir):
+    doc = _bench(run, "--no-torch")
+    r = run("check", "--no-torch", "--no-costs", "-o", "report.html")
+    assert r.exit_code == 0, r.output
+    html = Path("report.html").read_text(encoding="utf-8")
+    ram = doc["cpu"]["ram"]["read_gbps"]["median"]
+    assert f"measured here on {doc['measured_at'][:10]} by readiness bench: RAM bandwidth {ram:.1f} GB/s" in html
+
+
+def test_gpu_child_script_runs_its_cpu_branch_here():
+    """The same child.py that a GPU machine runs: here it finds no GPU and says so with an empty list."""
+    import subprocess
+
+    pytest.importorskip("torch")
+    args = json.dumps({"ram_bytes": 2**20, "matmul_n": 64, "repeats": 2, "step_budget_s": 0.1, "cpu": False})
+    out = subprocess.run([sys.executable, runner.CHILD, args], capture_output=True, text=True, timeout=120)
+    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    assert doc["installed"] is True and "cpu" not in doc and isinstance(doc["gpus"], list)

@@ -32,13 +32,19 @@ def _timed(fn, repeats, budget_s, sync=lambda: None, min_sample_s=0.02):
             fn()
         sync()
         samples.append((time.perf_counter() - t) / inner)
-        if time.perf_counter() - start > budget_s:
+        if time.perf_counter() - start > budget_s or time.perf_counter() > DEADLINE[0]:
             break
     return {"seconds": samples, "calls_per_sample": inner, "repeats_asked": repeats, "budget_s": budget_s,
             "cut_short": len(samples) < repeats}
 
 
+DEADLINE = [float("inf")]  # set in main: past it, remaining steps are skipped, not run
+
+
 def _step(out, name, fn):
+    if time.perf_counter() > DEADLINE[0]:
+        out[name] = {"error": "skipped: the bench's time budget was spent"}
+        return
     try:
         out[name] = fn()
     except Exception as e:  # noqa: BLE001 - a step the device can't do is recorded, never fatal
@@ -125,7 +131,9 @@ def _gpu(torch, backend, device, name, sync, a):
         g["memory_free_mib"] = int(free // 2**20)
         nbytes = min(a["device_bytes"], int(free * a["memory_share"]) // 2)
     else:
-        nbytes = a["device_bytes"]
+        # MPS and XPU say nothing of free memory here; on unified memory it is the host's RAM.
+        host_free = a.get("host_free_bytes")
+        nbytes = min(a["device_bytes"], int(host_free * a["memory_share"]) // 2) if host_free else a["device_bytes"]
     g["buffer_bytes"] = nbytes
     _step(g, "memory", lambda: _memory(torch, device, nbytes, a, sync))
     mm = {}
@@ -155,6 +163,7 @@ def main(argv):
     a.setdefault("memory_share", 0.25)
     a.setdefault("gpu_matmul_n", 8192)
     out = {"installed": False}
+    started = time.perf_counter()
     try:
         import torch
     except Exception as e:  # noqa: BLE001 - absent or broken torch: the parent falls back
@@ -163,6 +172,9 @@ def main(argv):
         return 0
     out.update(installed=True, torch=torch.__version__, cuda=getattr(torch.version, "cuda", None),
                hip=getattr(torch.version, "hip", None))
+    # The budget counts from after the import: importing torch is outside the bench's control.
+    DEADLINE[0] = time.perf_counter() + float(a.get("total_budget_s") or 1e9)
+    out["import_seconds"] = round(time.perf_counter() - started, 3)
     if a["cpu"]:
         _step(out, "cpu_error", lambda: _cpu(torch, a, out) or None)
     gpus = []

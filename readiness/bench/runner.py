@@ -22,9 +22,10 @@ CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 # Per size: RAM buffer, largest matrix, repeats, seconds per step, GPU buffer, disk file.
 SIZES = {
     "normal": {"ram_bytes": 256 * MIB, "matmul_n": 2048, "gpu_matmul_n": 8192, "repeats": 5, "step_budget_s": 1.5,
-               "device_bytes": 1024 * MIB, "transfer_bytes": 256 * MIB, "disk_bytes": 1024 * MIB},
+               "device_bytes": 1024 * MIB, "transfer_bytes": 256 * MIB, "disk_bytes": 1024 * MIB,
+               "total_budget_s": 9.0},
     "tiny": {"ram_bytes": 8 * MIB, "matmul_n": 128, "gpu_matmul_n": 256, "repeats": 3, "step_budget_s": 0.2,
-             "device_bytes": 8 * MIB, "transfer_bytes": 8 * MIB, "disk_bytes": 8 * MIB},
+             "device_bytes": 8 * MIB, "transfer_bytes": 8 * MIB, "disk_bytes": 8 * MIB, "total_budget_s": 5.0},
 }
 MEMORY_SHARE = 0.25  # never more than this share of free RAM (or free GPU memory)
 CHILD_TIMEOUT_S = 90.0  # importing torch and starting CUDA can be slow on a cold machine
@@ -42,12 +43,12 @@ class Options:
 
 
 def _ram_buffer(host, facts: dict, size: dict, notes: list[str]) -> int:
-    """Bytes per RAM buffer: four times the last-level cache, at least the size's default, and the
+    """Bytes per RAM buffer: twice the last-level cache (up to 1 GiB), at least the size's default, and the
     two buffers a copy needs together within MEMORY_SHARE of free RAM."""
     want = size["ram_bytes"]
     llc = identity.last_level_cache_bytes(host)
     if llc and size is SIZES["normal"]:
-        want = max(want, min(4 * llc, 2048 * MIB))  # beyond the cache, but bounded on huge-cache parts
+        want = max(want, min(2 * llc, 1024 * MIB))  # beyond the cache, but bounded on huge-cache parts
     free_mib = (facts.get("memory") or {}).get("available_mib")
     if free_mib:
         cap = int(free_mib * MIB * MEMORY_SHARE / 2)
@@ -94,8 +95,10 @@ def run(host, facts: dict, opts: Options) -> dict:
     notes = opts.notes
     ram_bytes = _ram_buffer(host, facts, size, notes)
     args = {**{k: size[k] for k in ("matmul_n", "gpu_matmul_n", "repeats", "step_budget_s", "device_bytes",
-                                    "transfer_bytes")},
-            "ram_bytes": ram_bytes, "memory_share": MEMORY_SHARE, "threads": opts.threads, "cpu": True, "gpu": True}
+                                    "transfer_bytes", "total_budget_s")},
+            "ram_bytes": ram_bytes, "memory_share": MEMORY_SHARE,
+            "host_free_bytes": ((facts.get("memory") or {}).get("available_mib") or 0) * MIB or None,
+            "threads": opts.threads, "cpu": True, "gpu": True}
     opts.progress("RAM bandwidth, CPU matrix throughput and GPUs, with torch in a child process")
     doc, why = _torch_child(host, opts, args)
     parsed = results.from_child(doc) if doc else {"torch": None, "cpu": None, "gpus": []}
