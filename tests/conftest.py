@@ -42,3 +42,10 @@ def facts_from(*paths, run) -> dict:
     result = run("check", "--json", "--from", *[str(p) for p in paths])
     assert result.exit_code == 0, result.output
     return validate(json.loads(result.stdout))
+
+
+@pytest.fixture(autouse=True)
+def _own_bench_cache(tmp_path, monkeypatch):
+    """Every test gets an empty bench cache: a `readiness bench` run on the developer's machine
+    must not change what a test's live check estimates."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "bench-cache"))
