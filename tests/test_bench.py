@@ -239,3 +239,13 @@ def test_gpu_child_script_runs_its_cpu_branch_here():
     out = subprocess.run([sys.executable, runner.CHILD, args], capture_output=True, text=True, timeout=120)
     doc = json.loads(out.stdout.strip().splitlines()[-1])
     assert doc["installed"] is True and "cpu" not in doc and isinstance(doc["gpus"], list)
+
+
+def test_check_text_says_speeds_use_measured_figures(run, cache_dir):
+    doc = _bench(run, "--no-torch")
+    r = run("check", "--no-torch", "--no-costs", "--no-html")
+    assert r.exit_code == 0, r.output
+    ram = doc["cpu"]["ram"]["read_gbps"]["median"]
+    assert f"Speeds use figures measured here on {doc['measured_at'][:10]} by readiness bench: RAM bandwidth {ram:.1f}" \
+        in r.stdout
+    assert "Speeds use figures" not in run("check", "--no-torch", "--no-costs", "--no-html", "--no-bench-cache").stdout
