@@ -246,6 +246,6 @@ def test_check_text_says_speeds_use_measured_figures(run, cache_dir):
     r = run("check", "--no-torch", "--no-costs", "--no-html")
     assert r.exit_code == 0, r.output
     ram = doc["cpu"]["ram"]["read_gbps"]["median"]
-    assert f"Speeds use figures measured here on {doc['measured_at'][:10]} by readiness bench: RAM bandwidth {ram:.1f}" \
-        in r.stdout
+    said = f"Speeds use figures measured here on {doc['measured_at'][:10]} by readiness bench: RAM bandwidth {ram:.1f}"
+    assert said in r.stdout
     assert "Speeds use figures" not in run("check", "--no-torch", "--no-costs", "--no-html", "--no-bench-cache").stdout

@@ -129,7 +129,8 @@ def to_hardware(hw, measured: dict) -> None:
             continue
         if m.get("bandwidth_gbps"):
             dev.bandwidth_gbps = m["bandwidth_gbps"]
-            hw.assumptions.append(f"{dev.name}: memory bandwidth {m['bandwidth_gbps']:.0f} GB/s measured here on {date}")
+            hw.assumptions.append(f"{dev.name}: memory bandwidth {m['bandwidth_gbps']:.0f} GB/s measured here "
+                                  f"on {date}")
         if m.get("fp16_tflops"):
             dev.fp16_tflops = m["fp16_tflops"]
             hw.assumptions.append(f"{dev.name}: FP16 matrix throughput {m['fp16_tflops']:.0f} TFLOPS measured here "

@@ -76,7 +76,8 @@ def measure(total_bytes: int, workers: int | None, repeats: int, budget_s: float
     out = {"workers": workers, "buffer_bytes_per_worker": per,
            "method": "standard library: memchr read (bytearray.find) and memcpy copy, one process per core"}
     for key, name, factor in (("reads", "read", 1), ("copies", "copy", 2)):
-        out[name] = {"bytes": per * workers * factor, "seconds": [max(r[key][i] for r in results) for i in range(rounds)],
+        slowest = [max(r[key][i] for r in results) for i in range(rounds)]
+        out[name] = {"bytes": per * workers * factor, "seconds": slowest,
                      "repeats_asked": repeats, "budget_s": budget_s, "cut_short": rounds < repeats}
     out["copy"]["counts"] = "read + write"
     return out

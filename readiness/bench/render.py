@@ -46,7 +46,8 @@ def text(doc: dict) -> str:
     d = doc.get("disk")
     if d:
         lines.append(f"\nDisk {d.get('folder', '')}: " + (f"failed: {d['error']}" if "error" in d else
-                     f"read {_fig(d.get('read_gbps'), 2)}; {d['file_bytes'] // 2**20} MiB file, page cache {d['cache']}"))
+                     f"read {_fig(d.get('read_gbps'), 2)}; {d['file_bytes'] // 2**20} MiB file, "
+                     f"page cache {d['cache']}"))
     lb = doc.get("llama_bench")
     if lb:
         lines.append("")
