@@ -249,3 +249,15 @@ def test_check_text_says_speeds_use_measured_figures(run, cache_dir):
     said = f"Speeds use figures measured here on {doc['measured_at'][:10]} by readiness bench: RAM bandwidth {ram:.1f}"
     assert said in r.stdout
     assert "Speeds use figures" not in run("check", "--no-torch", "--no-costs", "--no-html", "--no-bench-cache").stdout
+
+
+def test_a_run_that_measured_nothing_is_not_stored(cache_dir, monkeypatch):
+    from readiness.bench import session
+    from readiness.host.live import LiveHost
+
+    empty = {"measured_at": "2026-12-01T00:00:00Z", "machine": {"id": "x"}, "torch": None, "gpus": [], "notes": [],
+             "cpu": {"ram": {"read_gbps": {"error": "skipped: the bench's time budget was spent"}}, "matmul": {}}}
+    monkeypatch.setattr(session.runner, "run", lambda host, facts, opts: dict(empty, notes=[]))
+    doc = session.bench(LiveHost(options={"torch": False}), runner.Options(size="tiny"))
+    assert not (cache_dir / "bench.json").exists() and "stored_in" not in doc
+    assert any("nothing was stored" in n for n in doc["notes"])

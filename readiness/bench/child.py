@@ -33,7 +33,7 @@ def _timed(fn, repeats, budget_s, sync=lambda: None, min_sample_s=0.02):
         sync()
         samples.append((time.perf_counter() - t) / inner)
         if time.perf_counter() - start > budget_s or time.perf_counter() > DEADLINE[0]:
-            break
+            break  # at least one timed sample is always taken
     return {"seconds": samples, "calls_per_sample": inner, "repeats_asked": repeats, "budget_s": budget_s,
             "cut_short": len(samples) < repeats}
 
@@ -41,8 +41,9 @@ def _timed(fn, repeats, budget_s, sync=lambda: None, min_sample_s=0.02):
 DEADLINE = [float("inf")]  # set in main: past it, remaining steps are skipped, not run
 
 
-def _step(out, name, fn):
-    if time.perf_counter() > DEADLINE[0]:
+def _step(out, name, fn, essential=False):
+    """Run one step; an optional step past the deadline is skipped (the RAM read always runs)."""
+    if not essential and time.perf_counter() > DEADLINE[0]:
         out[name] = {"error": "skipped: the bench's time budget was spent"}
         return
     try:
@@ -57,7 +58,8 @@ def _memory(torch, device, nbytes, a, sync):
     src = torch.ones(n, dtype=torch.float32, device=device)
     dst = torch.empty_like(src)  # first touched by the warm-up copy, so page faults are not timed
     res = {}
-    _step(res, "read", lambda: {"bytes": n * 4, **_timed(lambda: src.sum(), a["repeats"], a["step_budget_s"], sync)})
+    _step(res, "read", lambda: {"bytes": n * 4, **_timed(lambda: src.sum(), a["repeats"], a["step_budget_s"], sync)},
+          essential=True)
     _step(res, "copy", lambda: {"bytes": 2 * n * 4, "counts": "read + write",
                                 **_timed(lambda: dst.copy_(src), a["repeats"], a["step_budget_s"], sync)})
     del src, dst
@@ -95,7 +97,7 @@ def _cpu(torch, a, out):
     except Exception:  # noqa: BLE001 - older torch
         cpu["capability"] = None
     sync = lambda: None  # noqa: E731 - CPU work is synchronous
-    _step(cpu, "ram", lambda: _memory(torch, "cpu", a["ram_bytes"], a, sync))
+    _step(cpu, "ram", lambda: _memory(torch, "cpu", a["ram_bytes"], a, sync), essential=True)
     mm = {}
     for dt in ("float32", "bfloat16", "int8"):
         _step(mm, dt, lambda dt=dt: _matmul(torch, "cpu", dt, a["matmul_n"], a, sync))
@@ -176,7 +178,7 @@ def main(argv):
     DEADLINE[0] = time.perf_counter() + float(a.get("total_budget_s") or 1e9)
     out["import_seconds"] = round(time.perf_counter() - started, 3)
     if a["cpu"]:
-        _step(out, "cpu_error", lambda: _cpu(torch, a, out) or None)
+        _step(out, "cpu_error", lambda: _cpu(torch, a, out) or None, essential=True)
     gpus = []
     if a["gpu"]:
         try:

@@ -43,12 +43,12 @@ class Options:
 
 
 def _ram_buffer(host, facts: dict, size: dict, notes: list[str]) -> int:
-    """Bytes per RAM buffer: twice the last-level cache (up to 1 GiB), at least the size's default, and the
+    """Bytes per RAM buffer: twice the last-level cache (up to 512 MiB), at least the size's default, and the
     two buffers a copy needs together within MEMORY_SHARE of free RAM."""
     want = size["ram_bytes"]
     llc = identity.last_level_cache_bytes(host)
     if llc and size is SIZES["normal"]:
-        want = max(want, min(2 * llc, 1024 * MIB))  # beyond the cache, but bounded on huge-cache parts
+        want = max(want, min(2 * llc, 512 * MIB))  # beyond the cache, but bounded on huge-cache parts
     free_mib = (facts.get("memory") or {}).get("available_mib")
     if free_mib:
         cap = int(free_mib * MIB * MEMORY_SHARE / 2)
@@ -103,7 +103,9 @@ def run(host, facts: dict, opts: Options) -> dict:
     doc, why = _torch_child(host, opts, args)
     parsed = results.from_child(doc) if doc else {"torch": None, "cpu": None, "gpus": []}
     cpu = parsed["cpu"] or {}
-    if doc is None or not cpu.get("ram") or "error" in (cpu.get("ram") or {}):
+    if doc is None or results.median((cpu.get("ram") or {}).get("read_gbps")) is None:
+        if doc is not None:
+            why = "torch measured no RAM read"
         if why:
             notes.append(f"{why}: RAM bandwidth measured with the standard library (no matrix throughput)")
         opts.progress("RAM bandwidth with the standard library, one process per core")

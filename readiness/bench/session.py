@@ -39,6 +39,10 @@ def bench(host, opts: runner.Options, gguf: str | None = None, save: bool = True
                 lb["estimate_error"] = why
             lb["comparison"] = render.compare(lb, est)
         doc["llama_bench"] = lb
-    if save:
+    measured = apply.select(doc, facts).measured
+    if save and measured:
         doc["stored_in"] = cache.save(doc)
+    elif save:
+        # Never replace a good result with an empty one (a run starved by other load, say).
+        doc["notes"].append(f"nothing was measured, so nothing was stored ({cache.path()} is unchanged)")
     return doc
