@@ -9,6 +9,7 @@ import sys
 import click
 
 from readiness import __version__, exitcodes
+from readiness.cli_bench import bench
 from readiness.errors import ReadinessError
 
 DEFAULT_REPORT = "readiness-report.html"
@@ -148,6 +149,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
+@click.option("--no-bench-cache", is_flag=True, help="Ignore this machine's `readiness bench` results (docs/bench.md).")
 @_cost_options
 @_processes_option
 @_python_option
@@ -160,7 +162,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
           quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
-          price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> int:
+          price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
+          no_bench_cache: bool) -> int:
     """Inspect this machine (or --from PATH...) and report what it can run."""
     from readiness import cli_options
 
@@ -174,6 +177,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     options = pipeline.CheckOptions(
         workloads=cli_options.all_workloads(workload_files), rules=rules.load(rule_files),
         all_workloads=all_workloads, assume_gpu=assume_gpu, all_options=all_options,
+        use_bench=not no_bench_cache and not from_paths and not more_paths and not assume_gpu,
         prices=None if no_costs else _prices(price_files),
         cost_inputs=cli_options.cost_inputs(hours_per_month, electricity, amortisation_months, resale, host_watts,
                                             currency, exchange_rate))
@@ -183,6 +187,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch, not no_cache))
     with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
         report = pipeline.check(host, options, origin + (f", assuming {assume_gpu}" if assume_gpu else ""))
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     doc = report.to_dict()
     model = view.build(doc)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
@@ -343,6 +349,7 @@ def gpus(as_json: bool) -> None:
         click.echo(f"{r['id']:<28} {r['name']:<42} {mem:>9} {bw:>11}")
 
 
+cli.add_command(bench)  # defined in cli_bench.py, which keeps this file within its size
 DEFAULT_DB = "readiness-fleet.sqlite"
 
 

@@ -32,6 +32,7 @@ class CheckOptions:
     prices: Any = None  # readiness.costs.Prices, or None for no cost figures
     cost_inputs: Any = None  # readiness.costs.Inputs
     all_options: bool = False
+    use_bench: bool = False  # use this machine's remembered `readiness bench` figures (live checks)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Report:
     judgments: dict
     origin: str = "live"
     assumed: dict | None = field(default=None)
+    notes: tuple[str, ...] = ()  # said on stderr: why remembered figures were not used, ...
 
     def to_dict(self) -> dict:
         return {"schema_version": REPORT_SCHEMA_VERSION, "tool": {"name": "readiness", "version": __version__},
@@ -57,11 +59,20 @@ def gather(host) -> dict:
 
 
 def check(host, options: CheckOptions, origin: str = "live") -> Report:
-    return judge(gather(host), options, origin)
+    facts = gather(host)
+    measured, notes = None, []
+    if options.use_bench:
+        from readiness.bench import apply
+
+        loaded = apply.for_check(host, facts)
+        measured, notes = loaded.measured, loaded.notes
+    report = judge(facts, options, origin, measured)
+    return Report(report.facts, report.judgments, report.origin, report.assumed, tuple(notes))
 
 
-def judge(facts: dict, options: CheckOptions, origin: str = "live") -> Report:
-    """The judgments on a facts document, in one order: rules, workloads, costs."""
+def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: dict | None = None) -> Report:
+    """The judgments on a facts document, in one order: rules, workloads, costs. ``measured``:
+    figures `readiness bench` measured on this machine, used in place of the catalogue's."""
     from readiness import rules
     from readiness.workloads import assumed, engine
 
@@ -70,25 +81,28 @@ def judge(facts: dict, options: CheckOptions, origin: str = "live") -> Report:
     if options.assume_gpu:
         judged = assumed.with_gpu(facts, options.assume_gpu, options.assume_ram_gib)
         assumption = {"gpu": options.assume_gpu, "ram_gib": options.assume_ram_gib}
-    verdicts = engine.verdicts(judged, options.workloads, headline_only=not options.all_workloads)
+        measured = None  # measured here, not on the assumed machine
+    verdicts = engine.verdicts(judged, options.workloads, headline_only=not options.all_workloads,
+                               measured=measured)
     judgments: dict[str, Any] = {
         "checks": [{"id": r["id"], "outcome": r["outcome"]} for r in results],
         "findings": [r for r in results if r["outcome"] in ("info", "warn", "fail")],
         "verdicts": verdicts,
         "costs": None,
+        "measured": measured,
     }
     if options.prices is not None:
-        judgments["costs"] = costs_for(judged, verdicts, options)
+        judgments["costs"] = costs_for(judged, verdicts, options, measured)
     return Report(facts, judgments, origin, assumption)
 
 
-def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions) -> list[dict]:
+def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measured: dict | None = None) -> list[dict]:
     """Rent against buy for each judged workload (training workloads seen from a perspective
     other than this machine's are left out: their cost is not this machine's question)."""
     from readiness.costs import advisor
     from readiness.workloads import hardware
 
-    local_hw = hardware.from_facts(judged)
+    local_hw = hardware.from_facts(judged, measured)
     by_id = {w["id"]: w for w in options.workloads}
     return [advisor.advise([by_id[v["id"]]], options.prices, options.cost_inputs, local_hw)
             for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]

@@ -58,3 +58,10 @@ def report_from(*paths, run, args=()) -> dict:
 
 def facts_from(*paths, run) -> dict:
     return validate(report_from(*paths, run=run)["facts"])
+
+
+@pytest.fixture(autouse=True)
+def _own_bench_cache(tmp_path, monkeypatch):
+    """Every test gets an empty bench cache: a `readiness bench` run on the developer's machine
+    must not change what a test's live check estimates."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "bench-cache"))

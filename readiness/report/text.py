@@ -51,6 +51,8 @@ def render(view: dict, color: bool = False) -> str:
         for w in view["workloads"]:
             lines.append(f"  [{w['mark']}] {w['name']}: {w['verdict']}" + (f" · {w['speed']}" if w["speed"] else ""))
             lines.append(f"      {w['why']}")
+        if (view.get("methods") or {}).get("measured"):
+            lines.append(f"  Speeds use figures {view['methods']['measured']}")
     if view.get("costs"):
         lines += ["", "Rent or buy"]
         for c in view["costs"]:

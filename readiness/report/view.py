@@ -174,7 +174,7 @@ def build(report: dict) -> dict[str, Any]:
     return {
         "headline": headline(judged),
         "chart": cost_chart(judged),
-        "methods": methods(judged),
+        "methods": {**methods(judged), "measured": measured_note(judged.get("measured"))},
         "title": f"readiness report for {host.get('hostname') or 'this machine'}",
         "hostname": host.get("hostname"),
         "origin": origin,
@@ -305,3 +305,19 @@ def methods(judged: dict) -> dict:
                    + (": WARNING, older than 6 months" if prices["stale"] else "")) if prices else "costs not computed",
         "stale_prices": bool(prices and prices["stale"]),
     }
+
+
+def measured_note(measured: dict | None) -> str | None:
+    """Which figures `readiness bench` measured here (the rest come from the catalogue)."""
+    if not measured:
+        return None
+    parts = []
+    if measured.get("ram_bandwidth_gbps"):
+        parts.append(f"RAM bandwidth {measured['ram_bandwidth_gbps']:.1f} GB/s")
+    if measured.get("cpu_tflops"):
+        parts.append(f"CPU FP32 {measured['cpu_tflops']:.2f} TFLOPS")
+    for g in (measured.get("gpus") or {}).values():
+        parts.append(f"{g['name']}: " + ", ".join(x for x in (
+            f"{g['bandwidth_gbps']:.0f} GB/s" if g.get("bandwidth_gbps") else "",
+            f"FP16 {g['fp16_tflops']:.0f} TFLOPS" if g.get("fp16_tflops") else "") if x))
+    return f"measured here on {measured.get('date')} by readiness bench: " + "; ".join(parts)

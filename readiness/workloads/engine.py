@@ -209,9 +209,9 @@ def evaluate(workload: dict, hw: Hardware) -> dict[str, Any]:
     return {"id": workload["id"], "name": workload["name"], **result}
 
 
-def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True) -> list[dict]:
+def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True, measured: dict | None = None) -> list[dict]:
     from readiness.workloads import hardware
 
-    hw = hardware.from_facts(facts)
+    hw = hardware.from_facts(facts, measured)
     chosen = [w for w in workloads if w.get("headline") or not headline_only]
     return [evaluate(w, hw) for w in chosen]

@@ -160,7 +160,8 @@ def choose(devices: list[Device]) -> list[Device]:
     return [d for d in discrete if d.vendor == vendor]
 
 
-def from_facts(facts: dict) -> Hardware:
+def from_facts(facts: dict, measured: dict | None = None) -> Hardware:
+    """``measured``: this machine's bench figures (readiness.bench.apply), used in place of the catalogue's."""
     assumptions: list[str] = []
     devices = [d for d in (_device_from_fact(g, facts.get("stack", {}), assumptions) for g in facts.get("gpus", [])) if d]
     mem = facts.get("memory", {})
@@ -177,9 +178,14 @@ def from_facts(facts: dict) -> Hardware:
     chosen = choose(devices)
     if chosen and chosen[0].unified:
         bw = max(bw, chosen[0].bandwidth_gbps or 0)
-    return Hardware(gpus=chosen, ram_total_mib=total, ram_available_mib=available, cpu_name=cpu.get("model") or "CPU",
-                    cpu_cores=cpu.get("physical_cores") or cpu.get("logical_cpus"), cpu_tflops=tflops,
-                    cpu_bandwidth_gbps=bw, assumptions=assumptions)
+    hw = Hardware(gpus=chosen, ram_total_mib=total, ram_available_mib=available, cpu_name=cpu.get("model") or "CPU",
+                  cpu_cores=cpu.get("physical_cores") or cpu.get("logical_cpus"), cpu_tflops=tflops,
+                  cpu_bandwidth_gbps=bw, assumptions=assumptions)
+    if measured:
+        from readiness.bench import apply
+
+        apply.to_hardware(hw, measured)
+    return hw
 
 
 def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, cpu_cores: int = 8) -> Hardware:
