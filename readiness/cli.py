@@ -147,6 +147,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--fail-on", type=click.Choice(["warn", "error"]), default=None,
               help="Exit 1 when a finding is at least this severe (for CI and fleet policy gates).")
 @click.option("--no-costs", is_flag=True, help="Skip the rent-versus-buy figures.")
+@click.option("--no-models", is_flag=True, help="Skip looking for the models already on this machine.")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
@@ -157,7 +158,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
-          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, no_color: bool, quiet: bool,
+          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, no_models: bool, no_color: bool, quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float) -> None:
@@ -196,6 +197,11 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         by_id = {w["id"]: w for w in workloads}
         facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
                           if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
+    if not no_models and not (from_paths or more_paths):  # another machine's capture has none of our models
+        from readiness import models as local_models
+
+        found = local_models.discover(os.environ, sys.platform)["models"]
+        facts["models"] = local_models.judge(facts, found, assume_gpu)  # moves under judgments in schema 2
     model = view.build(facts, origin)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
@@ -269,6 +275,38 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         click.echo(json.dumps(result, indent=2))
     else:
         click.echo(text.render_estimate(result), nl=False)
+
+
+@cli.command(name="models")
+@click.option("--path", "paths", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Also look in this folder for GGUF and safetensors models (repeatable).")
+@click.option("--assume-gpu", default=None, metavar="NAME[xN]", help="Judge them as if this GPU were installed.")
+@click.option("--context", type=click.IntRange(1, 10_000_000), default=None,
+              help="Judge at this context length [default: 4096, or the model's Ollama num_ctx].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/models.md).")
+@_timeout_option
+def models_command(paths: tuple[str, ...], assume_gpu: str | None, context: int | None, as_json: bool,
+                   timeout: float) -> None:
+    """The models already on this machine (Ollama, Hugging Face, LM Studio, llama.cpp, GPT4All, --path),
+    read from their metadata only, and how well each runs here."""
+    from readiness import models as local_models
+    from readiness.collect import gather
+    from readiness.host.live import LiveHost
+    from readiness.report import text, view
+
+    for p in paths:
+        if not os.path.isdir(p):
+            raise ReadinessError(f"--path {p}: no such folder")
+    found = local_models.discover(os.environ, sys.platform, paths)
+    with _progress("probing this machine"):
+        facts = gather(LiveHost(timeout=timeout, options={"processes": False, "python": None, "torch": False}))
+    judged = local_models.judge(facts, found["models"], assume_gpu, context)
+    doc = {"models": judged, "disk_bytes": found["disk_bytes"], "searched": found["searched"],
+           "assumed_gpu": assume_gpu}
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        click.echo(text.render_models(view.models_view(judged, found["searched"])), nl=False)
 
 
 @cli.command()
