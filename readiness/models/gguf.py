@@ -121,6 +121,28 @@ class _Reader:
         self.pos += n
         return out
 
+    def skip_strings(self, count: int, fmt: struct.Struct) -> None:
+        """Hop over ``count`` length-prefixed strings (a vocabulary: 32k to 262k of them) in one tight
+        loop over the buffer, refilling only at a chunk's end."""
+        while count:
+            buf, pos, end = self.buf, self.pos, len(self.buf)
+            unpack = fmt.unpack_from
+            while count and pos + 8 <= end:
+                (n,) = unpack(buf, pos)
+                if n > MAX_STRING:
+                    raise GGUFError(f"a string of {n} bytes: over the limit of {MAX_STRING}")
+                if pos + 8 + n > end:
+                    break
+                pos += 8 + n
+                count -= 1
+            self.pos = pos
+            if count:  # the next string crosses the chunk's end: read it the slow way
+                (n,) = fmt.unpack(self.take(8))
+                if n > MAX_STRING:
+                    raise GGUFError(f"a string of {n} bytes: over the limit of {MAX_STRING}")
+                self.skip(n)
+                count -= 1
+
     def skip(self, n: int) -> None:
         if self.tell() + n > self.limit:
             raise GGUFError(f"header larger than the {self.limit // 2**20} MiB limit")
@@ -141,6 +163,7 @@ def read(f: BinaryIO, limit: int = MAX_HEADER_BYTES) -> Header:
     if version not in (2, 3):
         raise GGUFError(f"GGUF version {version} is not supported (2 and 3 are)")
     n_tensors, n_kv = struct.unpack(e + "QQ", r.take(16))
+    u64 = struct.Struct(e + "Q")
     if n_kv > MAX_KV:
         raise GGUFError(f"{n_kv} metadata keys: over the limit of {MAX_KV}")
     if n_tensors > MAX_TENSORS:
@@ -179,6 +202,9 @@ def read(f: BinaryIO, limit: int = MAX_HEADER_BYTES) -> Header:
             keep_items = keep and count <= KEEP_ARRAY
             if item_type in _SCALARS and not keep_items:
                 r.skip(_SCALARS[item_type][1] * count)  # fixed-size items: one jump
+                return None
+            if item_type == _STRING and not keep_items:
+                r.skip_strings(count, u64)
                 return None
             if item_type not in _SCALARS and item_type not in (_STRING, _ARRAY):
                 raise GGUFError(f"{key}: unknown array item type {item_type}")
