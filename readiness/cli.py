@@ -201,7 +201,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         from readiness import models as local_models
 
         found = local_models.discover(os.environ, sys.platform)["models"]
-        facts["models"] = local_models.judge(facts, found, assume_gpu)  # moves under judgments in schema 2
+        if found:  # moves under judgments in schema 2; absent when none found, like a fact-only report
+            facts["models"] = local_models.judge(facts, found, assume_gpu)
     model = view.build(facts, origin)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:

@@ -249,3 +249,36 @@ def test_fleet_counts_the_models_hosts_have(run, home, tmp_path):
     assert run("fleet", "ingest", str(tmp_path / "r.json"), "--db", str(tmp_path / "g.sqlite"), "--redact").exit_code == 0
     redacted = report.build(store.connect(str(tmp_path / "g.sqlite")))
     assert redacted["rows"][0]["models"] == 3 and redacted["models"] == []
+
+
+def test_split_gguf_is_one_model_and_a_hostile_blob_one_reason(tmp_path):
+    """llama.cpp's cache: a split GGUF (two parts, tensors in each) and a hostile file beside it."""
+    cache = tmp_path / "llama.cpp"
+    cache.mkdir()
+    tensors = gw.llama_like("qwen2", 2, 256, 512, 4, 2, 500, wtype=8)
+    meta = _kv("qwen2", layers=2, ctx=32768, embd=256, ffn=512, heads=4, kv=2, ftype=7)
+    gw.write(cache / "Qwen2.5-7B-Instruct-Q8_0-00001-of-00002.gguf", meta, tensors[:8])
+    gw.write(cache / "Qwen2.5-7B-Instruct-Q8_0-00002-of-00002.gguf", [("split.no", "u16", 1)], tensors[8:])
+    (cache / "mmproj-model-f16.gguf").write_bytes(gw.header(_kv("clip")))
+    (cache / "evil.gguf").write_bytes(b"GGUF" + (3).to_bytes(4, "little") + (0).to_bytes(8, "little")
+                                      + (1).to_bytes(8, "little") + (1).to_bytes(8, "little") + b"k"
+                                      + (9).to_bytes(4, "little") + (8).to_bytes(4, "little") + (2**62).to_bytes(8, "little"))
+    found = models.discover({"HOME": str(tmp_path / "nohome"), "LLAMA_CACHE": str(cache)}, "linux")
+    by = {m["name"]: m for m in found["models"]}
+    assert set(by) == {"Qwen2.5-7B-Instruct-Q8_0", "evil"}
+    split = by["Qwen2.5-7B-Instruct-Q8_0"]
+    assert split["parameters"] == gw.params(tensors) and split["reason"] is None and split["store"] == "llama.cpp"
+    assert "limit" in by["evil"]["reason"]
+
+
+def test_a_llama_cpp_cache_in_the_hf_layout_is_read_as_one(tmp_path):
+    repo = tmp_path / "lc" / "models--bartowski--Llama-3.2-1B-Instruct-GGUF"
+    snap = repo / "snapshots" / "abc"
+    snap.mkdir(parents=True)
+    (repo / "blobs").mkdir()
+    data = gw.header(_kv("llama", layers=2, ctx=131072, embd=256, ffn=512, heads=8, kv=2, ftype=15),
+                     gw.llama_like("llama", 2, 256, 512, 8, 2, 1000, wtype=12))
+    _hub_blob(repo, snap, "Llama-3.2-1B-Instruct-Q4_K_M.gguf", data)
+    found = models.discover({"LLAMA_CACHE": str(tmp_path / "lc")}, "linux")["models"]
+    assert [m["name"] for m in found] == ["bartowski/Llama-3.2-1B-Instruct-GGUF/Llama-3.2-1B-Instruct-Q4_K_M"]
+    assert found[0]["quantization"] == "Q4_K_M" and found[0]["store"] == "llama.cpp"

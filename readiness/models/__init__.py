@@ -68,8 +68,9 @@ def discover(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = ())
         if store == "path" and files.is_dir(os.path.join(folder, "manifests")) and files.is_dir(
                 os.path.join(folder, "blobs")):
             kind = "ollama"  # an Ollama store named with --path (a system-wide service's, say)
-        elif store == "path" and any(e.name.startswith("models--") for e in files.entries(folder, files.Budget(1000))):
-            kind = "huggingface"
+        elif store not in ("ollama", "huggingface") and any(
+                e.name.startswith("models--") for e in files.entries(folder, files.Budget(1000))):
+            kind = "huggingface"  # newer llama.cpp keeps its downloads in the HF cache layout (docs/models.md)
         if kind == "ollama":
             found = stores.ollama(folder, budget)
         elif kind == "huggingface":
@@ -77,7 +78,7 @@ def discover(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = ())
         else:
             found = stores.folder(folder, store, budget)
         for c in found:
-            c["store"] = store if store != "path" else f"path:{kind}" if kind != "path" else "path"
+            c["store"] = f"path:{kind}" if store == "path" and kind != "path" else store
             models.append(read.entry(c))
         row["models"] = len(found)
         if budget.notes:

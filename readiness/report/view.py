@@ -313,6 +313,12 @@ def _count(n: int | None) -> str:
     return f"{n / 1e9:.1f}B" if n >= 1e9 else f"{n / 1e6:.0f}M"
 
 
+def _bytes(n: int | None) -> str | None:
+    if not n:
+        return None
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
 def models_view(judged: list[dict] | None, searched: list[dict] | None = None) -> dict | None:
     """The models found on this machine, best first, with the disk they take (shared blobs once)."""
     if judged is None:
@@ -324,13 +330,13 @@ def models_view(judged: list[dict] | None, searched: list[dict] | None = None) -
             params += f" ({_count(m['active_parameters'])} active)"
         facts = [x for x in (m.get("architecture"), params if m.get("parameters") else None, m.get("quantization"),
                              f"{m['native_context']:,} ctx" if m.get("native_context") else None,
-                             f"{m['size_bytes'] / 2**30:.1f} GiB" if m.get("size_bytes") else None) if x]
+                             _bytes(m.get("size_bytes"))) if x]
         rows.append({"name": m["name"], "store": m["store"], "path": m["path"], "verdict": m.get("verdict") or "not judged",
                      "mark": MARKS.get(m.get("verdict"), "?"), "speed": speed_text(m) if m.get("speed") else "",
                      "facts": " · ".join(facts), "why": m.get("why") or "", "aliases": m.get("aliases") or []})
     disk = sum(m.get("counted_bytes") or 0 for m in judged)
     places = [f"{s['store']} ({s['path']})" for s in (searched or [])]
-    return {"rows": rows, "count": len(rows), "disk": f"{disk / 2**30:.1f} GiB",
+    return {"rows": rows, "count": len(rows), "disk": _bytes(disk) or "0 bytes",
             "none_line": ("No models found. Looked in: " + ", ".join(places) + "." if places else
                           "No models found in Ollama, the Hugging Face cache, LM Studio, llama.cpp's cache or "
                           "GPT4All (readiness models lists the folders).") if not rows else None}
