@@ -170,8 +170,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     if more_paths and not from_paths:
         raise click.UsageError(f"unexpected argument {more_paths[0]!r}; did you mean --from {more_paths[0]}?")
     from readiness.workloads import cli_support, engine
-
-    from readiness import rules
+    from readiness import models as local_models, rules
 
     workloads = cli_support.all_workloads(workload_files)  # bad files fail before any probing
     rule_set = rules.load(rule_files)
@@ -197,12 +196,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         by_id = {w["id"]: w for w in workloads}
         facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
                           if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
-    if not no_models and not (from_paths or more_paths):  # another machine's capture has none of our models
-        from readiness import models as local_models
-
-        found = local_models.discover(os.environ, sys.platform)["models"]
-        if found:  # moves under judgments in schema 2; absent when none found, like a fact-only report
-            facts["models"] = local_models.judge(facts, found, assume_gpu)
+    if not (no_models or from_paths or more_paths):  # another machine's capture has none of our models
+        facts.update(local_models.for_check(facts, os.environ, sys.platform, assume_gpu))
     model = view.build(facts, origin)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
@@ -276,38 +271,6 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         click.echo(json.dumps(result, indent=2))
     else:
         click.echo(text.render_estimate(result), nl=False)
-
-
-@cli.command(name="models")
-@click.option("--path", "paths", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
-              help="Also look in this folder for GGUF and safetensors models (repeatable).")
-@click.option("--assume-gpu", default=None, metavar="NAME[xN]", help="Judge them as if this GPU were installed.")
-@click.option("--context", type=click.IntRange(1, 10_000_000), default=None,
-              help="Judge at this context length [default: 4096, or the model's Ollama num_ctx].")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/models.md).")
-@_timeout_option
-def models_command(paths: tuple[str, ...], assume_gpu: str | None, context: int | None, as_json: bool,
-                   timeout: float) -> None:
-    """The models already on this machine (Ollama, Hugging Face, LM Studio, llama.cpp, GPT4All, --path),
-    read from their metadata only, and how well each runs here."""
-    from readiness import models as local_models
-    from readiness.collect import gather
-    from readiness.host.live import LiveHost
-    from readiness.report import text, view
-
-    for p in paths:
-        if not os.path.isdir(p):
-            raise ReadinessError(f"--path {p}: no such folder")
-    found = local_models.discover(os.environ, sys.platform, paths)
-    with _progress("probing this machine"):
-        facts = gather(LiveHost(timeout=timeout, options={"processes": False, "python": None, "torch": False}))
-    judged = local_models.judge(facts, found["models"], assume_gpu, context)
-    doc = {"models": judged, "disk_bytes": found["disk_bytes"], "searched": found["searched"],
-           "assumed_gpu": assume_gpu}
-    if as_json:
-        click.echo(json.dumps(doc, indent=2))
-    else:
-        click.echo(text.render_models(view.models_view(judged, found["searched"])), nl=False)
 
 
 @cli.command()
@@ -503,6 +466,10 @@ def rules_explain(rule_id: str, rule_files: tuple[str, ...]) -> None:
     if r.reference:
         click.echo(f"reference: {r.reference}")
     click.echo(f"source: {r.source}")
+
+
+from readiness.cli_models import models_command  # noqa: E402 - its own module keeps this one under 500 lines
+cli.add_command(models_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -159,5 +159,12 @@ def judge(facts: dict, found: list[dict], assume_gpu: str | None = None, context
     return out
 
 
+def for_check(facts: dict, env: Mapping[str, str], platform: str, assume_gpu: str | None = None) -> dict:
+    """What `check` adds to its report: {"models": [...]} (moves under judgments in schema 2), or {}
+    when none were found, so a report without models reads like one from before this existed."""
+    found = discover(env, platform)["models"]
+    return {"models": judge(facts, found, assume_gpu)} if found else {}
+
+
 def public(m: dict) -> dict:
     return {k: v for k, v in m.items() if not k.startswith("_")}
