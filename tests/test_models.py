@@ -282,3 +282,12 @@ def test_a_llama_cpp_cache_in_the_hf_layout_is_read_as_one(tmp_path):
     found = models.discover({"LLAMA_CACHE": str(tmp_path / "lc")}, "linux")["models"]
     assert [m["name"] for m in found] == ["bartowski/Llama-3.2-1B-Instruct-GGUF/Llama-3.2-1B-Instruct-Q4_K_M"]
     assert found[0]["quantization"] == "Q4_K_M" and found[0]["store"] == "llama.cpp"
+
+
+def test_a_spent_time_budget_lists_the_rest_with_a_reason(home):
+    h, loose = home
+    found = models.discover(os.environ, "linux", (str(loose),), seconds=0)["models"]
+    assert len(found) == 6 and all(m["reason"] and "ran out" in m["reason"] or m["name"] == "cut" for m in found)
+    judged = models.judge({"gpus": [], "memory": {"total_mib": 16384, "available_mib": 8192}, "cpu": {}, "stack": {}},
+                          found)
+    assert all(j["verdict"] is None for j in judged)

@@ -12,6 +12,7 @@ import os
 from typing import Any, Mapping
 
 VERDICT_RANK = {"runs well": 0, "runs slowly": 1, "runs with offload": 2, "does not fit": 3, None: 4}
+CHECK_SECONDS = 5.0  # check's budget for reading model headers; `readiness models` has none
 DEFAULT_CONTEXT = 4096  # the catalogue's default; Ollama's num_ctx replaces it where a model sets one
 
 
@@ -49,10 +50,16 @@ def places(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = ()) -
     return [(s, p) for s, p in out if p]
 
 
-def discover(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = ()) -> dict[str, Any]:
+def discover(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = (),
+             seconds: float | None = None) -> dict[str, Any]:
     """Every model found: {"models": [...], "searched": [...], "disk_bytes": N}. Models keep private
-    keys (_model, _quant, _files) for ``judge``; ``public`` strips them."""
+    keys (_model, _quant, _files) for ``judge``; ``public`` strips them. With ``seconds``, headers
+    not read by then are listed with a reason instead (check's time budget)."""
+    import time
+
     from readiness.models import files, read, stores
+
+    deadline = None if seconds is None else time.monotonic() + seconds
 
     searched, seen_dirs, models = [], set(), []
     for store, folder in places(env, platform, paths):
@@ -79,6 +86,9 @@ def discover(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = ())
             found = stores.folder(folder, store, budget)
         for c in found:
             c["store"] = f"path:{kind}" if store == "path" and kind != "path" else store
+            if deadline is not None and time.monotonic() > deadline and not c.get("reason"):
+                c["reason"] = (f"not read: the {seconds:g} s allowed for finding models ran out "
+                               "(readiness models reads every one)")
             models.append(read.entry(c))
         row["models"] = len(found)
         if budget.notes:
@@ -162,7 +172,7 @@ def judge(facts: dict, found: list[dict], assume_gpu: str | None = None, context
 def for_check(facts: dict, env: Mapping[str, str], platform: str, assume_gpu: str | None = None) -> dict:
     """What `check` adds to its report: {"models": [...]} (moves under judgments in schema 2), or {}
     when none were found, so a report without models reads like one from before this existed."""
-    found = discover(env, platform)["models"]
+    found = discover(env, platform, seconds=CHECK_SECONDS)["models"]
     return {"models": judge(facts, found, assume_gpu)} if found else {}
 
 
