@@ -291,3 +291,14 @@ def test_a_spent_time_budget_lists_the_rest_with_a_reason(home):
     judged = models.judge({"gpus": [], "memory": {"total_mib": 16384, "available_mib": 8192}, "cpu": {}, "stack": {}},
                           found)
     assert all(j["verdict"] is None for j in judged)
+
+
+@pytest.mark.parametrize("config", [{}, {"text_config": 5}, {"hidden_size": "x"},
+                                    {"hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 0,
+                                     "vocab_size": 3}])
+def test_a_config_json_that_is_not_a_transformer_gives_a_reason(config):
+    from readiness.models import describe
+
+    model, extra = describe.from_hf(config, "x", None, None, "test")
+    assert extra["reason"].startswith("config.json is not a transformer config")
+    assert describe.missing(model)

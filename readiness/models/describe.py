@@ -122,9 +122,9 @@ def from_hf(config: dict, ident: str, tensors: dict | None, weights_bytes: int |
     reason = None
     try:
         model = catalogue.model_from_hf_dict(config, ident, ident, source)
-    except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError) as e:
         reason = f"config.json is not a transformer config readiness can read ({e})"
-    cfg = config.get("text_config", config) if isinstance(config, dict) else {}
+    cfg = config.get("text_config") if isinstance(config.get("text_config"), dict) else config
     counted = sum(p for p, _ in tensors.values()) if tensors else None
     if counted:
         if model.get("params_b") and model.get("active_params_b"):
