@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import ggufwrite as gw
+from conftest import validate
 from readiness import models
 from readiness.models import files
 
@@ -232,7 +233,7 @@ def test_check_shows_your_models(run, home):
     assert "Your models (3," in r.stdout and "llama3.1:8b (ollama)" in r.stdout
     html = Path("readiness-report.html").read_text()
     assert 'id="models"' in html and "Qwen/Qwen2.5-0.5B-Instruct" in html
-    doc = json.loads(run("check", "--json", "--no-torch").stdout)
+    doc = validate(json.loads(run("check", "--json", "--no-torch").stdout))
     assert {m["name"] for m in doc["models"]} >= {"llama3.1:8b", "Qwen/Qwen2.5-0.5B-Instruct"}
     assert "models" not in json.loads(run("check", "--json", "--no-torch", "--no-models").stdout)
 
@@ -302,3 +303,22 @@ def test_a_config_json_that_is_not_a_transformer_gives_a_reason(config):
     model, extra = describe.from_hf(config, "x", None, None, "test")
     assert extra["reason"].startswith("config.json is not a transformer config")
     assert describe.missing(model)
+
+
+def test_a_moe_config_without_safetensors_is_counted_from_its_architecture(tmp_path):
+    """IBM's granite-3.1-1b-a400m-instruct config.json (real); its model card gives 1.3B parameters,
+    400M active. A pytorch_model.bin beside it is sized, never opened."""
+    repo = tmp_path / "hub" / "models--ibm-granite--granite-3.1-1b-a400m-instruct"
+    snap = repo / "snapshots" / "r"
+    snap.mkdir(parents=True)
+    (repo / "blobs").mkdir()
+    _hub_blob(repo, snap, "config.json", (FX / "hf" / "granite-3.1-1b-a400m-instruct.config.json").read_bytes())
+    _hub_blob(repo, snap, "pytorch_model.bin", b"not a pickle: never opened", sparse_to=2_700_000_000)
+    (m,) = models.discover({"HF_HUB_CACHE": str(tmp_path / "hub")}, "linux")["models"]
+    assert m["format"] == "pytorch" and m["architecture"] == "granitemoe" and m["experts"] == 32
+    assert m["parameters_from"].startswith("config.json")
+    assert m["parameters"] == pytest.approx(1.3e9, rel=0.05)
+    assert m["active_parameters"] == pytest.approx(400e6, rel=0.1)
+    (j,) = models.judge({"gpus": [], "memory": {"total_mib": 16384, "available_mib": 8192}, "cpu": {}, "stack": {}},
+                        [m])
+    assert j["verdict"] in ("runs well", "runs slowly") and j["memory_breakdown_mib"]["weights"] > 2000
