@@ -146,6 +146,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--all-options", is_flag=True, help="List every priced option for each workload, not only the best few.")
 @click.option("--no-cache", is_flag=True, help="Ask torch and the package listing again instead of reusing the last "
                                                 "answer (it is reused only while nothing they depend on changed).")
+@click.option("--no-models", is_flag=True, help="Skip looking for the models already on this machine.")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
@@ -158,8 +159,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
           rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, all_options: bool, no_cache: bool,
-          no_color: bool,
-          quiet: bool,
+          no_models: bool, no_color: bool, quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
@@ -178,6 +178,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         workloads=cli_options.all_workloads(workload_files), rules=rules.load(rule_files),
         all_workloads=all_workloads, assume_gpu=assume_gpu, all_options=all_options,
         use_bench=not no_bench_cache and not from_paths and not more_paths and not assume_gpu,
+        # another machine's capture has none of this machine's models
+        local_models=not (no_models or from_paths or more_paths), environ=dict(os.environ), platform=sys.platform,
         prices=None if no_costs else _prices(price_files),
         cost_inputs=cli_options.cost_inputs(hours_per_month, electricity, amortisation_months, resale, host_watts,
                                             currency, exchange_rate))
@@ -473,6 +475,15 @@ def rules_explain(rule_id: str, rule_files: tuple[str, ...]) -> None:
     if r.reference:
         click.echo(f"reference: {r.reference}")
     click.echo(f"source: {r.source}")
+
+
+from readiness.cli_models import models_command  # noqa: E402 - its own module keeps this one under 500 lines
+cli.add_command(models_command)
+
+
+from readiness.cli_models import models_command  # noqa: E402 - its own module keeps this one under 500 lines
+
+cli.add_command(models_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -43,9 +43,12 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
     if len(given) != 1:
         raise ReadinessError("give exactly one of --model, --model-config or --gguf")
     quant_id = quant_name
+    measured = None
     if gguf:
         model, gguf_quant, _size = catalogue.model_from_gguf(gguf)
-        quant_id = quant_id or gguf_quant
+        measured = None if quant_id else model.pop("_quant", None)  # bits measured from the file itself
+        model.pop("_quant", None)
+        quant_id = quant_id or gguf_quant or (measured or {}).get("id")
         if quant_id is None:
             raise ReadinessError(f"{gguf}: its quantization is not one readiness knows; pass --quant")
     elif model_config:
@@ -56,12 +59,13 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
         except ReadinessError as e:
             raise ReadinessError(e.message, hint="see `readiness workloads --models`; or describe it with "
                                  "--model-config config.json or --gguf FILE") from e
-    quant = catalogue.find_quant(quant_id or "q4_k_m")
+    quant = measured or catalogue.find_quant(quant_id or "q4_k_m")
     ctx = 4096 if context is None else int(context)
     if ctx < 1 or ctx > 10_000_000:
         raise ReadinessError(f"bad --context {ctx}: use 1 to 10,000,000 tokens")
     return {"id": f"{model['id']}-{quant['id']}", "name": f"{model['name']} ({quant['id']})", "kind": "llm-inference",
-            "model": model["id"], "_model": model, "quant": quant["id"], "context": ctx, "good_speed": 10.0,
+            "model": model["id"], "_model": model, "quant": quant["id"], "_quant": measured, "context": ctx,
+            "good_speed": 10.0,
             "source": model["source"]}
 
 

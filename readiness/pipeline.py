@@ -33,6 +33,9 @@ class CheckOptions:
     cost_inputs: Any = None  # readiness.costs.Inputs
     all_options: bool = False
     use_bench: bool = False  # use this machine's remembered `readiness bench` figures (live checks)
+    local_models: bool = False  # look for the models already on this machine (Ollama, HF cache, ...)
+    environ: dict | None = None  # where those stores are (HOME, OLLAMA_MODELS, HF_HOME, ...)
+    platform: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,11 @@ def check(host, options: CheckOptions, origin: str = "live") -> Report:
         loaded = apply.for_check(host, facts)
         measured, notes = loaded.measured, loaded.notes
     report = judge(facts, options, origin, measured)
+    if options.local_models:
+        from readiness import models
+
+        found = models.discover(options.environ or {}, options.platform, seconds=models.CHECK_SECONDS)["models"]
+        report.judgments["models"] = models.judge(facts, found, options.assume_gpu, ram_gib=options.assume_ram_gib)
     return Report(report.facts, report.judgments, report.origin, report.assumed, tuple(notes))
 
 
@@ -90,6 +98,7 @@ def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: di
         "verdicts": verdicts,
         "costs": None,
         "measured": measured,
+        "models": None,  # the models found on this machine, judged (check, live); null when not looked for
     }
     if options.prices is not None:
         judgments["costs"] = costs_for(judged, verdicts, options, measured)

@@ -47,11 +47,18 @@ def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
              "gpus": h["gpu_summary"], "driver": h["driver_version"], "torch": h["torch"],
              "stale": _parse_time(h["collected_at"]) < cutoff} for h in hosts]
     problems_by_host = Counter(h for p in problems for h in p["examples"])
-    for r in rows:
+    models_by_report = dict(db.execute("SELECT report_id, COUNT(*) FROM models WHERE report_id IN "
+                                       "(SELECT id FROM latest_ids) GROUP BY report_id").fetchall())
+    for r, h in zip(rows, hosts):
         r["problems"] = problems_by_host.get(r["host"], 0)
+        r["models"] = models_by_report.get(h["id"], 0)
+    # Names only where the reports were stored unredacted (fleet ingest --redact keeps counts alone).
+    models = [{"name": n, "hosts": c} for n, c in db.execute(
+        "SELECT m.name, COUNT(DISTINCT r.host) FROM models m JOIN reports r ON r.id = m.report_id WHERE m.report_id "
+        "IN (SELECT id FROM latest_ids) AND m.name IS NOT NULL GROUP BY m.name ORDER BY COUNT(*) DESC, m.name LIMIT 50")]
     return {"hosts": len(hosts), "reports": db.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
             "tiers": [{"tier": t, "hosts": tiers.get(t, 0)} for t in order if tiers.get(t)],
-            "workloads": list(workloads.values()), "problems": problems, "inventory": inventory,
+            "workloads": list(workloads.values()), "problems": problems, "models": models, "inventory": inventory,
             "stale": stale, "stale_days": stale_days, "changes": changes, "rows": rows,
             "generated_at": now.isoformat(timespec="seconds").replace("+00:00", "Z")}
 
@@ -75,7 +82,8 @@ def _changes(db) -> list[dict]:
 
 def to_csv(view: dict) -> str:
     buf = io.StringIO()
-    cols = ["host", "collected_at", "tier", "os", "cpu", "ram_gib", "gpus", "driver", "torch", "problems", "stale"]
+    cols = ["host", "collected_at", "tier", "os", "cpu", "ram_gib", "gpus", "driver", "torch", "problems", "models",
+            "stale"]
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()
     for r in view["rows"]:

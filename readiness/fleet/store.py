@@ -40,13 +40,15 @@ CREATE TABLE IF NOT EXISTS findings (report_id INTEGER NOT NULL, rule_id TEXT, s
 CREATE INDEX IF NOT EXISTS findings_report ON findings (report_id);
 CREATE TABLE IF NOT EXISTS verdicts (report_id INTEGER NOT NULL, workload TEXT, name TEXT, verdict TEXT, placement TEXT);
 CREATE INDEX IF NOT EXISTS verdicts_report ON verdicts (report_id);
+CREATE TABLE IF NOT EXISTS models (report_id INTEGER NOT NULL, name TEXT, store TEXT, verdict TEXT);
+CREATE INDEX IF NOT EXISTS models_report ON models (report_id);
 """
 
 # The keys a report must have to be stored (the facts document, schema version 1).
 _REQUIRED = {"schema_version": int, "tool": dict, "collected_at": str, "host": dict, "cpu": dict, "memory": dict,
              "gpus": list, "stack": dict, "probes": list}
 _SLIM = ("schema_version", "tool", "collected_at", "host", "cpu", "memory", "disks", "gpus", "stack", "power",
-         "probes", "findings", "checks", "verdicts")
+         "probes", "findings", "checks", "verdicts", "models")
 
 # Tiers, from the largest LLM a host runs well (catalogue ids of the headline set).
 TIERS = [("70B-class", ("chat-llama-3.1-70b", "chat-gpt-oss-120b")),
@@ -98,6 +100,8 @@ def redact(doc: dict, salt: str) -> dict:
     host = doc.get("host") or {}
     if host.get("hostname"):
         host["hostname"] = pseudonym(host["hostname"], salt, "host")
+    for m in doc.get("models") or []:
+        m["name"] = None  # a model's name can say what a host is for; only the count is kept
     for g in doc.get("gpus") or []:
         if g.get("uuid"):
             g["uuid"] = pseudonym(g["uuid"], salt, "gpu")
@@ -115,7 +119,7 @@ def flatten(doc):
     if not isinstance(facts, dict) or not isinstance(judged, dict):
         return {"schema_version": 2}
     flat = {**facts, "schema_version": 2, "tool": doc.get("tool")}
-    for key in ("checks", "findings", "verdicts"):
+    for key in ("checks", "findings", "verdicts", "models"):
         if judged.get(key) is not None:
             flat[key] = judged[key]
     return flat
@@ -172,6 +176,9 @@ def _slim(doc: dict) -> dict:
     if "verdicts" in slim:
         slim["verdicts"] = [{k: v.get(k) for k in ("id", "name", "kind", "verdict", "placement", "why")}
                             for v in slim["verdicts"]]
+    if "models" in slim:
+        slim["models"] = [{k: m.get(k) for k in ("name", "store", "verdict", "size_bytes")} for m in slim["models"]
+                          if isinstance(m, dict)]
     return slim
 
 
@@ -240,6 +247,8 @@ def _store_one(db: sqlite3.Connection, slim: dict, digest: str, blob: bytes, now
     db.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?)",
                    [(rid, v.get("id"), v.get("name"), v.get("verdict"), v.get("placement"))
                     for v in slim.get("verdicts", [])])
+    db.executemany("INSERT INTO models VALUES (?,?,?,?)",
+                   [(rid, m.get("name"), m.get("store"), m.get("verdict")) for m in slim.get("models") or []])
     return True
 
 

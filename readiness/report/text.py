@@ -53,6 +53,8 @@ def render(view: dict, color: bool = False) -> str:
             lines.append(f"      {w['why']}")
         if (view.get("methods") or {}).get("measured"):
             lines.append(f"  Speeds use figures {view['methods']['measured']}")
+    if view.get("models"):
+        lines += ["", *render_models(view["models"]).rstrip("\n").split("\n")]
     if view.get("costs"):
         lines += ["", "Rent or buy"]
         for c in view["costs"]:
@@ -121,4 +123,16 @@ def render_advice(result: dict) -> str:
     lines += ["", f"Inputs: {i['hours_per_month']:g} h/month, electricity {i['electricity_per_kwh'] * result['exchange_rate']:g} "
                   f"{cur}/kWh, amortisation {i['amortisation_months']} months, resale {i['resale_fraction']:g}, host "
                   f"{i['host_watts']:g} W, GPU load {i['gpu_load']:g}" + (f", budget {i['budget_usd']:g} USD" if i.get("budget_usd") else "")]
+    return "\n".join(lines) + "\n"
+
+
+def render_models(models: dict, indent: str = "") -> str:
+    """Your models: one line each, best first, then the disk they take."""
+    if not models["rows"]:
+        return f"Your models\n{indent}  {models['none_line']}\n"
+    lines = [f"Your models ({models['count']}, {models['disk']} on disk)"]
+    for m in models["rows"]:
+        lines.append(f"{indent}  [{m['mark']}] {m['name']} ({m['store']}): {m['verdict']}"
+                     + (f" · {m['speed']}" if m["speed"] else ""))
+        lines.append(f"{indent}      {m['facts']}" + (f"; {m['why']}" if m["why"] else ""))
     return "\n".join(lines) + "\n"

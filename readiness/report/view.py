@@ -191,6 +191,7 @@ def build(report: dict) -> dict[str, Any]:
         "tool_version": report["tool"]["version"],
         "collected_at": facts["collected_at"],
         "schema_version": report["schema_version"],
+        "models": models_view(judged.get("models")),
     }
 
 
@@ -321,3 +322,40 @@ def measured_note(measured: dict | None) -> str | None:
             f"{g['bandwidth_gbps']:.0f} GB/s" if g.get("bandwidth_gbps") else "",
             f"FP16 {g['fp16_tflops']:.0f} TFLOPS" if g.get("fp16_tflops") else "") if x))
     return f"measured here on {measured.get('date')} by readiness bench: " + "; ".join(parts)
+
+
+# --- Your models (readiness models; check's "models") -------------------------------------------------
+
+def _count(n: int | None) -> str:
+    if not n:
+        return "?"
+    return f"{n / 1e9:.1f}B" if n >= 1e9 else f"{n / 1e6:.0f}M"
+
+
+def _bytes(n: int | None) -> str | None:
+    if not n:
+        return None
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def models_view(judged: list[dict] | None, searched: list[dict] | None = None) -> dict | None:
+    """The models found on this machine, best first, with the disk they take (shared blobs once)."""
+    if judged is None:
+        return None
+    rows = []
+    for m in judged:
+        params = _count(m.get("parameters"))
+        if m.get("experts") and m.get("active_parameters"):
+            params += f" ({_count(m['active_parameters'])} active)"
+        facts = [x for x in (m.get("architecture"), params if m.get("parameters") else None, m.get("quantization"),
+                             f"{m['native_context']:,} ctx" if m.get("native_context") else None,
+                             _bytes(m.get("size_bytes"))) if x]
+        rows.append({"name": m["name"], "store": m["store"], "path": m["path"], "verdict": m.get("verdict") or "not judged",
+                     "mark": MARKS.get(m.get("verdict"), "?"), "speed": speed_text(m) if m.get("speed") else "",
+                     "facts": " · ".join(facts), "why": m.get("why") or "", "aliases": m.get("aliases") or []})
+    disk = sum(m.get("counted_bytes") or 0 for m in judged)
+    places = [f"{s['store']} ({s['path']})" for s in (searched or [])]
+    return {"rows": rows, "count": len(rows), "disk": _bytes(disk) or "0 bytes",
+            "none_line": ("No models found. Looked in: " + ", ".join(places) + "." if places else
+                          "No models found in Ollama, the Hugging Face cache, LM Studio, llama.cpp's cache or "
+                          "GPT4All (readiness models lists the folders).") if not rows else None}

@@ -6,8 +6,6 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any
-
 from readiness import data
 from readiness.errors import ReadinessError
 
@@ -63,15 +61,21 @@ def model_from_hf_config(path: str) -> dict:
         raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
     except ValueError as e:
         raise ReadinessError(f"{path} is not valid JSON: {e}") from e
-    cfg = cfg.get("text_config", cfg) if isinstance(cfg, dict) else cfg
     try:
-        hidden = int(cfg["hidden_size"])
-        layers = int(cfg["num_hidden_layers"])
-        heads = int(cfg["num_attention_heads"])
-        vocab = int(cfg["vocab_size"])
-        inter = int(cfg.get("intermediate_size") or 4 * hidden)
-    except (KeyError, TypeError, ValueError) as e:
+        return model_from_hf_dict(cfg, Path(path).stem, None, f"{path} (parameters counted from the config: "
+                                  "attention, gated FFN and embeddings)")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError) as e:
         raise ReadinessError(f"{path}: not a transformer config (missing or bad {e})") from e
+
+
+def model_from_hf_dict(cfg: dict, ident: str, name: str | None, source: str) -> dict:
+    """The catalogue-shaped model dict from a parsed config.json; KeyError/TypeError/ValueError when it isn't one."""
+    cfg = cfg.get("text_config", cfg) if isinstance(cfg, dict) else cfg
+    hidden = int(cfg["hidden_size"])
+    layers = int(cfg["num_hidden_layers"])
+    heads = int(cfg["num_attention_heads"])
+    vocab = int(cfg["vocab_size"])
+    inter = int(cfg.get("intermediate_size") or 4 * hidden)
     kv_heads = int(cfg.get("num_key_value_heads") or heads)
     head_dim = int(cfg.get("head_dim") or hidden // heads)
     experts = cfg.get("num_local_experts") or cfg.get("num_experts") or None
@@ -86,11 +90,11 @@ def model_from_hf_config(path: str) -> dict:
     params = layers * (attn + ffn_total) + emb
     active_params = layers * (attn + ffn_active) + emb
     model = {
-        "id": Path(path).stem, "name": cfg.get("_name_or_path") or Path(path).name, "family": cfg.get("model_type"),
+        "id": ident, "name": name or cfg.get("_name_or_path") or ident, "family": cfg.get("model_type"),
         "params_b": params / 1e9, "active_params_b": active_params / 1e9, "layers": layers, "hidden_size": hidden,
         "intermediate_size": inter, "heads": heads, "kv_heads": kv_heads, "head_dim": head_dim, "vocab_size": vocab,
         "max_context": cfg.get("max_position_embeddings"), "tie_embeddings": tie,
-        "source": f"{path} (parameters counted from the config: attention, gated FFN and embeddings)",
+        "source": source,
     }
     if cfg.get("sliding_window"):
         model["sliding_window"] = int(cfg["sliding_window"])
@@ -101,64 +105,33 @@ def model_from_hf_config(path: str) -> dict:
     return model
 
 
-_GGUF_ARCH_KEYS = {"block_count": "layers", "embedding_length": "hidden_size", "feed_forward_length": "intermediate_size",
-                   "attention.head_count": "heads", "attention.head_count_kv": "kv_heads",
-                   "context_length": "max_context", "expert_count": "experts", "expert_used_count": "experts_active",
-                   "attention.sliding_window": "sliding_window", "attention.key_length": "head_dim"}
-
-
 def model_from_gguf(path: str) -> tuple[dict, str | None, int]:
-    """(model, quant id or None, file size) from a GGUF header, read with the gguf package without loading weights."""
+    """(model, quant id or None, weights' bytes) from a GGUF header: readiness's own bounded reader
+    (readiness/models/gguf.py), no numpy, no tensor data read."""
+    import os
+
+    from readiness.models import describe, gguf
+
     try:
-        import gguf  # optional: pip install gguf
-    except ImportError as e:
-        raise ReadinessError("reading a GGUF header needs the gguf package", hint="pip install gguf", field="gguf") from e
-    try:
-        reader = gguf.GGUFReader(path, "r")
-    except (OSError, ValueError) as e:
+        header = gguf.read_path(path)
+        size = os.path.getsize(path)
+    except OSError as e:
+        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
+    except gguf.GGUFError as e:
         raise ReadinessError(f"cannot read {path} as GGUF: {e}") from e
-
-    def field(name: str) -> Any:
-        f = reader.fields.get(name)
-        if f is None:
-            return None
-        value = f.parts[f.data[0]] if f.data else None
-        if value is None:
-            return None
-        if hasattr(value, "tobytes") and f.types and f.types[0] == gguf.GGUFValueType.STRING:
-            return bytes(value).decode("utf-8", errors="replace")
-        return value.tolist()[0] if hasattr(value, "tolist") and len(value) == 1 else value
-
-    arch = field("general.architecture")
-    if not arch:
+    weights = size - header.data_offset if size > header.data_offset else None
+    model, extra = describe.from_gguf(header, Path(path).stem, weights,
+                                      f"{path} (GGUF header: {len(header.tensors)} tensors)")
+    if not model.get("family"):
         raise ReadinessError(f"{path}: no general.architecture in the GGUF header")
-    model: dict[str, Any] = {"id": Path(path).stem, "name": field("general.name") or Path(path).name, "family": arch}
-    for key, out in _GGUF_ARCH_KEYS.items():
-        value = field(f"{arch}.{key}")
-        if value is not None:
-            model[out] = int(value)
-    params = sum(int(t.n_elements) for t in reader.tensors)
-    model["params_b"] = params / 1e9
-    size = sum(int(t.n_bytes) for t in reader.tensors)
-    model["head_dim"] = model.get("head_dim") or model["hidden_size"] // model["heads"]
-    model.setdefault("kv_heads", model.get("heads"))
-    vocab = next((int(t.shape[-1]) for t in reader.tensors if t.name == "token_embd.weight"), None)
-    model["vocab_size"] = vocab or 32000
-    if model.get("experts"):
-        expert_params = sum(int(t.n_elements) for t in reader.tensors if "_exps" in t.name)
-        model["active_params_b"] = (params - expert_params * (1 - model["experts_active"] / model["experts"])) / 1e9
-    else:
-        model["active_params_b"] = model["params_b"]
-    model["source"] = f"{path} (GGUF header: {len(reader.tensors)} tensors)"
-    ftype = field("general.file_type")
-    quant = _GGUF_FTYPES.get(int(ftype)) if ftype is not None else None
-    model["bits_per_weight"] = size * 8 / params if params else None
-    return model, quant, size
-
-
-# llama.cpp's LLAMA_FTYPE numbers (include/llama.h) for the formats in quants.toml.
-_GGUF_FTYPES = {0: "f32", 1: "f16", 7: "q8_0", 18: "q6_k", 17: "q5_k_m", 8: "q5_0", 15: "q4_k_m", 14: "q4_k_s",
-                2: "q4_0", 12: "q3_k_m", 10: "q2_k", 32: "f16"}
+    lacking = describe.missing(model)
+    if lacking:
+        raise ReadinessError(f"{path}: the GGUF header lacks {', '.join(lacking)}")
+    q = extra["quant"]
+    model["bits_per_weight"] = q["bits"] if q else None
+    model["_quant"] = q
+    ftype = header.get("general.file_type")
+    return model, describe.QUANT_IDS.get(ftype) if isinstance(ftype, int) else None, weights or 0
 
 
 _WORKLOAD_REQUIRED = {"id": str, "kind": str, "name": str, "source": str}

@@ -202,7 +202,8 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
 def evaluate(workload: dict, hw: Hardware) -> dict[str, Any]:
     if workload["kind"] == "llm-inference":
         model = workload.get("_model") or catalogue.find_model(workload["model"])
-        quant = catalogue.find_quant(str(workload.get("quant", "q4_k_m")))
+        # A model read from its own files brings its measured quantization (readiness/models).
+        quant = workload.get("_quant") or catalogue.find_quant(str(workload.get("quant", "q4_k_m")))
         result = evaluate_llm(workload, model, quant, hw)
     else:
         result = evaluate_compute(workload, hw)
