@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
-from readiness import __version__, compat
+from readiness import __version__, compat, derive
 from readiness.facts import SCHEMA_VERSION, CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.host.base import OnceHost
 from readiness.probes import Result, all_probes
@@ -191,6 +191,8 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     if collect_env:
         _merge_collect_env(collect_env, sections, stack, gpu_lists)
     gpus = merge_gpus(gpu_lists)
+    for gpu in gpus:
+        derive.fill_gpu(gpu)  # architecture from the compute capability or the catalogue, marked derived
     explain_unclaimed(gpus, "nvidia", next((s for s in statuses if s.name == "nvidia"), None),
                       sections["host"].container, device_nodes)
     doc = {
