@@ -59,6 +59,9 @@ def collect(host) -> dict:
             answer = host.run(["nvidia-smi", f"--query-gpu={','.join(fields)}", "--format=csv"])
         raw["smi"] = (fmt, answer)
         if answer.ok:
+            if fmt in ("table", "csv"):
+                # a table cut short, or a CSV without uuids: -L lists every GPU with its uuid
+                raw["smi_list"] = host.run(SMI_COMMANDS["list"])
             break
         if answer.status == "absent" and "not found on PATH" in (answer.reason or ""):
             break  # no nvidia-smi at all: the other invocations can't work either
@@ -201,6 +204,21 @@ def gpu_from_smi(g: dict, driver: str | None, fmt: str) -> Gpu:
     return gpu
 
 
+def _add_listed(gpus: list[Gpu], listing, driver: str | None) -> None:
+    """``nvidia-smi -L`` next to a table or CSV of the same machine: the same GPUs by index.
+    It adds the uuids the table lacks, and the GPUs a table cut short no longer shows."""
+    if listing is None or not listing.ok or nvidia_smi.detect(listing.text or "") != "list":
+        return
+    by_index = {g.index: g for g in gpus}
+    for g in nvidia_smi.parse_list(listing.text or "")["gpus"]:
+        known = by_index.get(g["index"])
+        if known is None:
+            gpus.append(gpu_from_smi(g, driver, "list"))
+        elif known.name is None or known.name.endswith("...") or known.name == g["name"]:
+            known.name = g["name"]  # the table truncates long names; -L prints them whole
+            known.uuid = known.uuid or g["uuid"]
+
+
 def _nvml_failure(raw: dict) -> str:
     nvml = raw["nvml"]
     if not nvml.ok:
@@ -252,6 +270,7 @@ def _parse(raw: dict) -> Result:
             return Result(facts, "error", f"nvidia-smi output could not be read: {e}")
         facts["cuda_driver_version"] = parsed.get("cuda_driver_version")
         facts["gpus"] = [gpu_from_smi(g, parsed.get("driver_version"), fmt) for g in parsed["gpus"]]
+        _add_listed(facts["gpus"], raw.get("smi_list"), parsed.get("driver_version"))
         note = f"from nvidia-smi ({' '.join(SMI_COMMANDS[fmt][1:]) or 'table'}); NVML: {why}"
         return Result(facts, "ok", note)
     late = timed_out({"nvidia-smi": smi[1]} if smi else {})
