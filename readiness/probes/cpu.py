@@ -81,6 +81,16 @@ def collect(host) -> dict:
         from readiness.probes.apple import SYSCTL
 
         raw["sysctl"] = host.run(SYSCTL)
+    if host.system in ("darwin", None):
+        from readiness.probes.apple import HARDWARE_JSON, HARDWARE_TEXT
+
+        raw["hardware"] = host.run(HARDWARE_JSON, timeout=max(host.timeout, 30.0))
+        if not raw["hardware"].ok:
+            raw["hardware_text"] = host.run(HARDWARE_TEXT, timeout=max(host.timeout, 30.0))
+    if host.system is None:  # a pasted dxdiag names the CPU in its System Information
+        from readiness.probes.windows import DXDIAG
+
+        raw["dxdiag"] = host.run(DXDIAG)
     if host.system in ("windows", None):
         raw["cim"] = host.run(CIM_CPU, timeout=max(host.timeout, 30.0))
     if host.system == "windows" and not raw["cim"].ok:
@@ -224,6 +234,27 @@ _X86_VENDORS = {"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": 
                 "CentaurHauls": "Centaur", "  Shanghai  ": "Zhaoxin"}
 
 
+def _mac_hardware(raw: dict) -> dict:
+    from readiness.probes.apple import hardware
+
+    return hardware(raw)
+
+
+def _dxdiag_system(raw: dict) -> dict:
+    from readiness.probes.windows import dxdiag_system
+
+    answer = raw.get("dxdiag")
+    return dxdiag_system(answer.text) if answer is not None and answer.text else {}
+
+
+def _vendor_of_name(model: str) -> str | None:
+    """The vendor a model name states ("Apple M3", "AMD Ryzen 9 ...", "Intel(R) Core(TM) ...")."""
+    for word, vendor in (("Apple", "Apple"), ("AMD", "AMD"), ("Intel", "Intel"), ("Hygon", "Hygon")):
+        if re.search(rf"\b{word}\b", model):
+            return vendor
+    return None
+
+
 def _sysctl(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
@@ -277,6 +308,11 @@ def parse(raw: dict) -> Result:
     if win:
         cpu.model = win.get("name") or cpu.model
         cpu.vendor = _X86_VENDORS.get(win.get("vendor") or "", win.get("vendor")) or cpu.vendor
+    mac = _mac_hardware(raw)
+    dx = _dxdiag_system(raw)
+    cpu.model = cpu.model or mac.get("chip") or dx.get("processor")
+    if cpu.vendor is None and cpu.model:
+        cpu.vendor = _vendor_of_name(cpu.model)
 
     # Counts: psutil first (it sees cgroup-less totals the same way everywhere), then the tools.
     count = raw["count"].value if raw["count"].ok else {}
@@ -288,7 +324,10 @@ def parse(raw: dict) -> Result:
     if "_cores" in lscpu:  # hybrid: summed over the core types, or unknown when one was cut off
         lscpu_cores = to_int(lscpu["_cores"])
     cpu.physical_cores = count.get("physical") or lscpu_cores \
-        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores")) or win.get("cores")
+        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores")) or win.get("cores") or mac.get("cores")
+    cpu.logical_cpus = cpu.logical_cpus or to_int(sysctl.get("hw.ncpu")) or dx.get("logical")
+    cpu.physical_cores = cpu.physical_cores or to_int(sysctl.get("machdep.cpu.core_count"))
+    cpu.logical_cpus = cpu.logical_cpus or to_int(sysctl.get("machdep.cpu.thread_count"))
 
     # Maximum clock.
     max_mhz = to_float(lscpu.get("CPU max MHz"))

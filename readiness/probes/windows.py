@@ -109,6 +109,29 @@ def parse_wmic(text: str) -> list[dict]:
     return out
 
 
+_DX_PROCESSOR = re.compile(r"^[ \t]*Processor:[ \t]*(.+?)[ \t]*(?:\((\d+) CPUs\))?,?[ \t]*(?:~[\d.]+GHz)?[ \t]*$", re.M)
+_DX_MEMORY = re.compile(r"^[ \t]*Memory:[ \t]*(\d+)[ \t]*MB RAM", re.M)
+_DX_OS = re.compile(r"^[ \t]*Operating System:[ \t]*(Windows[^\n(]*?)(?:[ \t]+\d\d-bit)?[ \t]*(?:\(|$)", re.M)
+
+
+def dxdiag_system(text: str) -> dict:
+    """dxdiag's System Information block: the CPU (name and logical CPUs), installed RAM and the
+    Windows edition. Keys are English only; a dxdiag saved in another language yields nothing."""
+    head = text.split("Display Devices", 1)[0][:20_000]
+    out: dict = {}
+    m = _DX_PROCESSOR.search(head)
+    if m:
+        out["processor"] = m.group(1).strip().rstrip(",").strip()
+        out["logical"] = int(m.group(2)) if m.group(2) else None
+    m = _DX_MEMORY.search(head)
+    if m:
+        out["memory_mib"] = int(m.group(1))
+    m = _DX_OS.search(head)
+    if m:
+        out["os"] = m.group(1).strip()
+    return out
+
+
 def parse_dxdiag(text: str) -> list[dict]:
     out, seen = [], set()
     # dxdiag lists display devices: a card driving two displays appears twice, once per display.
