@@ -126,7 +126,8 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
             vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name) else (
                 "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else "other")
             found.append(Gpu(index=i, vendor=vendor, name=name, source="collect_env",
-                             driver_version=ce["driver"] if vendor == "nvidia" else None))
+                             driver_version=ce["driver"] if vendor == "nvidia" else None,
+                             gfx_target=(ce.get("gfx_targets") or [None] * (i + 1))[i]))
         gpu_lists.append(found)
     host = sections["host"]
     if host.os_release is None and ce.get("os"):

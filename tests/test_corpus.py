@@ -23,7 +23,15 @@ def test_corpus_is_not_empty():
     assert len(FILES) >= 100
 
 
-@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(detection.EXPECTED)) for p in FILES])
+def _case(path):
+    # An entry whose fix belongs to other work says so in `pending`: it must fail until that lands
+    # (strict), so the mark is removed as soon as the entry passes.
+    pending = detection.load_entry(path).get("pending")
+    marks = [pytest.mark.xfail(reason=pending, strict=True)] if pending else []
+    return pytest.param(path, marks=marks, id=str(path.relative_to(detection.EXPECTED)))
+
+
+@pytest.mark.parametrize("path", [_case(p) for p in FILES])
 def test_expected_facts(path):
     out = detection.evaluate(path)
     assert not out.unread, f"not read: {out.unread}"

@@ -35,7 +35,8 @@ def _is(kind: str, as_json: bool):
 
 
 def _is_sysctl(text: str) -> bool:
-    return bool(re.search(r"^(hw\.(memsize|optional|physicalcpu|logicalcpu)|machdep\.cpu\.|iogpu\.)[\w.]*\s*[:=]",
+    return bool(re.search(r"^(hw\.(memsize|optional|physicalcpu|logicalcpu|ncpu|activecpu|perflevel\d)|machdep\.cpu\.|"
+                          r"iogpu\.)[\w.]*\s*[:=]",
                           text, re.M))
 
 

@@ -47,7 +47,8 @@ def _cim_cpus(text: str) -> list[dict]:
     if doc is not None:
         items = doc if isinstance(doc, list) else [doc]
     else:
-        items = [key_values(b) for b in re.split(r"\n\s*\n", text)]
+        # Format-List / Get-WmiObject ("Name : x"), or wmic's /format:list and `wmic cpu list full` ("Name=x")
+        items = [key_values(b, "=" if re.search(r"^Name=", b, re.M) else ":") for b in re.split(r"\n\s*\n", text)]
     return [i for i in items if isinstance(i, dict) and i.get("Name") and "AdapterRAM" not in i
             and ("NumberOfCores" in i or "MaxClockSpeed" in i or i.get("Manufacturer") in _X86_VENDORS)]
 

@@ -78,8 +78,21 @@ def split_collect_env(text: str) -> dict[str, str] | None:
         return None
     out = {COLLECT_ENV_KEY: text}
     m = re.search(r"^\s*CPU:\n(.*?)(?:\n\s*\n|\n\s*Versions of relevant libraries:|\Z)", text, re.M | re.S)
-    if m and re.search(r"^\s*Architecture:\s+\S", m.group(1), re.M):
-        out["cmd:lscpu"] = m.group(1)
+    block = m.group(1) if m else ""
+    # The CPU section is lscpu's output on Linux, wmic's Name/Manufacturer/... block on Windows,
+    # and the sysctl brand string alone on macOS.
+    if re.search(r"^\s*Name:\s*\S", block, re.M) and re.search(r"^\s*Manufacturer:", block, re.M):
+        from readiness.probes.cpu import CIM_CPU
+        from readiness.host.base import cmd_key
+
+        out[cmd_key(CIM_CPU)] = block
+    elif re.search(r"^\s*Architecture:\s+\S", block, re.M):
+        out["cmd:lscpu"] = block
+    elif block.strip() and "\n" not in block.strip() and ":" not in block:
+        from readiness.probes.apple import SYSCTL
+        from readiness.host.base import cmd_key
+
+        out[cmd_key(SYSCTL)] = f"machdep.cpu.brand_string: {block.strip()}\n"
     return out
 
 
@@ -179,7 +192,15 @@ def parse_collect_env(text: str) -> dict:
         if m:
             packages.setdefault(m.group(2).lower(), m.group(3))
     driver = _value(kv.get("Nvidia driver version"))
-    return {"torch": t, "python": python, "gpus": gpus, "driver": driver, "os": _value(kv.get("OS")),
+    # ROCm builds name the GPU with its target: "AMD Radeon RX 7900 XT (gfx1100)".
+    targets = [re.search(r"\s*\((gfx[0-9a-f]+)[^)]*\)$", g) for g in gpus]
+    gfx = [t_.group(1) if t_ else None for t_ in targets]
+    gpus = [g[: t_.start()].strip() if t_ else g for g, t_ in zip(gpus, targets)]
+    os_name = _value(kv.get("OS"))
+    if os_name:  # "Ubuntu 24.04.2 LTS (x86_64)", "Microsoft Windows 11 Pro (10.0.26200 64-Bit)"
+        os_name = re.sub(r"\s*\((?:x86_64|arm64|aarch64|ppc64le|s390x|i[3-6]86|armv7l|riscv64|"
+                         r"[\d.]+ \d\d-[Bb]it)\)$", "", os_name) or None
+    return {"torch": t, "python": python, "gpus": gpus, "gfx_targets": gfx, "driver": driver, "os": os_name,
             "packages": packages, "platform": plat}
 
 
