@@ -173,6 +173,12 @@ def parse_amd_smi_list(text: str) -> list[dict]:
     return out
 
 
+def _card_model_id(value) -> str | None:
+    """rocm-smi 5.x and later print the PCI device id as "Card Model: 0x740f"; older ones a name."""
+    v = str(value or "").strip()
+    return v.lower() if re.match(r"^0x[0-9a-fA-F]{4}$", v) else None
+
+
 def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
     doc = json_in(text)
     out = []
@@ -180,8 +186,10 @@ def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
         if not key.startswith("card") or not isinstance(card, dict):
             continue
         get = {k.lower(): v for k, v in card.items()}
-        name = get.get("card series") or get.get("device name") or get.get("card model")
-        out.append({"index": to_int(key), "name": _clean(name), "device_id": get.get("device id") or get.get("gpu id"),
+        model_id = _card_model_id(get.get("card model"))
+        name = get.get("card series") or get.get("device name") or (None if model_id else get.get("card model"))
+        out.append({"index": to_int(key), "name": _clean(name),
+                    "device_id": get.get("device id") or get.get("gpu id") or model_id,
                     "gfx_target": _clean(get.get("gfx version")), "pci_bus_id": bus_id(get.get("pci bus")),
                     "vram_mib": mib(to_int(get.get("vram total memory (b)"))),
                     "vram_used_mib": mib(to_int(get.get("vram total used memory (b)"))),
@@ -202,7 +210,8 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     out = []
     for idx, g in sorted(gpus.items()):
         out.append({"index": idx, "name": _clean(g.get("card series") or g.get("device name")),
-                    "device_id": g.get("device id") or g.get("gpu id"), "gfx_target": _clean(g.get("gfx version")),
+                    "device_id": g.get("device id") or g.get("gpu id") or _card_model_id(g.get("card model")),
+                    "gfx_target": _clean(g.get("gfx version")),
                     "pci_bus_id": bus_id(g.get("pci bus")), "vram_mib": mib(to_int(g.get("vram total memory (b)"))),
                     "vram_used_mib": mib(to_int(g.get("vram total used memory (b)"))),
                     "gtt_mib": mib(to_int(g.get("gtt total memory (b)"))), "driver_version": None})
