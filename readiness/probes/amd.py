@@ -207,6 +207,17 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     if not gpus:
         for m in re.finditer(r"^(\d+)\s+\d+\s+(0x[0-9a-f]{4}),", text, re.M | re.I):
             gpus[int(m.group(1))] = {"device id": m.group(2)}
+    if not gpus:
+        # ROCm 1.x-4.x concise table: "GPU  Temp  AvgPwr  SCLK ..." then one row a GPU, no ids;
+        # a row with nothing but N/A reports no AMD GPU behind it.
+        head = re.search(r"^[ \t]*GPU[ \t]+Temp[ \t].*$", text, re.M)
+        if head:
+            for line in text[head.end():].splitlines()[1:]:
+                if line.startswith("="):
+                    break
+                cells = line.split()
+                if cells and cells[0].isdigit() and any(c != "N/A" for c in cells[1:]):
+                    gpus[int(cells[0])] = {}
     out = []
     for idx, g in sorted(gpus.items()):
         out.append({"index": idx, "name": _clean(g.get("card series") or g.get("device name")),
