@@ -50,7 +50,11 @@ def _is_wmic(text: str) -> bool:
 
 
 def _is_dxdiag(text: str) -> bool:
-    return "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text)
+    if "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text):
+        return True
+    # the System Information block alone (the display devices cut off)
+    return "System Information" in text and bool(re.search(r"^[ \t]*DxDiag Version:", text, re.M)) \
+        and bool(_DX_PROCESSOR.search(text))
 
 
 FORMATS = [(cmd_key(REGISTRY), _is_registry_json), (cmd_key(CIM_JSON), _is_cim_json),
@@ -140,9 +144,13 @@ def parse_dxdiag(text: str) -> list[dict]:
         ded = re.search(r"Dedicated Memory:\s*(\d+)\s*MB", block)
         ven = re.search(r"Vendor ID:\s*(0x[0-9A-Fa-f]{4})", block)
         dev = re.search(r"Device ID:\s*(0x[0-9A-Fa-f]{4})", block)
+        # the same ids in "Device Key: Enum\PCI\VEN_10DE&DEV_2803&..." (a cut paste may have only this line)
+        key = re.search(r"Device Key:[ \t]*\S*VEN_([0-9A-Fa-f]{4})&DEV_([0-9A-Fa-f]{4})", block)
+        vendor_id = ven.group(1).lower() if ven else ("0x" + key.group(1).lower() if key else None)
+        device_id = dev.group(1).lower() if dev else ("0x" + key.group(2).lower() if key else None)
         drv = re.search(r"Driver Version:[ \t]*(\S+)", block)
         entry = {"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
-                 "vendor_id": ven.group(1).lower() if ven else None, "device_id": dev.group(1).lower() if dev else None,
+                 "vendor_id": vendor_id, "device_id": device_id,
                  "driver": drv.group(1) if drv else None}
         key = (entry["name"], entry["vendor_id"], entry["device_id"])
         if key not in seen:

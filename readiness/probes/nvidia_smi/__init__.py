@@ -23,10 +23,11 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from readiness.probes.nvidia_smi.csv import _csv_header_fields, _looks_like_our_headerless_row, _split_csv_line, parse_csv
+from readiness.probes.nvidia_smi.csv import (_csv_header_fields, _looks_like_our_headerless_row, _split_csv_line,
+                                             command_line_fields, parse_csv)
 from readiness.probes.nvidia_smi.listing import _LIST_GPU_RE, parse_list
 from readiness.probes.nvidia_smi.query_text import parse_query
-from readiness.probes.nvidia_smi.table import _TABLE_HEAD_RE, parse_table
+from readiness.probes.nvidia_smi.table import _TABLE_HEAD_RE, GPU_ROW_RE, parse_table
 from readiness.probes.nvidia_smi.values import (GPU_KEYS, QUERY_FIELDS, _bool, _clean, _cuda, _int, _mib,
                                                 _normalise_text)
 from readiness.probes.nvidia_smi.xml import parse_xml
@@ -57,6 +58,9 @@ def detect(text: str) -> str | None:
     for ln in lines:
         if ln.lstrip().startswith("|") and _TABLE_HEAD_RE.search(ln):
             return "table"
+    # a table pasted without its banner: the box's double rule and a GPU row
+    if any(ln.lstrip().startswith("|===") for ln in lines) and any(GPU_ROW_RE.match(ln) for ln in lines):
+        return "table"
     if any(_LIST_GPU_RE.match(ln) for ln in lines):
         return "list"
     if lines:
@@ -64,6 +68,8 @@ def detect(text: str) -> str | None:
         for i, ln in enumerate(lines[:3]):
             if _csv_header_fields(ln) is not None and len(lines) > i + 1:
                 return "csv"
+        if command_line_fields(lines) is not None:
+            return "csv"
         rows = [_split_csv_line(ln) for ln in lines]
         data = [r for r in rows if len(r) > 1]
         if data and all(_looks_like_our_headerless_row(r) for r in data):

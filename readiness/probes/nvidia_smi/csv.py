@@ -103,8 +103,25 @@ def _csv_gpu(row: dict[str, str], order: int) -> dict[str, Any]:
     return g
 
 
+_QUERY_ARG_RE = re.compile(r"--query-gpu[= ]([A-Za-z_][\w.,]*)[^\n]*?--format[= ]csv[\w,]*noheader", re.I)
+
+
+def command_line_fields(lines: list[str]) -> tuple[list[str], int] | None:
+    """A headerless CSV pasted under its command line: the ``--query-gpu=`` list names the
+    columns. (names, index of the first data line), or None."""
+    for i, ln in enumerate(lines[:3]):
+        m = _QUERY_ARG_RE.search(ln)
+        if m:
+            names = [n.strip() for n in m.group(1).split(",") if n.strip()]
+            rows = [_split_csv_line(x) for x in lines[i + 1:]]
+            if names and rows and all(len(r) == len(names) for r in rows):
+                return names, i + 1
+    return None
+
+
 def parse_csv(text: str) -> dict[str, Any]:
-    """Parse ``--query-gpu`` CSV, with a header, or headerless in :data:`QUERY_FIELDS` order."""
+    """Parse ``--query-gpu`` CSV: with a header, headerless under its command line, or headerless in
+    :data:`QUERY_FIELDS` order."""
     text = _normalise_text(text)
     lines = _content_lines(text)
     names: list[str] | None = None
@@ -114,7 +131,10 @@ def parse_csv(text: str) -> dict[str, Any]:
         if names is not None:
             start = i + 1
             break
-    if names is None:
+    from_cmdline = command_line_fields(lines) if names is None else None
+    if from_cmdline is not None:
+        names, start = from_cmdline
+    elif names is None:
         names = list(QUERY_FIELDS)
         rows = [_split_csv_line(ln) for ln in lines]
         start = next((i for i, r in enumerate(rows) if _looks_like_our_headerless_row(r)), len(rows))

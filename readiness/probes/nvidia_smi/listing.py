@@ -7,7 +7,8 @@ from typing import Any
 
 from readiness.probes.nvidia_smi.values import _clean, _mig_device, _new_gpu, _normalise_text, _result
 
-_LIST_GPU_RE = re.compile(r"^\s*GPU (\d+): (.+?) \(UUID: ([^)]*)\)\s*$")
+# The closing parenthesis is optional: pasted lines lose it (CPU-X#115).
+_LIST_GPU_RE = re.compile(r"^\s*GPU (\d+): (.+?) \(UUID: ([^)\s]*)\)?\s*$")
 _LIST_MIG_RE = re.compile(r"^\s+MIG\s+(\S+)\s+Device\s+(\d+):\s*\(UUID:\s*([^)]*)\)\s*$")
 
 _OLD_MIG_UUID_RE = re.compile(r"^MIG-GPU-[0-9a-fA-F-]+/(\d+)/(\d+)$")

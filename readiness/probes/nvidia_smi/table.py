@@ -167,6 +167,18 @@ def _table_processes(groups: list[list[str]], gpus: list[dict[str, Any]]) -> Non
         g["processes_memory_mib"] = sum(known) if known else (0 if not mems else None)
 
 
+#: A GPU's first row: "|   0  NVIDIA H200   On  |   00000000:8D:00.0 Off |" (index, name, bus id).
+GPU_ROW_RE = re.compile(r"^\s*\|\s+\d+\s+[^|]*\|\s+[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7]\b")
+
+
+def _is_gpu_box(htext: str, groups: list[list[str]]) -> bool:
+    """The GPU box: its header names Bus-Id and Memory-Usage; a paste that starts below the
+    header still shows GPU rows (index, name, bus id)."""
+    if "Bus-Id" in htext and "Memory-Usage" in htext:
+        return True
+    return "PID" not in htext and bool(groups) and all(GPU_ROW_RE.match(g[0]) for g in groups)
+
+
 def parse_table(text: str) -> dict[str, Any]:
     """Parse the default ``nvidia-smi`` summary table."""
     text = _normalise_text(text)
@@ -181,7 +193,7 @@ def parse_table(text: str) -> dict[str, Any]:
     gpus: list[dict[str, Any]] = []
     for header, groups in _table_sections(lines):
         htext = " ".join(header)
-        if "Bus-Id" in htext and "Memory-Usage" in htext:
+        if _is_gpu_box(htext, groups):
             for grp in groups:
                 g = _table_gpu(grp, header, len(gpus))
                 if g is not None:
