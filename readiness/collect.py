@@ -123,7 +123,8 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
     if not any(gpus for gpus in gpu_lists):
         found = []
         for i, name in enumerate(ce["gpus"]):
-            vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name) else (
+            vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name or "Quadro" in name
+                                  or "(nvgpu)" in name) else (
                 "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else "other")
             found.append(Gpu(index=i, vendor=vendor, name=name, source="collect_env",
                              driver_version=ce["driver"] if vendor == "nvidia" else None,

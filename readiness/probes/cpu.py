@@ -184,7 +184,8 @@ def parse_lscpu(text: str) -> dict[str, str]:
         total = 0
         for sec in sections:
             per = to_int(sec.get("Core(s) per socket") or sec.get("Core(s) per cluster"))
-            n = to_int(sec.get("Socket(s)") or sec.get("Cluster(s)")) or (1 if per else None)
+            n = (to_int(sec.get("Cluster(s)")) if "Core(s) per socket" not in sec else None) \
+                or to_int(sec.get("Socket(s)")) or (1 if per else None)
             if not per or not n:
                 total = 0
                 break
@@ -320,7 +321,9 @@ def parse(raw: dict) -> Result:
     cpu.logical_cpus = count.get("logical") or to_int(lscpu.get("CPU(s)")) or to_int(sysctl.get("hw.logicalcpu")) \
         or (to_int(info.get("_processors")) or None) or win.get("logical")
     per_socket = to_int(lscpu.get("Core(s) per socket") or lscpu.get("Core(s) per cluster"))
-    sockets = to_int(lscpu.get("Socket(s)") or lscpu.get("Cluster(s)")) or (1 if per_socket else None)
+    # ARM boards count clusters, not sockets, and print "Socket(s): -"
+    sockets = (to_int(lscpu.get("Cluster(s)")) if "Core(s) per socket" not in lscpu else None) \
+        or to_int(lscpu.get("Socket(s)")) or (1 if per_socket else None)
     lscpu_cores = per_socket * sockets if per_socket and sockets else None
     if "_cores" in lscpu:  # hybrid: summed over the core types, or unknown when one was cut off
         lscpu_cores = to_int(lscpu["_cores"])
