@@ -125,9 +125,11 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
         for i, name in enumerate(ce["gpus"]):
             vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name or "Quadro" in name
                                   or "(nvgpu)" in name) else (
-                "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else "other")
+                "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else
+                "intel" if "Intel" in name else "other")
             found.append(Gpu(index=i, vendor=vendor, name=name, source="collect_env",
-                             driver_version=ce["driver"] if vendor == "nvidia" else None,
+                             driver_version=ce["driver"] if vendor == "nvidia" else
+                             ce.get("intel_driver") if vendor == "intel" else None,
                              gfx_target=(ce.get("gfx_targets") or [None] * (i + 1))[i]))
         gpu_lists.append(found)
     host = sections["host"]

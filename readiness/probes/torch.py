@@ -140,6 +140,17 @@ def _value(line: str | None) -> str | None:
     return None if v in ("", "N/A", "None", "No CUDA", "Could not collect", "N/A (N/A)") else v
 
 
+def _bullets(text: str, heading: str) -> list[str]:
+    """The "* item" lines under a collect_env heading line (XPU builds' Intel GPU sections)."""
+    m = re.search(r"^[ \t]*" + re.escape(heading) + r"[ \t]*$", text, re.M)
+    out: list[str] = []
+    for line in (text[m.end():].splitlines()[1:] if m else []):
+        if not line.strip().startswith("* "):
+            break
+        out.append(line.strip()[2:].strip())
+    return out
+
+
 def parse_collect_env(text: str) -> dict:
     """collect_env's report → {"torch": ..., "python": ..., "gpus": [...], "driver": ..., "os": ...}."""
     lines = [l.strip() for l in text.splitlines()]
@@ -177,6 +188,13 @@ def parse_collect_env(text: str) -> dict:
     m = re.search(r"^\s*GPU models and configuration:\s*(AMD .+|Radeon .+|[^G\n].+)$", text, re.M)
     if not gpus and m and _value(m.group(1)):
         gpus.append(m.group(1).strip())
+    # XPU builds (torch 2.6+) list Intel GPUs apart: "Intel GPU models onboard:" then "* name" lines,
+    # and "Intel GPU driver version:" then "* 32.0.101.8826 (...)".
+    intel_driver = None
+    if not gpus:
+        gpus = _bullets(text, "Intel GPU models onboard:")
+        drivers = _bullets(text, "Intel GPU driver version:")
+        intel_driver = drivers[0].split()[0] if drivers and drivers[0].split() else None
     version = kv.get("Python version", "")
     pv = re.match(r"(\d+\.\d+(?:\.\d+)?)", version)
     bits = re.search(r"\((\d+)-bit runtime\)", version)
@@ -201,6 +219,7 @@ def parse_collect_env(text: str) -> dict:
         os_name = re.sub(r"\s*\((?:x86_64|arm64|aarch64|ppc64le|s390x|i[3-6]86|armv7l|riscv64|"
                          r"[\d.]+ \d\d-[Bb]it)\)$", "", os_name) or None
     return {"torch": t, "python": python, "gpus": gpus, "gfx_targets": gfx, "driver": driver, "os": os_name,
+            "intel_driver": intel_driver,
             "packages": packages, "platform": plat}
 
 
