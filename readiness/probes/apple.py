@@ -40,7 +40,7 @@ def _is_sysctl(text: str) -> bool:
                           text, re.M))
 
 
-_SYSCTL_N = re.compile(r"^[^\n]*?\bsysctl[ \t]+-n[ \t]+([\w. \t]+?)[ \t]*$", re.M)
+_SYSCTL_N = re.compile(r"^[^\n]*?\bsysctl[ \t]+-n[ \t]+([\w.][\w. \t]*)$", re.M)
 
 
 def split_sysctl_n(text: str) -> dict[str, str]:
