@@ -60,3 +60,22 @@ def test_architecture_is_derived_once_and_marked():
     unknown = {"name": "Some Future GPU", "architecture": None, "compute_capability": None, "derived": {}}
     derive.fill_gpu(unknown)
     assert unknown["architecture"] is None and unknown["derived"] == {}
+
+
+def test_listing_pasted_above_a_csv_keeps_the_csv_columns(run):
+    # logic: the "CSV pasted after nvidia-smi -L loses its memory column"
+    import json
+
+    text = ("GPU 0: NVIDIA GeForce RTX 4090 (UUID: GPU-11111111-2222-3333-4444-555555555555)\n"
+            "GPU 1: NVIDIA GeForce RTX 4090 (UUID: GPU-66666666-7777-8888-9999-000000000000)\n"
+            "name, memory.total [MiB], memory.used [MiB]\n"
+            "NVIDIA GeForce RTX 4090, 24564 MiB, 1583 MiB\n"
+            "NVIDIA GeForce RTX 4090, 24564 MiB, 12 MiB\n")
+    path = __import__("pathlib").Path("pasted.txt")
+    path.write_text(text)
+    result = run("check", "--json", "--no-costs", "--from", str(path))
+    doc = json.loads(result.stdout)
+    gpus = (doc.get("facts") or doc)["gpus"]  # schema 2 nests the facts; schema 1 is the facts
+    assert [g["memory_total_mib"] for g in gpus] == [24564, 24564]
+    assert [g["memory_used_mib"] for g in gpus] == [1583, 12]
+    assert gpus[1]["uuid"] == "GPU-66666666-7777-8888-9999-000000000000"

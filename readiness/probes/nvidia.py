@@ -32,6 +32,24 @@ def _detector(fmt: str):
 FORMATS = [(cmd_key(argv), _detector(fmt)) for fmt, argv in SMI_COMMANDS.items()]
 
 
+def split_list_and_csv(text: str) -> dict[str, str] | None:
+    """``nvidia-smi -L`` and a ``--query-gpu`` CSV pasted together without prompts: the -L lines
+    would make the whole paste a listing and lose the CSV's columns (memory), so each part answers
+    its own question; the two are joined by GPU index when read."""
+    lines = text.split("\n")
+    listed = [i for i, ln in enumerate(lines) if nvidia_smi.listing._LIST_GPU_RE.match(ln)]
+    head = next((i for i, ln in enumerate(lines) if nvidia_smi.csv._csv_header_fields(ln) is not None), None)
+    if not listed or head is None or head < listed[-1]:
+        return None
+    csv_part, list_part = "\n".join(lines[head:]), "\n".join(lines[:head])
+    if nvidia_smi.detect(csv_part) != "csv" or nvidia_smi.detect(list_part) != "list":
+        return None
+    return {cmd_key(SMI_COMMANDS["list"]): list_part, cmd_key(SMI_COMMANDS["csv"]): csv_part}
+
+
+SPLITTERS = [split_list_and_csv]
+
+
 def collect(host) -> dict:
     raw: dict = {"system": host.system, "nvml": host.call("nvml")}
     if host.system in ("linux", None):
