@@ -45,7 +45,9 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
     quant_id = quant_name
     measured = None
     if gguf:
-        model, gguf_quant, _size = catalogue.model_from_gguf(gguf)
+        from readiness.models import describe
+
+        model, gguf_quant, _size = describe.model_from_gguf(gguf)
         measured = None if quant_id else model.pop("_quant", None)  # bits measured from the file itself
         model.pop("_quant", None)
         quant_id = quant_id or gguf_quant or (measured or {}).get("id")

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from readiness import compat
+from readiness import compat, derive
 from readiness.facts import CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.host.base import OnceHost
 from readiness.probes.base import run_guarded
@@ -147,10 +147,14 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
     if not any(gpus for gpus in gpu_lists):
         found = []
         for i, name in enumerate(ce["gpus"]):
-            vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name) else (
-                "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else "other")
+            vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name or "Quadro" in name
+                                  or "(nvgpu)" in name) else (
+                "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else
+                "intel" if "Intel" in name else "other")
             found.append(Gpu(index=i, vendor=vendor, name=name, source="collect_env",
-                             driver_version=ce["driver"] if vendor == "nvidia" else None))
+                             driver_version=ce["driver"] if vendor == "nvidia" else
+                             ce.get("intel_driver") if vendor == "intel" else None,
+                             gfx_target=(ce.get("gfx_targets") or [None] * (i + 1))[i]))
         gpu_lists.append(found)
     host = sections["host"]
     if host.os_release is None and ce.get("os"):
@@ -215,6 +219,8 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     if collect_env:
         _merge_collect_env(collect_env, sections, stack, gpu_lists)
     gpus = merge_gpus(gpu_lists)
+    for gpu in gpus:
+        derive.fill_gpu(gpu)  # architecture from the compute capability or the catalogue, marked derived
     explain_unclaimed(gpus, "nvidia", next((s for s in statuses if s.name == "nvidia"), None),
                       sections["host"].container, device_nodes)
     doc = {

@@ -127,6 +127,9 @@ class Gpu:
     metal_family: str | None = None  # "Metal 3"
     # Per-metric reasons for nulls: {"power_limit_w": "not supported by this GPU"}.
     unavailable: dict[str, str] = field(default_factory=dict)
+    # Values filled in rather than read, each with where it came from: {"architecture": "catalogue"}
+    # (readiness/derive.py). Empty when every value was printed by a tool.
+    derived: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -70,7 +70,8 @@ def test_detect_parse_counts_versions(name, fmt, count, driver, cuda):
 
 def test_every_fixture_is_covered():
     files = {str(p.relative_to(FIX)) for p in FIX.rglob("*") if p.is_file()
-             and "device-h200-readiness" not in p.parts}  # readiness's own capture: test_nvidia_device.py
+             and "device-h200-readiness" not in p.parts  # readiness's own capture: test_nvidia_device.py
+             and "paste" not in p.parts}  # issue-thread pastes: tests/test_corpus.py
     assert files == {c[0] for c in CASES}
 
 
@@ -451,9 +452,24 @@ def test_table_without_cuda_version():
 
 def test_truncated_xml_keeps_header_and_never_raises():
     text = read("q-x-a100-sxm4-80gb-mig-r535.xml")
-    r = ns.parse(text[:5000])
+    r = ns.parse(text[:5000])  # cut inside the 4th MIG device's <compute_instance_id>
     assert r["driver_version"] == "535.54.03"
-    assert r["gpus"] == []
+    # A cut log is rebuilt, not dropped: what the GPU printed before the cut is kept, the
+    # half-printed element is not.
+    (gpu,) = r["gpus"]
+    assert gpu["name"] == "NVIDIA A100-SXM4-80GB" and gpu["architecture"] == "Ampere"
+    assert gpu["mig_mode"] is True and len(gpu["mig_devices"]) == 4
+    assert gpu["mig_devices"][3]["gpu_instance_id"] == 6 and gpu["mig_devices"][3]["compute_instance_id"] is None
+    assert gpu["memory_total_mib"] is None  # printed after the cut
+
+
+def test_hand_shortened_xml_is_read():
+    # logic: a real log with lines deleted by hand, as users shorten them before pasting
+    lines = read("q-x-tesla-p100-passthrough-r510.xml").split("\n")
+    kept = [ln for ln in lines if "</pci>" not in ln and "<clocks>" not in ln]
+    r = ns.parse("\n".join(kept))
+    (gpu,) = r["gpus"]
+    assert gpu["name"] == "Tesla P100-PCIE-16GB" and gpu["uuid"].startswith("GPU-d3da8716")
 
 
 def test_csv_noheader_detected_only_for_our_columns():

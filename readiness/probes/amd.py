@@ -4,6 +4,7 @@ memory a model can really use; RAM is never counted twice."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from readiness import data
@@ -23,13 +24,65 @@ AMD_SMI_STATIC_TEXT = ["amd-smi", "static"]
 AMD_SMI_LIST = ["amd-smi", "list"]
 
 
-def _is_rocm_smi_json(text: str) -> bool:
+def _closed_json(text: str):
+    """A JSON document cut short (an issue's length limit): everything up to the last complete
+    member, with the open objects and arrays closed; None when that does not parse either."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    body = text[start:start + 4 * 1024 * 1024]
+    stack: list[str] = []
+    last_ok = 0  # where a member ended at depth >= 1 (after a value, before a comma)
+    in_str = esc = False
+    for i, ch in enumerate(body):
+        if in_str:
+            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]" and stack:
+            stack.pop()
+            last_ok = i + 1
+        elif ch == "," and stack:
+            last_ok = i
+    if not stack:
+        return None
+    cut = body[:last_ok]
+    depth: list[str] = []
+    in_str = esc = False
+    for ch in cut:  # the closers still open at the cut
+        if in_str:
+            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_str = True
+        elif ch in "{[":
+            depth.append("}" if ch == "{" else "]")
+        elif ch in "}]" and depth:
+            depth.pop()
+    try:
+        return json.loads(cut + "".join(reversed(depth)))
+    except ValueError:
+        return None
+
+
+def _rocm_json(text: str):
     doc = json_in(text)
+    return doc if doc is not None else _closed_json(text)
+
+
+def _is_rocm_smi_json(text: str) -> bool:
+    doc = _rocm_json(text)
     return isinstance(doc, dict) and any(k.startswith("card") and isinstance(v, dict) for k, v in doc.items())
 
 
+_CSV_HEAD = re.compile(r"^device,[A-Za-z]", re.M)
+
+
 def _is_rocm_smi_text(text: str) -> bool:
-    return "ROCm System Management Interface" in text or bool(re.search(r"^GPU\[\d+\]\s*:", text, re.M))
+    return "ROCm System Management Interface" in text or bool(re.search(r"^GPU\[\d+\]\s*:", text, re.M)) \
+        or (bool(_CSV_HEAD.search(text)) and bool(re.search(r"^card\d+,", text, re.M)))
 
 
 def _is_amd_smi_static_json(text: str) -> bool:
@@ -150,15 +203,24 @@ def parse_amd_smi_list(text: str) -> list[dict]:
     return out
 
 
+def _card_model_id(value) -> str | None:
+    """A hex PCI id such as "0x740f". rocm-smi 6.x prints the device id as "Card Model" next to a
+    "Subsystem ID" line; without that line "Card model" is the subsystem id (ROCm 4-5) or a name."""
+    v = str(value or "").strip()
+    return v.lower() if re.match(r"^0x[0-9a-fA-F]{4}$", v) else None
+
+
 def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
-    doc = json_in(text)
+    doc = _rocm_json(text)
     out = []
     for key, card in doc.items():
         if not key.startswith("card") or not isinstance(card, dict):
             continue
         get = {k.lower(): v for k, v in card.items()}
-        name = get.get("card series") or get.get("device name") or get.get("card model")
-        out.append({"index": to_int(key), "name": _clean(name), "device_id": get.get("device id") or get.get("gpu id"),
+        model_id = _card_model_id(get.get("card model"))
+        name = get.get("card series") or get.get("device name") or (None if model_id else get.get("card model"))
+        out.append({"index": to_int(key), "name": _clean(name),
+                    "device_id": get.get("device id") or get.get("gpu id") or model_id,
                     "gfx_target": _clean(get.get("gfx version")), "pci_bus_id": bus_id(get.get("pci bus")),
                     "vram_mib": mib(to_int(get.get("vram total memory (b)"))),
                     "vram_used_mib": mib(to_int(get.get("vram total used memory (b)"))),
@@ -173,13 +235,34 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     for m in re.finditer(r"^GPU\[(\d+)\][ \t]*:[ \t]*([^:\n]+):[ \t]*(.*)$", text, re.M):
         g = gpus.setdefault(int(m.group(1)), {})
         g.setdefault(m.group(2).strip().lower(), m.group(3).strip())
+    head = _CSV_HEAD.search(text)
+    if not gpus and head:  # rocm-smi --csv: "device,Card series,..." then "card0,..."
+        names = [n.strip().lower() for n in text[head.start():].split("\n", 1)[0].split(",")]
+        for m in re.finditer(r"^card(\d+),(.*)$", text, re.M):
+            cells = [c.strip() for c in ("card" + m.group(1) + "," + m.group(2)).split(",")]
+            if len(cells) == len(names):
+                gpus[int(m.group(1))] = dict(zip(names, cells))
     if not gpus:
         for m in re.finditer(r"^(\d+)\s+\d+\s+(0x[0-9a-f]{4}),", text, re.M | re.I):
             gpus[int(m.group(1))] = {"device id": m.group(2)}
+    if not gpus:
+        # ROCm 1.x-4.x concise table: "GPU  Temp  AvgPwr  SCLK ..." then one row a GPU, no ids;
+        # a row with nothing but N/A reports no AMD GPU behind it.
+        head = re.search(r"^[ \t]*GPU[ \t]+Temp[ \t].*$", text, re.M)
+        if head:
+            for line in text[head.end():].splitlines()[1:]:
+                if line.startswith("="):
+                    break
+                cells = line.split()
+                if cells and cells[0].isdigit() and any(c != "N/A" for c in cells[1:]):
+                    gpus[int(cells[0])] = {}
     out = []
     for idx, g in sorted(gpus.items()):
-        out.append({"index": idx, "name": _clean(g.get("card series") or g.get("device name")),
-                    "device_id": g.get("device id") or g.get("gpu id"), "gfx_target": _clean(g.get("gfx version")),
+        series_id = _card_model_id(g.get("card series"))  # ROCm 4.x printed the device id as the series
+        model_id = _card_model_id(g.get("card model")) if "subsystem id" in g else None
+        out.append({"index": idx, "name": _clean(None if series_id else (g.get("card series") or g.get("device name"))),
+                    "device_id": g.get("device id") or g.get("gpu id") or series_id or model_id,
+                    "gfx_target": _clean(g.get("gfx version")),
                     "pci_bus_id": bus_id(g.get("pci bus")), "vram_mib": mib(to_int(g.get("vram total memory (b)"))),
                     "vram_used_mib": mib(to_int(g.get("vram total used memory (b)"))),
                     "gtt_mib": mib(to_int(g.get("gtt total memory (b)"))), "driver_version": None})

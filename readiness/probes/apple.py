@@ -35,9 +35,30 @@ def _is(kind: str, as_json: bool):
 
 
 def _is_sysctl(text: str) -> bool:
-    return bool(re.search(r"^(hw\.(memsize|optional|physicalcpu|logicalcpu)|machdep\.cpu\.|iogpu\.)[\w.]*\s*[:=]",
+    return bool(re.search(r"^(hw\.(memsize|optional|physicalcpu|logicalcpu|ncpu|activecpu|perflevel\d)|machdep\.cpu\.|"
+                          r"iogpu\.)[\w.]*\s*[:=]",
                           text, re.M))
 
+
+_SYSCTL_N = re.compile(r"^[^\n]*?\bsysctl[ \t]+-n[ \t]+([\w.][\w. \t]*)$", re.M)
+
+
+def split_sysctl_n(text: str) -> dict[str, str]:
+    """``sysctl -n a b`` prints values only, one a line, in the order asked: a paste that keeps
+    its command line is turned into the ``name: value`` lines the sysctl reader takes."""
+    found = []
+    matches = list(_SYSCTL_N.finditer(text[:100_000]))
+    for i, m in enumerate(matches):
+        names = m.group(1).split()
+        stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        values = [ln.strip() for ln in text[m.end():stop].splitlines() if ln.strip()]
+        if not names or len(values) < len(names) or not all(re.match(r"^[a-z]+\.[\w.]+$", n) for n in names):
+            return {}
+        found += [f"{n}: {v}" for n, v in zip(names, values)]
+    return {cmd_key(SYSCTL): "\n".join(found) + "\n"} if found else {}
+
+
+SPLITTERS = [split_sysctl_n]
 
 FORMATS = [
     (cmd_key(DISPLAYS_JSON), _is("SPDisplaysDataType", True)),
@@ -145,11 +166,14 @@ def hardware(raw: dict) -> dict:
         rows = (json_in(ans.text) or {}).get("SPHardwareDataType") or [{}]
         h = rows[0]
         return {"chip": h.get("chip_type") if h.get("chip_type") not in (None, "Unknown") else None,
-                "memory": size_mib(h.get("physical_memory")), "model": h.get("machine_model")}
+                "memory": size_mib(h.get("physical_memory")), "model": h.get("machine_model"),
+                # Apple Silicon: "proc 8:4:4" (total:performance:efficiency); Intel and VMs: an int
+                "cores": to_int(h.get("number_processors"))}
     ans = raw.get("hardware_text")
     if ans is not None and ans.text:
         kv = key_values(ans.text)
-        return {"chip": kv.get("Chip"), "memory": size_mib(kv.get("Memory")), "model": kv.get("Model Identifier")}
+        return {"chip": kv.get("Chip") or kv.get("Processor Name"), "memory": size_mib(kv.get("Memory")),
+                "model": kv.get("Model Identifier"), "cores": to_int(kv.get("Total Number of Cores"))}
     return {}
 
 
@@ -180,6 +204,11 @@ def parse(raw: dict) -> Result:
         vendor = _vendor(d.get("vendor"), model)
         gpu = Gpu(index=i, vendor=vendor, name=model, source="system_profiler", gpu_cores=d.get("cores"),
                   metal_family=d.get("metal"))
+        # "Vendor: AMD (0x1002)", "Device ID: 0x6860": the PCI ids of a discrete or Intel GPU
+        vid = re.search(r"0x[0-9a-fA-F]{4}\b", d.get("vendor") or "")
+        did = re.match(r"^0x[0-9a-fA-F]{4}$", (d.get("device_id") or "").strip())
+        gpu.pci_vendor_id = vid.group(0).lower() if vid else None
+        gpu.pci_device_id = did.group(0).lower() if did else None
         if vendor == "apple":
             gpu.unified_memory = gpu.integrated = True
             if ram_mib:

@@ -23,8 +23,16 @@ def _is_cpuinfo(text: str) -> bool:
         re.search(r"^(flags|Features|model name|CPU implementer)\s*:", text, re.M))
 
 
+# Field names lscpu prints (flat, tree and `| grep` forms); two of them, one a name or count,
+# make a paste lscpu's even when it is only a few lines of it.
+_LSCPU_KEY = re.compile(r"^[ \t]{0,8}(Architecture|CPU\(s\)|Model name|Vendor ID|Thread\(s\) per core|"
+                        r"Core\(s\) per (?:socket|cluster)|Socket\(s\)|CPU family|CPU max MHz|"
+                        r"On-line CPU\(s\) list|BogoMIPS):[ \t]+\S", re.M)
+
+
 def _is_lscpu(text: str) -> bool:
-    return bool(re.search(r"^Architecture:\s+\S", text, re.M)) and bool(re.search(r"^CPU\(s\):\s+\d", text, re.M))
+    keys = {m.group(1) for m in _LSCPU_KEY.finditer(text[:200_000])}
+    return len(keys) >= 2 and bool(keys & {"Model name", "CPU(s)", "Architecture"})
 
 
 def _is_lscpu_json(text: str) -> bool:
@@ -39,7 +47,8 @@ def _cim_cpus(text: str) -> list[dict]:
     if doc is not None:
         items = doc if isinstance(doc, list) else [doc]
     else:
-        items = [key_values(b) for b in re.split(r"\n\s*\n", text)]
+        # Format-List / Get-WmiObject ("Name : x"), or wmic's /format:list and `wmic cpu list full` ("Name=x")
+        items = [key_values(b, "=" if re.search(r"^Name=", b, re.M) else ":") for b in re.split(r"\n\s*\n", text)]
     return [i for i in items if isinstance(i, dict) and i.get("Name") and "AdapterRAM" not in i
             and ("NumberOfCores" in i or "MaxClockSpeed" in i or i.get("Manufacturer") in _X86_VENDORS)]
 
@@ -73,6 +82,16 @@ def collect(host) -> dict:
         from readiness.probes.apple import SYSCTL
 
         raw["sysctl"] = host.run(SYSCTL)
+    if host.system in ("darwin", None):
+        from readiness.probes.apple import HARDWARE_JSON, HARDWARE_TEXT
+
+        raw["hardware"] = host.run(HARDWARE_JSON, timeout=max(host.timeout, 30.0))
+        if not raw["hardware"].ok:
+            raw["hardware_text"] = host.run(HARDWARE_TEXT, timeout=max(host.timeout, 30.0))
+    if host.system is None:  # a pasted dxdiag names the CPU in its System Information
+        from readiness.probes.windows import DXDIAG
+
+        raw["dxdiag"] = host.run(DXDIAG)
     if host.system in ("windows", None):
         raw["cim"] = host.run(CIM_CPU, timeout=max(host.timeout, 30.0))
     if host.system == "windows" and not raw["cim"].ok:
@@ -132,18 +151,49 @@ def parse_lscpu_json(text: str) -> dict[str, str]:
     return out
 
 
+_LSCPU_LINE = re.compile(r"^([ \t]*)([A-Z][^:\n]*):([ \t]*)(.*)$")
+
+
 def parse_lscpu(text: str) -> dict[str, str]:
-    """Plain ``lscpu``. In a terminal, newer lscpu wraps long values (Flags) at the screen width,
-    mid-word, continuing at the value's column; joining the slices from that column restores them."""
+    """Plain ``lscpu``, flat or the tree layout of util-linux >= 2.37 (sub-fields indented under
+    ``Vendor ID:`` and ``Model name:``). In a terminal, lscpu wraps long values (Flags) at the
+    screen width, mid-word, continuing at the value's column: a line that starts at or past that
+    column is a slice of the value above, any other ``Key:`` line a field of its own. A hybrid
+    CPU has one ``Model name:`` section per core type; its cores are summed over the sections
+    into ``_cores`` (left out when a section does not say)."""
     out: dict[str, str] = {}
+    sections: list[dict[str, str]] = []
     key, col = None, 0
     for line in text.splitlines():
-        m = re.match(r"^([A-Za-z][^:]*):(\s*)(.*)$", line)
-        if m and not line.startswith(" "):
-            key, col = m.group(1).strip(), m.end(2)
-            out.setdefault(key, m.group(3).rstrip())
-        elif key and line.strip():
-            out[key] += line[col:].rstrip() if len(line) > col else " " + line.strip()
+        indent = len(line) - len(line.lstrip(" \t"))
+        if key and line.strip() and indent >= col > 0:
+            out[key] += line[col:].rstrip()
+            continue
+        m = _LSCPU_LINE.match(line)
+        if not m or not (m.group(3) or not m.group(4)):
+            key = None
+            continue
+        key, col = m.group(2).strip(), m.end(3) if m.group(4) else 0
+        value = m.group(4).rstrip()
+        if key == "Model name":
+            sections.append({})
+        if sections:
+            sections[-1].setdefault(key, value)
+        out.setdefault(key, value)
+    if len(sections) > 1:
+        total = 0
+        for sec in sections:
+            per = to_int(sec.get("Core(s) per socket") or sec.get("Core(s) per cluster"))
+            n = (to_int(sec.get("Cluster(s)")) if "Core(s) per socket" not in sec else None) \
+                or to_int(sec.get("Socket(s)")) or (1 if per else None)
+            if not per or not n:
+                total = 0
+                break
+            total += per * n
+        if total:
+            out["_cores"] = str(total)
+        else:
+            out["_cores"] = ""
     return out
 
 
@@ -184,6 +234,27 @@ def to_hex_int(value: str | None) -> int | None:
 
 _X86_VENDORS = {"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": "Hygon",
                 "CentaurHauls": "Centaur", "  Shanghai  ": "Zhaoxin"}
+
+
+def _mac_hardware(raw: dict) -> dict:
+    from readiness.probes.apple import hardware
+
+    return hardware(raw)
+
+
+def _dxdiag_system(raw: dict) -> dict:
+    from readiness.probes.windows import dxdiag_system
+
+    answer = raw.get("dxdiag")
+    return dxdiag_system(answer.text) if answer is not None and answer.text else {}
+
+
+def _vendor_of_name(model: str) -> str | None:
+    """The vendor a model name states ("Apple M3", "AMD Ryzen 9 ...", "Intel(R) Core(TM) ...")."""
+    for word, vendor in (("Apple", "Apple"), ("AMD", "AMD"), ("Intel", "Intel"), ("Hygon", "Hygon")):
+        if re.search(rf"\b{word}\b", model):
+            return vendor
+    return None
 
 
 def _sysctl(text: str) -> dict[str, str]:
@@ -239,15 +310,28 @@ def parse(raw: dict) -> Result:
     if win:
         cpu.model = win.get("name") or cpu.model
         cpu.vendor = _X86_VENDORS.get(win.get("vendor") or "", win.get("vendor")) or cpu.vendor
+    mac = _mac_hardware(raw)
+    dx = _dxdiag_system(raw)
+    cpu.model = cpu.model or mac.get("chip") or dx.get("processor")
+    if cpu.vendor is None and cpu.model:
+        cpu.vendor = _vendor_of_name(cpu.model)
 
     # Counts: psutil first (it sees cgroup-less totals the same way everywhere), then the tools.
     count = raw["count"].value if raw["count"].ok else {}
     cpu.logical_cpus = count.get("logical") or to_int(lscpu.get("CPU(s)")) or to_int(sysctl.get("hw.logicalcpu")) \
         or (to_int(info.get("_processors")) or None) or win.get("logical")
     per_socket = to_int(lscpu.get("Core(s) per socket") or lscpu.get("Core(s) per cluster"))
-    sockets = to_int(lscpu.get("Socket(s)") or lscpu.get("Cluster(s)")) or (1 if per_socket else None)
-    cpu.physical_cores = count.get("physical") or (per_socket * sockets if per_socket and sockets else None) \
-        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores")) or win.get("cores")
+    # ARM boards count clusters, not sockets, and print "Socket(s): -"
+    sockets = (to_int(lscpu.get("Cluster(s)")) if "Core(s) per socket" not in lscpu else None) \
+        or to_int(lscpu.get("Socket(s)")) or (1 if per_socket else None)
+    lscpu_cores = per_socket * sockets if per_socket and sockets else None
+    if "_cores" in lscpu:  # hybrid: summed over the core types, or unknown when one was cut off
+        lscpu_cores = to_int(lscpu["_cores"])
+    cpu.physical_cores = count.get("physical") or lscpu_cores \
+        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores")) or win.get("cores") or mac.get("cores")
+    cpu.logical_cpus = cpu.logical_cpus or to_int(sysctl.get("hw.ncpu")) or dx.get("logical")
+    cpu.physical_cores = cpu.physical_cores or to_int(sysctl.get("machdep.cpu.core_count"))
+    cpu.logical_cpus = cpu.logical_cpus or to_int(sysctl.get("machdep.cpu.thread_count"))
 
     # Maximum clock.
     max_mhz = to_float(lscpu.get("CPU max MHz"))

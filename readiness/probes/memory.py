@@ -25,8 +25,35 @@ def collect(host) -> dict:
         raw = {"meminfo": host.read_file("/proc/meminfo")}
         for path in _CGROUP_FILES:
             raw[path] = host.read_file(path)
+        if host.system is None:
+            raw.update(_pasted_totals(host))
         return raw
     return {"psutil": host.call("psutil.virtual_memory")}
+
+
+def _pasted_totals(host) -> dict:
+    """Raw files without /proc/meminfo may still state the RAM: sysctl hw.memsize, the Mac's
+    hardware overview, dxdiag's System Information."""
+    from readiness.probes.apple import HARDWARE_JSON, HARDWARE_TEXT, SYSCTL
+    from readiness.probes.windows import DXDIAG
+
+    return {"sysctl": host.run(SYSCTL), "hardware": host.run(HARDWARE_JSON), "hardware_text": host.run(HARDWARE_TEXT),
+            "dxdiag": host.run(DXDIAG)}
+
+
+def _pasted_total_mib(raw: dict) -> int | None:
+    from readiness.probes.apple import hardware, parse_sysctl
+    from readiness.probes.windows import dxdiag_system
+
+    sysctl = raw.get("sysctl")
+    memsize = to_int(parse_sysctl(sysctl.text).get("hw.memsize")) if sysctl is not None and sysctl.text else None
+    if memsize:
+        return memsize // 2**20
+    total = hardware(raw).get("memory")
+    if total:
+        return total
+    dx = raw.get("dxdiag")
+    return dxdiag_system(dx.text).get("memory_mib") if dx is not None and dx.text else None
 
 
 def parse_meminfo(text: str) -> dict[str, int]:
@@ -51,6 +78,8 @@ def parse(raw: dict) -> Result:
     elif raw.get("psutil") is not None and raw["psutil"].ok:
         vm = raw["psutil"].value
         mem.total_mib, mem.available_mib, mem.swap_total_mib = mib(vm["total"]), mib(vm["available"]), mib(vm["swap_total"])
+    elif _pasted_total_mib(raw):
+        mem.total_mib = _pasted_total_mib(raw)
     else:
         reason = (meminfo or raw.get("psutil")).reason if (meminfo or raw.get("psutil")) is not None else None
         return Result({"memory": mem}, "absent", reason or "no memory information could be read")

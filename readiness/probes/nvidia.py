@@ -6,7 +6,6 @@ the device nodes a container needs, and WSL's driver library.
 
 from __future__ import annotations
 
-from readiness import data
 from readiness.facts import Gpu, GpuProcess, MigDevice
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
@@ -31,6 +30,24 @@ def _detector(fmt: str):
 
 
 FORMATS = [(cmd_key(argv), _detector(fmt)) for fmt, argv in SMI_COMMANDS.items()]
+
+
+def split_list_and_csv(text: str) -> dict[str, str] | None:
+    """``nvidia-smi -L`` and a ``--query-gpu`` CSV pasted together without prompts: the -L lines
+    would make the whole paste a listing and lose the CSV's columns (memory), so each part answers
+    its own question; the two are joined by GPU index when read."""
+    lines = text.split("\n")
+    listed = [i for i, ln in enumerate(lines) if nvidia_smi.listing._LIST_GPU_RE.match(ln)]
+    head = next((i for i, ln in enumerate(lines) if nvidia_smi.csv._csv_header_fields(ln) is not None), None)
+    if not listed or head is None or head < listed[-1]:
+        return None
+    csv_part, list_part = "\n".join(lines[head:]), "\n".join(lines[:head])
+    if nvidia_smi.detect(csv_part) != "csv" or nvidia_smi.detect(list_part) != "list":
+        return None
+    return {cmd_key(SMI_COMMANDS["list"]): list_part, cmd_key(SMI_COMMANDS["csv"]): csv_part}
+
+
+SPLITTERS = [split_list_and_csv]
 
 
 def collect(host) -> dict:
@@ -60,6 +77,9 @@ def collect(host) -> dict:
             answer = host.run(["nvidia-smi", f"--query-gpu={','.join(fields)}", "--format=csv"])
         raw["smi"] = (fmt, answer)
         if answer.ok:
+            if fmt in ("table", "csv"):
+                # a table cut short, or a CSV without uuids: -L lists every GPU with its uuid
+                raw["smi_list"] = host.run(SMI_COMMANDS["list"])
             break
         if answer.status == "absent" and "not found on PATH" in (answer.reason or ""):
             break  # no nvidia-smi at all: the other invocations can't work either
@@ -67,10 +87,6 @@ def collect(host) -> dict:
 
 
 # -- pure parsing -------------------------------------------------------------
-
-def _architectures() -> dict[str, str]:
-    return {row["compute_capability"]: row["name"] for row in data.rows("nvidia_architectures", "arch")}
-
 
 def cuda_version(number: int | None) -> str | None:
     """NVML's 12040 → "12.4"."""
@@ -95,7 +111,7 @@ def _v(metric: dict | None):
     return None if not metric or "err" in metric else metric["v"]
 
 
-def gpu_from_nvml(d: dict, driver: str | None, archs: dict[str, str]) -> Gpu:
+def gpu_from_nvml(d: dict, driver: str | None) -> Gpu:
     gpu = Gpu(index=d["index"], vendor="nvidia", source="nvml", driver_version=driver, kernel_driver=None)
     if d.get("error"):
         gpu.status, gpu.status_reason = "error", d["error"]["reason"]
@@ -121,7 +137,6 @@ def gpu_from_nvml(d: dict, driver: str | None, archs: dict[str, str]) -> Gpu:
     cc = take("compute_capability", "compute_capability")
     if cc:
         gpu.compute_capability = f"{cc[0]}.{cc[1]}"
-        gpu.architecture = archs.get(gpu.compute_capability)
     mem = take("memory_total_mib", "memory")
     if mem:
         gpu.memory_total_mib = mem["total"] // 2**20
@@ -189,24 +204,37 @@ def process_list(device: dict, info: dict) -> list[GpuProcess]:
     return out
 
 
-def gpu_from_smi(g: dict, driver: str | None, archs: dict[str, str], fmt: str) -> Gpu:
+def gpu_from_smi(g: dict, driver: str | None, fmt: str) -> Gpu:
     gpu = Gpu(index=g["index"], vendor="nvidia", source="nvidia-smi", driver_version=driver)
     for name in ("name", "uuid", "memory_total_mib", "memory_free_mib", "memory_used_mib", "compute_capability",
                  "power_limit_w", "power_default_limit_w", "max_sm_clock_mhz", "max_memory_clock_mhz",
                  "memory_bus_width_bits", "pcie_generation", "pcie_width", "pcie_generation_max", "pcie_width_max",
                  "mig_mode", "persistence_mode", "ecc_mode", "virtualization_mode", "display_attached",
-                 "driver_model", "processes_count", "processes_memory_mib"):
+                 "driver_model", "processes_count", "processes_memory_mib", "architecture"):
         setattr(gpu, name, g.get(name))
     gpu.pci_bus_id = bus_id(g.get("pci_bus_id"))
     gpu.mig_devices = [MigDevice(**m) for m in g.get("mig_devices") or []]
-    if gpu.compute_capability:
-        gpu.architecture = archs.get(gpu.compute_capability)
     gpu.memory_bandwidth_gbps = bandwidth_gbps(gpu.max_memory_clock_mhz, gpu.memory_bus_width_bits)
     if gpu.memory_total_mib is not None and gpu.memory_used_mib is not None and gpu.memory_free_mib is None:
         gpu.memory_free_mib = gpu.memory_total_mib - gpu.memory_used_mib
     gpu.unavailable = {f: f"not in the nvidia-smi {fmt} output" for f in ("compute_capability", "memory_bandwidth_gbps")
                        if getattr(gpu, f) is None}
     return gpu
+
+
+def _add_listed(gpus: list[Gpu], listing, driver: str | None) -> None:
+    """``nvidia-smi -L`` next to a table or CSV of the same machine: the same GPUs by index.
+    It adds the uuids the table lacks, and the GPUs a table cut short no longer shows."""
+    if listing is None or not listing.ok or nvidia_smi.detect(listing.text or "") != "list":
+        return
+    by_index = {g.index: g for g in gpus}
+    for g in nvidia_smi.parse_list(listing.text or "")["gpus"]:
+        known = by_index.get(g["index"])
+        if known is None:
+            gpus.append(gpu_from_smi(g, driver, "list"))
+        elif known.name is None or known.name.endswith("...") or known.name == g["name"]:
+            known.name = g["name"]  # the table truncates long names; -L prints them whole
+            known.uuid = known.uuid or g["uuid"]
 
 
 def _nvml_failure(raw: dict) -> str:
@@ -237,13 +265,12 @@ def parse(raw: dict) -> Result:
 
 
 def _parse(raw: dict) -> Result:
-    archs = _architectures()
     facts: dict = {"gpus": []}
     nvml = raw["nvml"].value if raw["nvml"].ok else None
     if nvml and nvml.get("status") == "ok":
         driver = _v(nvml.get("driver_version"))
         facts["cuda_driver_version"] = cuda_version(_v(nvml.get("cuda_driver_version")))
-        facts["gpus"] = [gpu_from_nvml(d, driver, archs) for d in nvml.get("devices", [])]
+        facts["gpus"] = [gpu_from_nvml(d, driver) for d in nvml.get("devices", [])]
         if "process_info" in raw:
             for gpu, d in zip(facts["gpus"], nvml.get("devices", [])):
                 gpu.processes = process_list(d, raw["process_info"])
@@ -260,7 +287,8 @@ def _parse(raw: dict) -> Result:
         except ValueError as e:
             return Result(facts, "error", f"nvidia-smi output could not be read: {e}")
         facts["cuda_driver_version"] = parsed.get("cuda_driver_version")
-        facts["gpus"] = [gpu_from_smi(g, parsed.get("driver_version"), archs, fmt) for g in parsed["gpus"]]
+        facts["gpus"] = [gpu_from_smi(g, parsed.get("driver_version"), fmt) for g in parsed["gpus"]]
+        _add_listed(facts["gpus"], raw.get("smi_list"), parsed.get("driver_version"))
         note = f"from nvidia-smi ({' '.join(SMI_COMMANDS[fmt][1:]) or 'table'}); NVML: {why}"
         return Result(facts, "ok", note)
     late = timed_out({"nvidia-smi": smi[1]} if smi else {})

@@ -42,6 +42,10 @@ def collect(host) -> dict:
             raw[path] = host.read_file(path)
     if host.system == "darwin":
         raw["sw_vers"] = host.run(["sw_vers"])
+    if host.system is None:  # a pasted dxdiag names the Windows edition
+        from readiness.probes.windows import DXDIAG
+
+        raw["dxdiag"] = host.run(DXDIAG)
     return raw
 
 
@@ -112,6 +116,13 @@ def parse(raw: dict) -> Result:
         facts.container = _container(raw)
     elif facts.os in ("darwin", "windows"):
         facts.wsl = False
+    dxdiag = raw.get("dxdiag")
+    if facts.os is None and dxdiag is not None and dxdiag.text:
+        from readiness.probes.windows import dxdiag_system
+
+        edition = dxdiag_system(dxdiag.text).get("os")
+        if edition:
+            facts.os, facts.os_release, facts.wsl = "windows", edition, False
     if facts.os is None:
         return Result({"host": facts}, "absent", "no uname or os-release output to read")
     return Result({"host": facts})

@@ -79,8 +79,21 @@ def split_collect_env(text: str) -> dict[str, str] | None:
         return None
     out = {COLLECT_ENV_KEY: text}
     m = re.search(r"^\s*CPU:\n(.*?)(?:\n\s*\n|\n\s*Versions of relevant libraries:|\Z)", text, re.M | re.S)
-    if m and re.search(r"^\s*Architecture:\s+\S", m.group(1), re.M):
-        out["cmd:lscpu"] = m.group(1)
+    block = m.group(1) if m else ""
+    # The CPU section is lscpu's output on Linux, wmic's Name/Manufacturer/... block on Windows,
+    # and the sysctl brand string alone on macOS.
+    if re.search(r"^\s*Name:\s*\S", block, re.M) and re.search(r"^\s*Manufacturer:", block, re.M):
+        from readiness.probes.cpu import CIM_CPU
+        from readiness.host.base import cmd_key
+
+        out[cmd_key(CIM_CPU)] = block
+    elif re.search(r"^\s*Architecture:\s+\S", block, re.M):
+        out["cmd:lscpu"] = block
+    elif block.strip() and "\n" not in block.strip() and ":" not in block:
+        from readiness.probes.apple import SYSCTL
+        from readiness.host.base import cmd_key
+
+        out[cmd_key(SYSCTL)] = f"machdep.cpu.brand_string: {block.strip()}\n"
     return out
 
 
@@ -128,6 +141,17 @@ def _value(line: str | None) -> str | None:
     return None if v in ("", "N/A", "None", "No CUDA", "Could not collect", "N/A (N/A)") else v
 
 
+def _bullets(text: str, heading: str) -> list[str]:
+    """The "* item" lines under a collect_env heading line (XPU builds' Intel GPU sections)."""
+    m = re.search(r"^[ \t]*" + re.escape(heading) + r"[ \t]*$", text, re.M)
+    out: list[str] = []
+    for line in (text[m.end():].splitlines()[1:] if m else []):
+        if not line.strip().startswith("* "):
+            break
+        out.append(line.strip()[2:].strip())
+    return out
+
+
 def parse_collect_env(text: str) -> dict:
     """collect_env's report → {"torch": ..., "python": ..., "gpus": [...], "driver": ..., "os": ...}."""
     lines = [l.strip() for l in text.splitlines()]
@@ -165,6 +189,13 @@ def parse_collect_env(text: str) -> dict:
     m = re.search(r"^\s*GPU models and configuration:\s*(AMD .+|Radeon .+|[^G\n].+)$", text, re.M)
     if not gpus and m and _value(m.group(1)):
         gpus.append(m.group(1).strip())
+    # XPU builds (torch 2.6+) list Intel GPUs apart: "Intel GPU models onboard:" then "* name" lines,
+    # and "Intel GPU driver version:" then "* 32.0.101.8826 (...)".
+    intel_driver = None
+    if not gpus:
+        gpus = _bullets(text, "Intel GPU models onboard:")
+        drivers = _bullets(text, "Intel GPU driver version:")
+        intel_driver = drivers[0].split()[0] if drivers and drivers[0].split() else None
     version = kv.get("Python version", "")
     pv = re.match(r"(\d+\.\d+(?:\.\d+)?)", version)
     bits = re.search(r"\((\d+)-bit runtime\)", version)
@@ -180,7 +211,16 @@ def parse_collect_env(text: str) -> dict:
         if m:
             packages.setdefault(m.group(2).lower(), m.group(3))
     driver = _value(kv.get("Nvidia driver version"))
-    return {"torch": t, "python": python, "gpus": gpus, "driver": driver, "os": _value(kv.get("OS")),
+    # ROCm builds name the GPU with its target: "AMD Radeon RX 7900 XT (gfx1100)".
+    targets = [re.search(r"\s*\((gfx[0-9a-f]+)[^)]*\)$", g) for g in gpus]
+    gfx = [t_.group(1) if t_ else None for t_ in targets]
+    gpus = [g[: t_.start()].strip() if t_ else g for g, t_ in zip(gpus, targets)]
+    os_name = _value(kv.get("OS"))
+    if os_name:  # "Ubuntu 24.04.2 LTS (x86_64)", "Microsoft Windows 11 Pro (10.0.26200 64-Bit)"
+        os_name = re.sub(r"\s*\((?:x86_64|arm64|aarch64|ppc64le|s390x|i[3-6]86|armv7l|riscv64|"
+                         r"[\d.]+ \d\d-[Bb]it)\)$", "", os_name) or None
+    return {"torch": t, "python": python, "gpus": gpus, "gfx_targets": gfx, "driver": driver, "os": os_name,
+            "intel_driver": intel_driver,
             "packages": packages, "platform": plat}
 
 

@@ -50,7 +50,11 @@ def _is_wmic(text: str) -> bool:
 
 
 def _is_dxdiag(text: str) -> bool:
-    return "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text)
+    if "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text):
+        return True
+    # the System Information block alone (the display devices cut off)
+    return "System Information" in text and bool(re.search(r"^[ \t]*DxDiag Version:", text, re.M)) \
+        and bool(_DX_PROCESSOR.search(text))
 
 
 FORMATS = [(cmd_key(REGISTRY), _is_registry_json), (cmd_key(CIM_JSON), _is_cim_json),
@@ -109,6 +113,29 @@ def parse_wmic(text: str) -> list[dict]:
     return out
 
 
+_DX_PROCESSOR = re.compile(r"^[ \t]*Processor:[ \t]*(.+?)[ \t]*(?:\((\d+) CPUs\))?,?[ \t]*(?:~[\d.]+GHz)?[ \t]*$", re.M)
+_DX_MEMORY = re.compile(r"^[ \t]*Memory:[ \t]*(\d+)[ \t]*MB RAM", re.M)
+_DX_OS = re.compile(r"^[ \t]*Operating System:[ \t]*(Windows[^\n(]*?)(?:[ \t]+\d\d-bit)?[ \t]*(?:\(|$)", re.M)
+
+
+def dxdiag_system(text: str) -> dict:
+    """dxdiag's System Information block: the CPU (name and logical CPUs), installed RAM and the
+    Windows edition. Keys are English only; a dxdiag saved in another language yields nothing."""
+    head = text.split("Display Devices", 1)[0][:20_000]
+    out: dict = {}
+    m = _DX_PROCESSOR.search(head)
+    if m:
+        out["processor"] = m.group(1).strip().rstrip(",").strip()
+        out["logical"] = int(m.group(2)) if m.group(2) else None
+    m = _DX_MEMORY.search(head)
+    if m:
+        out["memory_mib"] = int(m.group(1))
+    m = _DX_OS.search(head)
+    if m:
+        out["os"] = m.group(1).strip()
+    return out
+
+
 def parse_dxdiag(text: str) -> list[dict]:
     out, seen = [], set()
     # dxdiag lists display devices: a card driving two displays appears twice, once per display.
@@ -117,9 +144,13 @@ def parse_dxdiag(text: str) -> list[dict]:
         ded = re.search(r"Dedicated Memory:\s*(\d+)\s*MB", block)
         ven = re.search(r"Vendor ID:\s*(0x[0-9A-Fa-f]{4})", block)
         dev = re.search(r"Device ID:\s*(0x[0-9A-Fa-f]{4})", block)
+        # the same ids in "Device Key: Enum\PCI\VEN_10DE&DEV_2803&..." (a cut paste may have only this line)
+        key = re.search(r"Device Key:[ \t]*\S*VEN_([0-9A-Fa-f]{4})&DEV_([0-9A-Fa-f]{4})", block)
+        vendor_id = ven.group(1).lower() if ven else ("0x" + key.group(1).lower() if key else None)
+        device_id = dev.group(1).lower() if dev else ("0x" + key.group(2).lower() if key else None)
         drv = re.search(r"Driver Version:[ \t]*(\S+)", block)
         entry = {"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
-                 "vendor_id": ven.group(1).lower() if ven else None, "device_id": dev.group(1).lower() if dev else None,
+                 "vendor_id": vendor_id, "device_id": device_id,
                  "driver": drv.group(1) if drv else None}
         key = (entry["name"], entry["vendor_id"], entry["device_id"])
         if key not in seen:

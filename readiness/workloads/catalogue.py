@@ -105,35 +105,6 @@ def model_from_hf_dict(cfg: dict, ident: str, name: str | None, source: str) -> 
     return model
 
 
-def model_from_gguf(path: str) -> tuple[dict, str | None, int]:
-    """(model, quant id or None, weights' bytes) from a GGUF header: readiness's own bounded reader
-    (readiness/models/gguf.py), no numpy, no tensor data read."""
-    import os
-
-    from readiness.models import describe, gguf
-
-    try:
-        header = gguf.read_path(path)
-        size = os.path.getsize(path)
-    except OSError as e:
-        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
-    except gguf.GGUFError as e:
-        raise ReadinessError(f"cannot read {path} as GGUF: {e}") from e
-    weights = size - header.data_offset if size > header.data_offset else None
-    model, extra = describe.from_gguf(header, Path(path).stem, weights,
-                                      f"{path} (GGUF header: {len(header.tensors)} tensors)")
-    if not model.get("family"):
-        raise ReadinessError(f"{path}: no general.architecture in the GGUF header")
-    lacking = describe.missing(model)
-    if lacking:
-        raise ReadinessError(f"{path}: the GGUF header lacks {', '.join(lacking)}")
-    q = extra["quant"]
-    model["bits_per_weight"] = q["bits"] if q else None
-    model["_quant"] = q
-    ftype = header.get("general.file_type")
-    return model, describe.QUANT_IDS.get(ftype) if isinstance(ftype, int) else None, weights or 0
-
-
 _WORKLOAD_REQUIRED = {"id": str, "kind": str, "name": str, "source": str}
 
 

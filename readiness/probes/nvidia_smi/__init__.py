@@ -1,0 +1,98 @@
+"""Pure parsers for the text that ``nvidia-smi`` prints, one module per output form:
+
+* ``"xml"``   -- ``nvidia-smi -q -x`` (xml.py)
+* ``"query"`` -- ``nvidia-smi -q`` (query_text.py)
+* ``"table"`` -- plain ``nvidia-smi`` (table.py)
+* ``"list"``  -- ``nvidia-smi -L`` (listing.py)
+* ``"csv"``   -- ``nvidia-smi --query-gpu=... --format=csv[,noheader][,nounits]`` (csv.py)
+
+XML and ``-q`` are read through one field mapping (fields.py). Every parser returns the same
+shape::
+
+    {"format": str, "driver_version": str|None, "cuda_driver_version": str|None,
+     "gpus": [gpu, ...]}
+
+where each ``gpu`` has exactly the keys of :data:`GPU_KEYS`. A value is ``None`` whenever the
+output does not carry it or shows it as ``N/A``, ``[N/A]``, ``[Not Supported]``, ``Requested
+functionality has been deprecated`` and the like. Unknown numbers are never reported as ``0``.
+Only text that is not nvidia-smi output at all raises :class:`ValueError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from readiness.probes.nvidia_smi.csv import (_csv_header_fields, _looks_like_our_headerless_row, _split_csv_line,
+                                             command_line_fields, parse_csv)
+from readiness.probes.nvidia_smi.listing import _LIST_GPU_RE, parse_list
+from readiness.probes.nvidia_smi.query_text import parse_query
+from readiness.probes.nvidia_smi.table import _TABLE_HEAD_RE, GPU_ROW_RE, parse_table
+from readiness.probes.nvidia_smi.values import (GPU_KEYS, QUERY_FIELDS, _bool, _clean, _cuda, _int, _mib,
+                                                _normalise_text)
+from readiness.probes.nvidia_smi.xml import parse_xml
+
+__all__ = ["QUERY_FIELDS", "GPU_KEYS", "detect", "parse", "parse_xml", "parse_query", "parse_table", "parse_list",
+           "parse_csv", "_clean", "_bool", "_int", "_mib", "_cuda"]
+
+_QUERY_MARK = "==============NVSMI LOG=============="
+_BANNERLESS_QUERY = re.compile(r"^(?:Driver|KMD) Version\s+:\s*\S", re.M)
+_PRODUCT_LINE = re.compile(r"^\s+Product Name\s+:", re.M)
+
+
+def _content_lines(text: str) -> list[str]:
+    return [ln for ln in text.split("\n") if ln.strip()]
+
+
+def detect(text: str) -> str | None:
+    """Which nvidia-smi output ``text`` is: 'xml', 'query', 'table', 'list', 'csv' or None."""
+    try:
+        text = _normalise_text(text)
+    except ValueError:
+        return None
+    if "<nvidia_smi_log" in text:
+        return "xml"
+    if _QUERY_MARK in text:
+        return "query"
+    lines = _content_lines(text)
+    for ln in lines:
+        if ln.lstrip().startswith("|") and _TABLE_HEAD_RE.search(ln):
+            return "table"
+    # a table pasted without its banner: the box's double rule and a GPU row
+    if any(ln.lstrip().startswith("|===") for ln in lines) and any(GPU_ROW_RE.match(ln) for ln in lines):
+        return "table"
+    if any(_LIST_GPU_RE.match(ln) for ln in lines):
+        return "list"
+    if lines:
+        # the header may follow a shell prompt or the command line
+        for i, ln in enumerate(lines[:3]):
+            if _csv_header_fields(ln) is not None and len(lines) > i + 1:
+                return "csv"
+        if command_line_fields(lines) is not None:
+            return "csv"
+        rows = [_split_csv_line(ln) for ln in lines]
+        data = [r for r in rows if len(r) > 1]
+        if data and all(_looks_like_our_headerless_row(r) for r in data):
+            return "csv"
+    # a -q text whose banner was cut off
+    if _BANNERLESS_QUERY.search(text) and _PRODUCT_LINE.search(text):
+        return "query"
+    return None
+
+
+def parse(text: str) -> dict[str, Any]:
+    """Parse any nvidia-smi output; raises ValueError if it is not nvidia-smi output."""
+    fmt = detect(text)
+    if fmt is None:
+        raise ValueError("not nvidia-smi output: expected nvidia-smi -q -x XML, -q text, "
+                         "the default table, -L or --query-gpu CSV")
+    return _PARSERS[fmt](text)
+
+
+_PARSERS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "xml": parse_xml,
+    "query": parse_query,
+    "table": parse_table,
+    "list": parse_list,
+    "csv": parse_csv,
+}

@@ -1,0 +1,153 @@
+"""``nvidia-smi --query-gpu=... --format=csv[,noheader][,nounits]``."""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import Any
+
+from readiness.probes.util import bus_id
+from readiness.probes.nvidia_smi.values import (QUERY_FIELDS, _bool, _clean, _compute_cap, _display, _driver_model, _first,
+                                                _int, _mib, _new_gpu, _normalise_text, _pos_float, _pos_int,
+                                                _pos_mib, _result, _version, _width)
+
+_FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(?: \[[^\]]*\])?$")
+
+#: Field names that identify a ``--query-gpu`` CSV header (with or without units).
+_KNOWN_CSV_FIELDS = {
+    "index", "name", "gpu_name", "uuid", "gpu_uuid", "pci.bus_id", "gpu_bus_id", "serial",
+    "gpu_serial", "memory.total", "memory.used", "memory.free", "memory.reserved",
+    "driver_version", "compute_cap", "power.limit", "power.default_limit",
+    "enforced.power.limit", "clocks.max.sm", "clocks.max.memory", "clocks.max.mem",
+    "clocks.max.graphics", "pcie.link.gen.current", "pcie.link.gen.max",
+    "pcie.link.gen.gpucurrent", "pcie.link.gen.gpumax", "pcie.link.width.current",
+    "pcie.link.width.max", "mig.mode.current", "persistence_mode", "ecc.mode.current",
+    "display_active", "display_mode", "driver_model.current", "vbios_version",
+    "utilization.gpu", "temperature.gpu", "power.draw", "pstate", "fan.speed", "timestamp",
+    "count", "virtualization_mode",
+}
+
+
+def _csv_header_fields(line: str) -> list[str] | None:
+    cells = [c.strip() for c in line.split(",")]
+    if not cells or any(not c for c in cells):
+        return None
+    names = []
+    for c in cells:
+        if not _FIELD_RE.match(c):
+            return None
+        names.append(c.split(" [", 1)[0].strip())
+    if not any(n in _KNOWN_CSV_FIELDS for n in names):
+        return None
+    return names
+
+
+def _looks_like_our_headerless_row(cells: list[str]) -> bool:
+    if len(cells) != len(QUERY_FIELDS):
+        return False
+    c = dict(zip(QUERY_FIELDS, cells))
+    if not re.match(r"^\d+$", c["index"]):
+        return False
+    if _clean(c["uuid"]) is not None and not c["uuid"].startswith(("GPU-", "MIG-")):
+        return False
+    if _clean(c["pci.bus_id"]) is not None and bus_id(c["pci.bus_id"]) is None:
+        return False
+    return True
+
+
+def _split_csv_line(line: str) -> list[str]:
+    row = next(csv.reader([line], skipinitialspace=True), [])
+    return [c.strip() for c in row]
+
+
+def _content_lines(text: str) -> list[str]:
+    return [ln for ln in text.split("\n") if ln.strip()]
+
+
+
+_CSV_ALIASES = {
+    "gpu_name": "name", "gpu_uuid": "uuid", "gpu_bus_id": "pci.bus_id", "gpu_serial": "serial",
+    "clocks.max.mem": "clocks.max.memory", "clocks.max.gr": "clocks.max.graphics",
+}
+
+
+def _csv_gpu(row: dict[str, str], order: int) -> dict[str, Any]:
+    idx = _int(row.get("index"))
+    g = _new_gpu(idx if idx is not None else order)
+    g["name"] = _clean(row.get("name"))
+    uuid = _clean(row.get("uuid"))
+    g["uuid"] = uuid
+    g["serial"] = _clean(row.get("serial"))
+    g["pci_bus_id"] = bus_id(row.get("pci.bus_id"))
+    g["memory_total_mib"] = _pos_mib(row.get("memory.total"))
+    g["memory_used_mib"] = _mib(row.get("memory.used"))
+    g["memory_free_mib"] = _mib(row.get("memory.free"))
+    g["compute_capability"] = _compute_cap(row.get("compute_cap"))
+    g["power_limit_w"] = _pos_float(row.get("power.limit"))
+    g["power_default_limit_w"] = _pos_float(row.get("power.default_limit"))
+    g["max_sm_clock_mhz"] = _pos_int(row.get("clocks.max.sm"))
+    g["max_memory_clock_mhz"] = _pos_int(row.get("clocks.max.memory"))
+    g["pcie_generation"] = _first(_pos_int(row.get("pcie.link.gen.gpucurrent")),
+                                  _pos_int(row.get("pcie.link.gen.current")))
+    g["pcie_generation_max"] = _first(_pos_int(row.get("pcie.link.gen.gpumax")),
+                                      _pos_int(row.get("pcie.link.gen.max")))
+    g["pcie_width"] = _width(row.get("pcie.link.width.current"))
+    g["pcie_width_max"] = _width(row.get("pcie.link.width.max"))
+    g["mig_mode"] = _bool(row.get("mig.mode.current"))
+    g["virtualization_mode"] = _clean(row.get("virtualization_mode"), keep_none_word=True)
+    g["persistence_mode"] = _bool(row.get("persistence_mode"))
+    g["ecc_mode"] = _bool(row.get("ecc.mode.current"))
+    g["display_attached"] = _display(row.get("display_active"), row.get("display_mode"))
+    g["driver_model"] = _driver_model(row.get("driver_model.current"))
+    g["vbios_version"] = _clean(row.get("vbios_version"))
+    return g
+
+
+_QUERY_ARG_RE = re.compile(r"--query-gpu[= ]([A-Za-z_][\w.,]*)[^\n]*?--format[= ]csv[\w,]*noheader", re.I)
+
+
+def command_line_fields(lines: list[str]) -> tuple[list[str], int] | None:
+    """A headerless CSV pasted under its command line: the ``--query-gpu=`` list names the
+    columns. (names, index of the first data line), or None."""
+    for i, ln in enumerate(lines[:3]):
+        m = _QUERY_ARG_RE.search(ln)
+        if m:
+            names = [n.strip() for n in m.group(1).split(",") if n.strip()]
+            rows = [_split_csv_line(x) for x in lines[i + 1:]]
+            if names and rows and all(len(r) == len(names) for r in rows):
+                return names, i + 1
+    return None
+
+
+def parse_csv(text: str) -> dict[str, Any]:
+    """Parse ``--query-gpu`` CSV: with a header, headerless under its command line, or headerless in
+    :data:`QUERY_FIELDS` order."""
+    text = _normalise_text(text)
+    lines = _content_lines(text)
+    names: list[str] | None = None
+    start = 0
+    for i, ln in enumerate(lines[:3]):
+        names = _csv_header_fields(ln)
+        if names is not None:
+            start = i + 1
+            break
+    from_cmdline = command_line_fields(lines) if names is None else None
+    if from_cmdline is not None:
+        names, start = from_cmdline
+    elif names is None:
+        names = list(QUERY_FIELDS)
+        rows = [_split_csv_line(ln) for ln in lines]
+        start = next((i for i, r in enumerate(rows) if _looks_like_our_headerless_row(r)), len(rows))
+    names = [_CSV_ALIASES.get(n, n) for n in names]
+    gpus = []
+    driver = None
+    for ln in lines[start:]:
+        cells = _split_csv_line(ln)
+        if len(cells) != len(names):
+            continue
+        row = dict(zip(names, cells))
+        if driver is None:
+            driver = _version(row.get("driver_version"))
+        gpus.append(_csv_gpu(row, len(gpus)))
+    return _result("csv", driver, None, gpus)
+

@@ -1,0 +1,40 @@
+"""``nvidia-smi -L``: one line a GPU, MIG devices indented under it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from readiness.probes.nvidia_smi.values import _clean, _mig_device, _new_gpu, _normalise_text, _result
+
+# The closing parenthesis is optional: pasted lines lose it (CPU-X#115).
+_LIST_GPU_RE = re.compile(r"^\s*GPU (\d+): (.+?) \(UUID: ([^)\s]*)\)?\s*$")
+_LIST_MIG_RE = re.compile(r"^\s+MIG\s+(\S+)\s+Device\s+(\d+):\s*\(UUID:\s*([^)]*)\)\s*$")
+
+_OLD_MIG_UUID_RE = re.compile(r"^MIG-GPU-[0-9a-fA-F-]+/(\d+)/(\d+)$")
+
+
+def parse_list(text: str) -> dict[str, Any]:
+    """Parse ``nvidia-smi -L``."""
+    text = _normalise_text(text)
+    gpus: list[dict[str, Any]] = []
+    for ln in text.split("\n"):
+        m = _LIST_GPU_RE.match(ln)
+        if m:
+            g = _new_gpu(int(m.group(1)))
+            g["name"] = _clean(m.group(2))
+            uuid = _clean(m.group(3).strip())
+            g["uuid"] = uuid if uuid and uuid.startswith("GPU-") else None
+            gpus.append(g)
+            continue
+        mm = _LIST_MIG_RE.match(ln)
+        if mm and gpus:
+            gi = ci = None
+            om = _OLD_MIG_UUID_RE.match(mm.group(3).strip())
+            if om:  # r450/r460 style: MIG-GPU-<uuid>/<gi>/<ci>
+                gi, ci = int(om.group(1)), int(om.group(2))
+            gpus[-1]["mig_devices"].append(_mig_device(name=mm.group(1), gpu_instance_id=gi,
+                                                       compute_instance_id=ci))
+            gpus[-1]["mig_mode"] = True
+    return _result("list", None, None, gpus)
+
