@@ -176,9 +176,9 @@ def test_malformed_capture_is_one_line_and_exit_2(run, tmp_path, index):
     assert "Traceback" not in result.output
 
 
-def test_truncated_capture_index_is_ignored_as_unrecognised(run, tmp_path):
+def test_truncated_capture_index_is_an_error(run, tmp_path):
     cap = tmp_path / "cap"
     cap.mkdir()
     (cap / "index.json").write_text('{"format": "readiness-capture", "entr')
     result = run("check", "--from", str(cap))
-    assert result.exit_code == 2 and "none of the given paths" in result.stderr
+    assert result.exit_code == 2 and "not a readable readiness capture index" in result.stderr
