@@ -206,7 +206,23 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
         "power": sections["power"],
         "probes": to_dict(statuses),
     }
+    _drop_impossible_numbers(doc)
     compat.annotate(doc)
     compat.annotate_torch(doc)
     compat.annotate_amd(doc)
     return doc
+
+
+_MAX_FACT_NUMBER = 2**53  # the largest integer every JSON reader keeps exactly; no machine has more of anything
+
+
+def _drop_impossible_numbers(node: Any) -> None:
+    """A number no machine can have (a pasted 400-digit "MemTotal", an infinite float) is unknown,
+    not a fact: left in, it breaks float arithmetic downstream and JSON readers."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, (dict, list)):
+            _drop_impossible_numbers(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+                -_MAX_FACT_NUMBER <= value <= _MAX_FACT_NUMBER):  # NaN fails both comparisons too
+            node[key] = None
