@@ -15,7 +15,9 @@ from readiness.probes import Result, all_probes
 
 # When two probes report the same PCI device, the richer source wins.
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
-                "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9, "lspci": 9}
+                "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9, "lspci": 9,
+                # read only from pasted outputs, and below every vendor tool: they name GPUs, little more
+                "rocminfo": 6, "clinfo": 10, "vulkaninfo": 10, "inxi": 10, "glxinfo": 11, "sycl-ls": 11}
 
 
 def _run(probe, host) -> tuple[Result, float]:
@@ -165,12 +167,18 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     collect_env = None
     driver_cuda = None
     device_nodes = None
+    cpu_fills: list[CpuFacts] = []
     statuses = []
     for probe, result, seconds in results:
-        statuses.append(ProbeStatus(probe.NAME, result.status, result.reason, seconds))
+        if result.status != "absent" or getattr(probe, "LIST_WHEN_ABSENT", True):
+            statuses.append(ProbeStatus(probe.NAME, result.status, result.reason, seconds))
         for key, value in result.facts.items():
             if key == "gpus":
                 gpu_lists.append(value)
+            elif key == "gpu_lists":
+                gpu_lists.extend(value)
+            elif key == "cpu_fill":
+                cpu_fills.extend(value)
             elif key == "stack":
                 for sub, part in value.items():
                     if sub == "cuda":
@@ -186,6 +194,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                 device_nodes = value.get("device_nodes")
             else:
                 sections[key] = value
+    _fill_cpu(sections["cpu"], cpu_fills)
     if driver_cuda:
         cuda.driver_version = driver_cuda
     if collect_env:
@@ -211,6 +220,15 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     compat.annotate_torch(doc)
     compat.annotate_amd(doc)
     return doc
+
+
+def _fill_cpu(cpu: CpuFacts, fills: list[CpuFacts]) -> None:
+    """CPU facts from pasted tool outputs (rocminfo's CPU agent, inxi, a CIM table) fill only
+    what the CPU probe's own sources left unknown."""
+    for fill in fills:
+        for name in ("vendor", "model", "arch", "physical_cores", "logical_cpus", "max_mhz", "flags"):
+            if getattr(cpu, name) is None and getattr(fill, name) is not None:
+                setattr(cpu, name, getattr(fill, name))
 
 
 _MAX_FACT_NUMBER = 2**53  # the largest integer every JSON reader keeps exactly; no machine has more of anything

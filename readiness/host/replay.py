@@ -39,6 +39,8 @@ class LoadReport:
 
 
 class ReplayHost(Host):
+    replayed = True
+
     def __init__(self, answers: dict[str, Answer], system: str | None, origin: str):
         self.answers = answers
         self.system = system
