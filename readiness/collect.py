@@ -168,6 +168,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     driver_cuda = None
     device_nodes = None
     cpu_fills: list[CpuFacts] = []
+    host_fills: list[HostFacts] = []
     statuses = []
     for probe, result, seconds in results:
         if result.status != "absent" or getattr(probe, "LIST_WHEN_ABSENT", True):
@@ -179,6 +180,8 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                 gpu_lists.extend(value)
             elif key == "cpu_fill":
                 cpu_fills.extend(value)
+            elif key == "host_fill":
+                host_fills.extend(value)
             elif key == "stack":
                 for sub, part in value.items():
                     if sub == "cuda":
@@ -194,7 +197,8 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                 device_nodes = value.get("device_nodes")
             else:
                 sections[key] = value
-    _fill_cpu(sections["cpu"], cpu_fills)
+    _fill(sections["cpu"], cpu_fills)
+    _fill(sections["host"], host_fills)
     if driver_cuda:
         cuda.driver_version = driver_cuda
     if collect_env:
@@ -222,13 +226,13 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     return doc
 
 
-def _fill_cpu(cpu: CpuFacts, fills: list[CpuFacts]) -> None:
-    """CPU facts from pasted tool outputs (rocminfo's CPU agent, inxi, a CIM table) fill only
-    what the CPU probe's own sources left unknown."""
+def _fill(section: Any, fills: list) -> None:
+    """CPU and host facts from pasted tool outputs (rocminfo's CPU agent, inxi, a CIM table) fill
+    only what the section's own probes left unknown."""
     for fill in fills:
-        for name in ("vendor", "model", "arch", "physical_cores", "logical_cpus", "max_mhz", "flags"):
-            if getattr(cpu, name) is None and getattr(fill, name) is not None:
-                setattr(cpu, name, getattr(fill, name))
+        for name in fill.__dataclass_fields__:
+            if getattr(section, name) is None and getattr(fill, name) is not None:
+                setattr(section, name, getattr(fill, name))
 
 
 _MAX_FACT_NUMBER = 2**53  # the largest integer every JSON reader keeps exactly; no machine has more of anything

@@ -36,6 +36,18 @@ def vendor_of(name: str | None, vendor_id: str | None = None) -> str:
     return "other"
 
 
+_NVIDIA_DRIVER = re.compile(r"\d{3}\.\d{1,3}(?:\.\d{1,3})?")
+
+
+def _driver(vendor: str, version: str | None) -> str | None:
+    """A driver version as the API reports it. For NVIDIA only the NVIDIA driver's own number
+    counts (the CUDA tables read it); Mesa's nouveau/NVK or WSL's d3d12 version is not that."""
+    version = (version or "").strip() or None
+    if vendor == "nvidia" and version and not _NVIDIA_DRIVER.fullmatch(version):
+        return None
+    return version
+
+
 def _hex_id(value: str | None) -> str | None:
     m = re.fullmatch(r"0x([0-9a-f]{1,4})", (value or "").strip(), re.I)
     return "0x" + m.group(1).lower().rjust(4, "0") if m else None
@@ -77,7 +89,7 @@ def vulkan_gpus(text: str) -> list[Gpu]:
         out.append(Gpu(index=len(out), vendor=vendor_of(name, vendor_id), name=name, source="vulkaninfo",
                        pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                        pci_device_id=_hex_id(d.get("deviceID")) if vendor_id in _PCI_VENDORS else None,
-                       driver_version=d.get("driverInfo") or None,
+                       driver_version=_driver(vendor_of(name, vendor_id), d.get("driverInfo")),
                        integrated={"INTEGRATED_GPU": True, "DISCRETE_GPU": False}.get(kind),
                        virtual=kind == "VIRTUAL_GPU"))
     return out
@@ -121,13 +133,13 @@ def glx_gpus(text: str) -> list[Gpu]:
                 pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                 pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
                 memory_total_mib=memory, unified_memory=unified if not wsl else None,
-                driver_version=fields.get("Version") or None)]
+                driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version")))]
 
 
 # -- clinfo -------------------------------------------------------------------------------------
 
 _CL_FIELD = re.compile(r"  (Device Name|Device Type|Device Vendor ID|Driver Version|Global memory size|"
-                       r"Device Topology \((?:NV|AMD)\)|Device Board Name \(AMD\)|Device PCI bus info \(KHR\))"
+                       r"Device Topology \((?:NV|AMD)\)|Device Board Name \(AMD\)|Device PCI bus info \(KHR\)|Compute Capability \(NV\))"
                        r"[ \t]{2,60}(.{0,500})")
 
 
@@ -164,10 +176,11 @@ def cl_gpus(text: str) -> list[Gpu]:
         vendor_id = _hex_id(d.get("Device Vendor ID"))
         out.append(Gpu(index=len(out), vendor=vendor_of(name or raw, vendor_id), name=name, source="clinfo",
                        gfx_target=raw.lower() if gfx else None,
+                       compute_capability=d.get("Compute Capability (NV)") or None,
                        memory_total_mib=int(memory.group(1)) // 2**20 if memory else None,
                        pci_bus_id=bus_id(bus.group()) if bus else None,
                        pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
-                       driver_version=d.get("Driver Version") or None))
+                       driver_version=_driver(vendor_of(name or raw, vendor_id), d.get("Driver Version"))))
     return out
 
 
@@ -198,7 +211,7 @@ def sycl_gpus(text: str) -> list[Gpu]:
     drivers: dict[str, str] = {}
     platforms: dict[str, str] = {}
     for backend, devices in per_backend.items():
-        for name in {d[0] for d in devices}:
+        for name in dict.fromkeys(d[0] for d in devices):
             counts[name] = max(counts.get(name, 0), sum(1 for d in devices if d[0] == name))
         for name, platform, driver in devices:
             platforms.setdefault(name, platform)

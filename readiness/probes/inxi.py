@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from readiness.facts import CpuFacts, Gpu
+from readiness.facts import CpuFacts, Gpu, HostFacts
 from readiness.host.base import cmd_key
 from readiness.probes.gfxinfo import vendor_of
-from readiness.probes.util import bus_id
+from readiness.probes.util import bus_id, normalise_arch
 
 INXI = ["inxi", "-F"]
 CIM_CPU_TABLE = ["powershell", "-NoProfile", "-Command", "Get-CimInstance Win32_Processor | Format-Table"]
@@ -71,6 +71,17 @@ def inxi_gpus(text: str) -> list[Gpu]:
                        pci_bus_id=bus_id(bus) if bus else None, pci_vendor_id=vendor_id,
                        pci_device_id="0x" + chip.group(2) if chip else None))
     return out
+
+
+def inxi_host(text: str) -> HostFacts | None:
+    system = sections(text).get("System")
+    if not system:
+        return None
+    kernel = re.search(r"Kernel:\s(\S{1,100})(?:\s(x86_64|aarch64|i686|armv7l|ppc64le|riscv64|s390x))?", system)
+    host = _after(system, "Host")
+    return HostFacts(kernel=kernel.group(1) if kernel else None,
+                     arch=normalise_arch(kernel.group(2)) if kernel and kernel.group(2) else None,
+                     os_release=_after(system, "Distro"), hostname=host if host and host != "<filter>" else None)
 
 
 def inxi_cpu(text: str) -> CpuFacts | None:

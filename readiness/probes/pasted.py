@@ -39,4 +39,8 @@ def parse(raw: dict) -> Result:
     cpus = [c for c in cpus if c is not None]
     if cpus:
         facts["cpu_fill"] = cpus
+    if cmd_key(inxi.INXI) in texts:
+        host = inxi.inxi_host(texts[cmd_key(inxi.INXI)])
+        if host is not None:
+            facts["host_fill"] = [host]
     return Result(facts, "ok", None)
