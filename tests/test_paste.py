@@ -115,6 +115,9 @@ def test_logic_windows_prompts():
     assert paste.prompt_command("(venv) user@box:~/src$ clinfo") == "clinfo"
     assert paste.prompt_command("  Name:                    gfx906") is None
     assert paste.prompt_command("# a comment, not a command") is None
+    assert paste.prompt_command("# sudo rocminfo") == "sudo rocminfo"
+    assert paste.prompt_command("$5 an hour for an A100") is None
+    assert paste.prompt_command("[root@host ~]#") == ""
 
 
 def test_logic_single_byte_text_is_never_utf16():

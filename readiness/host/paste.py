@@ -163,14 +163,14 @@ def clean(text: str) -> Cleaned:
 # "user@host:~$ ", "[root@host ~]# ", zsh "user@host ~ % ", a bare "$ " or "~$ ". Bounded runs.
 _PROMPT = re.compile(
     r"(?:\([\w.-]{1,64}\)[ \t]?)?"  # a (venv) or (base) in front
-    r"(?:PS[ \t][^>\n]{0,200}>"
-    r"|[A-Za-z]:\\[^>\n]{0,200}>"
+    r"(?:[A-Za-z]:\\[^>\n]{0,200}>[ \t]*(?P<cmd_exe>.{0,2000})"  # cmd.exe writes no space after ">"
+    r"|(?:PS[ \t][^>\n]{0,200}>"
     r"|[\w.-]{1,64}@[\w.-]{1,64}(?::[^$#%\n]{0,200}|[ \t][^$#%\n]{0,200})?[$#%]"
     r"|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\][$#]"
     r"|~?[$%]"
-    r"|#(?=[ \t]+(?:sudo|/\S{1,200}/)?(?:rocminfo|clinfo|vulkaninfo|glxinfo|sycl-ls|inxi|lscpu|lspci|nvidia-smi|"
-    r"rocm-smi|amd-smi|xpu-smi|cat|uname|sysctl|system_profiler)\b))"
-    r"[ \t]?(?P<cmd>.{0,2000})")
+    r"|#(?=[ \t]+(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:rocminfo|clinfo|vulkaninfo|glxinfo|sycl-ls|inxi|lscpu|lspci|"
+    r"nvidia-smi|rocm-smi|amd-smi|xpu-smi|cat|uname|sysctl|system_profiler)\b))"
+    r"(?:[ \t]+(?P<cmd>.{0,2000}))?)")  # a space after the prompt, so "$5 an hour" is no prompt
 
 # The first line of an output that can follow another in one paste, by format.
 _HEADERS = [
@@ -208,8 +208,10 @@ def prompt_command(line: str) -> str | None:
     """The command of a prompt line ("" for a bare prompt), or None when the line is no prompt."""
     if len(line) > 2300:
         return None
-    m = _PROMPT.fullmatch(line)
-    return m.group("cmd").strip() if m else None
+    m = _PROMPT.fullmatch(line.rstrip())
+    if not m:
+        return None
+    return (m.group("cmd_exe") if m.group("cmd_exe") is not None else m.group("cmd") or "").strip()
 
 
 def split_prompts(lines: list[tuple[int, str]]) -> list[Segment]:
