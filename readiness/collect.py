@@ -17,7 +17,7 @@ from readiness.probes import Result, all_probes
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
                 "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9, "lspci": 9,
                 # read only from pasted outputs, and below every vendor tool: they name GPUs, little more
-                "rocminfo": 6, "clinfo": 10, "vulkaninfo": 10, "inxi": 10, "glxinfo": 11, "sycl-ls": 11}
+                "rocminfo": 6, "cim-table": 7, "clinfo": 10, "vulkaninfo": 10, "inxi": 10, "glxinfo": 11, "sycl-ls": 11}
 
 
 def _run(probe, host) -> tuple[Result, float]:

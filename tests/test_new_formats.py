@@ -122,3 +122,14 @@ def test_pasted_cpu_facts_never_replace_the_cpu_probes_own():
     cpu = CpuFacts(model="from lscpu", physical_cores=None)
     _fill(cpu, [CpuFacts(model="from rocminfo", physical_cores=8)])
     assert cpu.model == "from lscpu" and cpu.physical_cores == 8
+
+
+def test_logic_video_controller_table_with_a_saturated_adapter_ram():
+    table = ("Name                    AdapterRAM DriverVersion\n"
+             "----                    ---------- -------------\n"
+             "NVIDIA GeForce RTX 4090 4293918720 32.0.15.6094\n"
+             "Intel(R) UHD Graphics    1073741824 31.0.101.2111\n")
+    gpus = inxi.cim_gpus(table)
+    assert [(g.vendor, g.memory_total_mib, g.driver_version) for g in gpus] == [
+        ("nvidia", None, "32.0.15.6094"), ("intel", 1024, "31.0.101.2111")]
+    assert not inxi.is_cim_cpu_table(table)

@@ -17,6 +17,8 @@ from readiness.probes.util import bus_id, normalise_arch
 
 INXI = ["inxi", "-F"]
 CIM_CPU_TABLE = ["powershell", "-NoProfile", "-Command", "Get-CimInstance Win32_Processor | Format-Table"]
+CIM_GPU_TABLE = ["powershell", "-NoProfile", "-Command", "Get-CimInstance Win32_VideoController | Format-Table"]
+_ADAPTER_RAM_CAP = 4 * 2**30 - 2**20  # AdapterRAM is 32-bit: at or above this it is saturated, not a size
 
 _SECTIONS = ("System", "Machine", "Battery", "CPU", "Graphics", "Audio", "Network", "Bluetooth", "Drives", "Partition",
              "Swap", "USB", "Sensors", "Repos", "Info", "Memory", "RAID", "Logical", "Processes", "Mobo")
@@ -104,11 +106,15 @@ def is_cim_cpu_table(text: str) -> bool:
     return bool(_table(text))
 
 
-def _table(text: str) -> list[dict]:
-    """Rows of the Format-Table whose header names NumberOfCores: columns cut where the dashes are."""
+def is_cim_gpu_table(text: str) -> bool:
+    return bool(_table(text, "AdapterRAM"))
+
+
+def _table(text: str, column: str = "NumberOfCores") -> list[dict]:
+    """Rows of the Format-Table whose header names `column`: columns cut where the dashes are."""
     lines = text.split("\n")
     for i, line in enumerate(lines[:-1]):
-        if "NumberOfCores" not in line or not re.fullmatch(r"[- ]{3,2000}", lines[i + 1].rstrip() or "x"):
+        if column not in line.split() or not re.fullmatch(r"[- ]{3,2000}", lines[i + 1].rstrip() or "x"):
             continue
         starts = [m.start() for m in re.finditer(r"-+", lines[i + 1])] + [10**6]
         names = [line[a:b].strip() for a, b in zip(starts, starts[1:])]
@@ -136,4 +142,17 @@ def cim_cpu(text: str) -> CpuFacts | None:
                     max_mhz=float(speed) if re.fullmatch(r"\d{1,6}", speed) else None)
 
 
-FORMATS = [(cmd_key(INXI), is_inxi), (cmd_key(CIM_CPU_TABLE), is_cim_cpu_table)]
+def cim_gpus(text: str) -> list[Gpu]:
+    out = []
+    for row in _table(text, "AdapterRAM"):
+        name = row.get("Name") or row.get("Caption") or None
+        ram = row.get("AdapterRAM", "")
+        size = int(ram) if re.fullmatch(r"\d{1,12}", ram) else None
+        out.append(Gpu(index=len(out), vendor=vendor_of(name), name=name, source="cim-table",
+                       memory_total_mib=size // 2**20 if size and size < _ADAPTER_RAM_CAP else None,
+                       driver_version=row.get("DriverVersion") or None))
+    return [g for g in out if g.name]
+
+
+FORMATS = [(cmd_key(INXI), is_inxi), (cmd_key(CIM_CPU_TABLE), is_cim_cpu_table),
+           (cmd_key(CIM_GPU_TABLE), is_cim_gpu_table)]

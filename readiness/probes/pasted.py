@@ -12,11 +12,12 @@ NAME = "pasted"
 LIST_WHEN_ABSENT = False  # these tools are never run live: "none given" would be noise in every report
 FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *inxi.FORMATS]
 
-_GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus}
+_GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
+                cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}
 _CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
                 cmd_key(inxi.CIM_CPU_TABLE): inxi.cim_cpu}
 _ARGVS = [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, gfxinfo.CLINFO, gfxinfo.SYCL_LS, inxi.INXI,
-          inxi.CIM_CPU_TABLE]
+          inxi.CIM_CPU_TABLE, inxi.CIM_GPU_TABLE]
 NONE_GIVEN = "no rocminfo, vulkaninfo, glxinfo, clinfo, sycl-ls, inxi or CIM table output given (read from --from only)"
 
 
