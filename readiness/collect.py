@@ -16,7 +16,9 @@ from readiness.probes.registry import all_probes
 
 # When two probes report the same PCI device, the richer source wins.
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
-                "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9, "lspci": 9}
+                "system_profiler": 0, "drm": 5, "cim": 6, "dxdiag": 7, "collect_env": 8, "sysfs": 9, "lspci": 9,
+                # read only from pasted outputs, and below every vendor tool: they name GPUs, little more
+                "rocminfo": 6, "cim-table": 7, "clinfo": 10, "vulkaninfo": 10, "inxi": 10, "glxinfo": 11, "sycl-ls": 11}
 
 
 def _norm_name(name: str) -> str:
@@ -193,12 +195,21 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     collect_env = None
     driver_cuda = None
     device_nodes = None
+    cpu_fills: list[CpuFacts] = []
+    host_fills: list[HostFacts] = []
     statuses = []
     for probe, result, seconds in results:
-        statuses.append(ProbeStatus(probe.NAME, result.status, result.reason, seconds))
+        if result.status != "absent" or getattr(probe, "LIST_WHEN_ABSENT", True):
+            statuses.append(ProbeStatus(probe.NAME, result.status, result.reason, seconds))
         for key, value in result.facts.items():
             if key == "gpus":
                 gpu_lists.append(value)
+            elif key == "gpu_lists":
+                gpu_lists.extend(value)
+            elif key == "cpu_fill":
+                cpu_fills.extend(value)
+            elif key == "host_fill":
+                host_fills.extend(value)
             elif key == "stack":
                 for sub, part in value.items():
                     if sub == "cuda":
@@ -214,6 +225,8 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                 device_nodes = value.get("device_nodes")
             else:
                 sections[key] = value
+    _fill_section(sections["cpu"], cpu_fills)
+    _fill_section(sections["host"], host_fills)
     if driver_cuda:
         cuda.driver_version = driver_cuda
     if collect_env:
@@ -234,7 +247,32 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
         "power": sections["power"],
         "probes": to_dict(statuses),
     }
+    _drop_impossible_numbers(doc)
     compat.annotate(doc)
     compat.annotate_torch(doc)
     compat.annotate_amd(doc)
     return doc
+
+
+def _fill_section(section: Any, fills: list) -> None:
+    """CPU and host facts from pasted tool outputs (rocminfo's CPU agent, inxi, a CIM table) fill
+    only what the section's own probes left unknown."""
+    for fill in fills:
+        for name in fill.__dataclass_fields__:
+            if getattr(section, name) is None and getattr(fill, name) is not None:
+                setattr(section, name, getattr(fill, name))
+
+
+_MAX_FACT_NUMBER = 2**53  # the largest integer every JSON reader keeps exactly; no machine has more of anything
+
+
+def _drop_impossible_numbers(node: Any) -> None:
+    """A number no machine can have (a pasted 400-digit "MemTotal", an infinite float) is unknown,
+    not a fact: left in, it breaks float arithmetic downstream and JSON readers."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, (dict, list)):
+            _drop_impossible_numbers(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+                -_MAX_FACT_NUMBER <= value <= _MAX_FACT_NUMBER):  # NaN fails both comparisons too
+            node[key] = None

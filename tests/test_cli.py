@@ -94,12 +94,14 @@ def test_from_reads_a_pasted_session_command_by_command(tmp_path):
     from readiness.host import replay
 
     paste = FIXTURES / "lspci" / "aws-g6-kvm-epyc-4x-nvidia-l4.nvidia-smi.txt"
-    found = replay.recognise_all(paste.read_text(), registry.detectors())
-    assert sorted(found) == ["cmd:nvidia-smi", "cmd:nvidia-smi -L"]
-    assert found["cmd:nvidia-smi -L"].startswith("[instruct@bastion ~]$ nvidia-smi --list-gpus")
-    # one prompt is not a session: the file stays whole
+    host, report = replay.load([str(paste)], registry.detectors())
+    assert sorted(k for _, k in report.used) == ["cmd:nvidia-smi", "cmd:nvidia-smi -L"]
+    listing = host.answers["cmd:nvidia-smi -L"].text
+    assert "GPU 0: NVIDIA L4" in listing and "+----" not in listing  # the table is the other command's
+    # one prompt is not a session: the file is one output
     single = FIXTURES / "windows" / "get-wmiobject-win32-processor-i9-11900kf-excerpt-prompt.txt"
-    assert list(replay.recognise_all(single.read_text(), registry.detectors()).values()) == [single.read_text()]
+    host, report = replay.load([str(single)], registry.detectors())
+    assert len(report.used) == 1 and "11900KF" in host.answers[report.used[0][1]].text
 
 
 def test_from_with_nothing_recognised_is_an_error(run, tmp_path):
@@ -177,9 +179,9 @@ def test_malformed_capture_is_one_line_and_exit_2(run, tmp_path, index):
     assert "Traceback" not in result.output
 
 
-def test_truncated_capture_index_is_ignored_as_unrecognised(run, tmp_path):
+def test_truncated_capture_index_is_an_error(run, tmp_path):
     cap = tmp_path / "cap"
     cap.mkdir()
     (cap / "index.json").write_text('{"format": "readiness-capture", "entr')
     result = run("check", "--from", str(cap))
-    assert result.exit_code == 2 and "none of the given paths" in result.stderr
+    assert result.exit_code == 2 and "not a readable readiness capture index" in result.stderr

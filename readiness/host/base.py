@@ -63,6 +63,8 @@ class Host:
     timeout: float = 10.0
     #: what the user asked to be collected beyond the default, e.g. {"processes": True}
     options: dict = {}
+    #: answers come from recorded outputs (--from, a capture), not from running tools now
+    replayed: bool = False
 
     def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:  # pragma: no cover
         """Answer one question. ``timeout`` (commands only) overrides the host's for slow tools."""
@@ -100,6 +102,7 @@ class OnceHost(Host):
         self.system = inner.system
         self.timeout = inner.timeout
         self.options = inner.options
+        self.replayed = inner.replayed
         self.answers: dict[str, Answer] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()

@@ -3,7 +3,7 @@
 Raw files are recognised by their content, whatever they are called: each probe
 module lists the formats it reads as ``FORMATS = [(key, detect), ...]`` and the
 first detector that accepts a file decides which question it answers. The caller
-hands the table in (``Detectors``), so host imports nothing above it (issue 13).
+hands that table in (``Detectors``), so host imports nothing above it (issue 13).
 """
 
 from __future__ import annotations
@@ -11,15 +11,22 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from readiness.errors import ReadinessError
+from readiness.host import paste
 from readiness.host.base import ABSENT, Answer, Host, key_for
 
 CAPTURE_FORMAT = "readiness-capture"
 INDEX_NAME = "index.json"
 _MAX_RAW_BYTES = 8 * 1024 * 1024
+DETECT_BUDGET_S = 10.0  # for all the detectors over one file
+READS = ("lscpu (-J), /proc/cpuinfo, /proc/meminfo, uname -a, /etc/os-release, lspci, nvidia-smi (table, -q, -q -x, "
+         "-L, --query-gpu CSV), rocm-smi, amd-smi, xpu-smi, rocminfo, clinfo, sycl-ls, vulkaninfo --summary, "
+         "glxinfo -B, inxi, system_profiler, sysctl, dxdiag /t, wmic, Get-CimInstance, collect_env, nvcc --version")
 
 Detector = Callable[[str], bool]
 
@@ -33,6 +40,8 @@ class LoadReport:
 
 
 class ReplayHost(Host):
+    replayed = True
+
     def __init__(self, answers: dict[str, Answer], system: str | None, origin: str):
         self.answers = answers
         self.system = system
@@ -49,68 +58,111 @@ class ReplayHost(Host):
 @dataclass(frozen=True)
 class Detectors:
     """The raw formats --from can read, handed in by the caller: (key, detector) pairs, most
-    specific first, and splitters for pastes that answer several questions at once."""
+    specific first; splitters for pastes that answer several questions at once; and the keys of
+    formats that own a whole segment (a collect_env report embeds lscpu, which must not be split off)."""
 
     formats: list[tuple[str, Detector]]
     splitters: list[Callable[[str], dict[str, str]]]
+    whole: frozenset[str] = frozenset()
 
 
-# A shell prompt at the start of a line: PowerShell's "PS C:\\Users\\me> " or a POSIX shell's
-# "user@host:~$ ", "[root@host ~]# ".
-_PROMPT = re.compile(r"^(?:PS [^\n>]*>|[\w.-]+@[\w.-]+:[^\n]*?[$#]|\[[\w.-]+@[\w.-]+ [^\]\n]*\][$#]) \S.*$", re.M)
+class _Guard:
+    """The one guard every detector runs under when --from reads a file: an exception in a
+    detector (a RecursionError on deep JSON, a csv field over its limit, a 5,000-digit number)
+    means "not this format", and a file whose recognition runs past its time budget stops there.
+    Patterns are linear and segments bounded, so the budget is a backstop, not the design."""
 
+    def __init__(self, detectors: Detectors, budget_s: float = DETECT_BUDGET_S):
+        self.detectors = detectors
+        self.deadline = time.monotonic() + budget_s
+        self.failures: list[str] = []
 
-def recognise_all(text: str, detectors: Detectors) -> dict[str, str]:
-    """Every question a raw file answers: {key: text}. A pasted terminal session with several
-    commands is read command by command, each from its prompt line on."""
-    starts = [m.start() for m in _PROMPT.finditer(text)]
-    if len(starts) > 1:
-        found: dict[str, str] = {}
-        for begin, end in zip(starts, starts[1:] + [len(text)]):
-            for key, part in _recognise_one(text[begin:end], detectors).items():
-                found.setdefault(key, part)
-        if found:
-            return found
-    return _recognise_one(text, detectors)
+    @property
+    def spent(self) -> bool:
+        return time.monotonic() > self.deadline
 
-
-def _recognise_one(text: str, detectors: Detectors) -> dict[str, str]:
-    for split in detectors.splitters:
-        found = split(text)
-        if found:
-            return found
-    key = recognise(text, detectors)
-    return {key: text} if key else {}
-
-
-def recognise(text: str, detectors: Detectors) -> str | None:
-    for key, detect in detectors.formats:
+    def call(self, fn, text: str):
+        if self.spent:
+            return None
         try:
-            if detect(text):
-                return key
-        except (ValueError, KeyError, IndexError, TypeError):
+            return fn(text)
+        except Exception as e:  # noqa: BLE001 - recorded below: a detector's bug is "not recognised"
+            self.failures.append(f"{getattr(fn, '__name__', 'detector')}: {type(e).__name__}")
+            return None
+
+    def recognise(self, text: str) -> dict[str, str]:
+        for split in self.detectors.splitters:
+            found = self.call(split, text)
+            if found:
+                return found
+        for key, detect in self.detectors.formats:
+            if self.call(detect, text):
+                return {key: text}
+        return {}
+
+
+def _paste_parts(text: str, guard: _Guard) -> tuple[list[tuple[str, str, paste.Segment]], list[paste.Segment]]:
+    """([(key, text, segment)], [unrecognised segments]) for one decoded file."""
+    cleaned = paste.clean(text)
+    found: list[tuple[str, str, paste.Segment]] = []
+    missed: list[paste.Segment] = []
+    for segment in paste.split_prompts(cleaned.lines):
+        whole = guard.recognise(segment.text)
+        if not whole and segment.command:
+            # Some outputs only say what they are through the command that printed them
+            # (`sysctl -n machdep.cpu.brand_string` prints just "Apple M3"): try again with it.
+            whole = guard.recognise(f"$ {segment.command}\n{segment.text}")
+        pieces = paste.split_headers(segment)
+        if whole and (len(pieces) == 1 or any(k in guard.detectors.whole for k in whole)):
+            found.extend((k, part, segment) for k, part in whole.items())
             continue
-    return None
+        got = []
+        for piece in pieces:
+            keys = guard.recognise(piece.text) if len(pieces) > 1 else whole
+            if keys:
+                got.extend((k, part, piece) for k, part in keys.items())
+            else:
+                missed.append(piece)
+        if not got and whole:  # the pieces mean nothing apart: the segment is one output
+            missed = [m for m in missed if m not in pieces]
+            got = [(k, part, segment) for k, part in whole.items()]
+        found.extend(got)
+    return found, missed
 
 
-def _read_text(path: str) -> str | None:
-    """The file's text, or None when it is not a text file we could use."""
+def _read_bytes(path: str, top: bool) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or (None, why) for what must not or cannot be read. Only a regular file
+    is opened: a FIFO would block forever, a device could be endless."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if top:
+            raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
+        return None, f"cannot read: {e.strerror or e}"
+    if not stat.S_ISREG(st.st_mode):
+        why = "not a regular file (a FIFO, device or socket), not opened"
+        if top:
+            raise ReadinessError(f"cannot read {path}: {why}", hint="save the output to a file and give that")
+        return None, why
+    if st.st_size > _MAX_RAW_BYTES:
+        return None, f"{st.st_size} bytes, over the {_MAX_RAW_BYTES // 2**20} MiB size cap for one output"
     try:
         with open(path, "rb") as f:
             data = f.read(_MAX_RAW_BYTES + 1)
     except OSError as e:
-        raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
-    if len(data) > _MAX_RAW_BYTES or b"\x00" in data[:4096]:
-        return None
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        text = data.decode("latin-1")
-    return text.replace("\r\n", "\n")
+        if top:
+            raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
+        return None, f"cannot read: {e.strerror or e}"
+    if len(data) > _MAX_RAW_BYTES:
+        return None, f"over the {_MAX_RAW_BYTES // 2**20} MiB size cap for one output"
+    return data, None
+
+
+def _read_text(path: str) -> str | None:
+    """The file's text, or None when it is not a text file we could use."""
+    data, _ = _read_bytes(path, top=True)
+    decoded = paste.decode(data) if data is not None else None
+    return decoded[0] if decoded else None
 
 
 def _load_capture(folder: str) -> tuple[dict[str, Answer], str | None]:
@@ -140,22 +192,64 @@ def _load_capture(folder: str) -> tuple[dict[str, Answer], str | None]:
 
 
 def is_capture(folder: str) -> bool:
+    """A folder with an index.json of readiness's capture format. An index that names the format
+    but can't be read is an error, never a folder of unrecognised files."""
     path = os.path.join(folder, INDEX_NAME)
-    if not os.path.isfile(path):
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as f:
+            raw = f.read(_MAX_RAW_BYTES)
+    except OSError:
         return False
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f).get("format") == CAPTURE_FORMAT
-    except (OSError, ValueError, AttributeError):
+        doc = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as e:
+        if CAPTURE_FORMAT.encode() in raw:
+            raise ReadinessError(f"{path} is not a readable readiness capture index: {type(e).__name__}: {e}",
+                                 hint="capture the machine again with `readiness capture FOLDER`") from e
         return False
+    return isinstance(doc, dict) and doc.get("format") == CAPTURE_FORMAT
 
 
-def _walk(path: str) -> Iterable[str]:
-    for root, dirs, files in os.walk(path):
+def _walk(path: str, unreadable: list[tuple[str, str]] | None = None) -> Iterable[str]:
+    def report(e: OSError) -> None:
+        if unreadable is not None:
+            unreadable.append((e.filename or path, f"folder not read: {e.strerror or e}"))
+
+    for root, dirs, files in os.walk(path, onerror=report):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
                 yield os.path.join(root, name)
+
+
+def _load_file(file: str, top: bool, answers: dict[str, Answer], report: LoadReport, firsts: dict,
+               detectors: Detectors) -> None:
+    data, why = _read_bytes(file, top)
+    decoded = paste.decode(data) if data is not None else None
+    if decoded is None:
+        report.ignored.append((file, why or "not a text file"))
+        return
+    text = decoded[0]
+    guard = _Guard(detectors)
+    found, missed = _paste_parts(text, guard)
+    if not found:
+        firsts[file] = paste.first_line(text)
+        why = "not a recognised output" if text.strip() else "empty"
+        if guard.spent:
+            why += f" (recognition stopped at its {DETECT_BUDGET_S:.0f} s budget)"
+        report.ignored.append((file, why))
+        return
+    for segment in missed:
+        report.ignored.append((file, f"{segment.lines}: not a recognised output "
+                                     f"(starts {paste.first_line(segment.text, 40)!r})"))
+    for key, part, segment in found:
+        if key in answers:
+            report.ignored.append((file, f"{segment.lines}: a second {key.split(':', 1)[1]!r}; the first one is used"))
+        else:
+            answers[key] = Answer("ok", part, exit_code=0)
+            report.used.append((file, key))
 
 
 def _system_of(answers: dict[str, Answer]) -> str | None:
@@ -172,6 +266,7 @@ def _system_of(answers: dict[str, Answer]) -> str | None:
 def load(paths: list[str], detectors: Detectors) -> tuple[ReplayHost, LoadReport]:
     """Build a host from capture folders and raw files. Unreadable paths raise ReadinessError."""
     report = LoadReport()
+    firsts: dict[str, str] = {}
     answers: dict[str, Answer] = {}
     system: str | None = None
     for path in paths:
@@ -184,22 +279,15 @@ def load(paths: list[str], detectors: Detectors) -> tuple[ReplayHost, LoadReport
             system = system or captured_system
             report.used.append((path, "capture"))
             continue
-        files = list(_walk(path)) if os.path.isdir(path) else [path]
         if os.path.isdir(path) and not os.access(path, os.R_OK | os.X_OK):
             raise ReadinessError(f"cannot read {path}: permission denied")
+        files = list(_walk(path, report.ignored)) if os.path.isdir(path) else [path]
         for file in files:
-            text = _read_text(file)
-            if text is None:
-                report.ignored.append((file, "not a text file, or too large"))
-                continue
-            found = recognise_all(text, detectors)
-            if not found:
-                report.ignored.append((file, "not a recognised output"))
-            for key, part in found.items():
-                if key in answers:
-                    report.ignored.append((file, f"a second {key.split(':', 1)[1]!r}; the first one is used"))
-                else:
-                    answers[key] = Answer("ok", part, exit_code=0)
-                    report.used.append((file, key))
+            _load_file(file, file == path, answers, report, firsts, detectors)
+    if not report.used:
+        shown = "; ".join(f"{p} starts with {firsts[p]!r}" if firsts.get(p) else f"{p}: {why}"
+                          for p, why in report.ignored[:3])
+        raise ReadinessError("none of the given paths holds an output readiness can read" + (f": {shown}" if shown else ""),
+                             hint="readiness reads " + READS)
     origin = "the given files"
     return ReplayHost(answers, system or _system_of(answers), origin), report

@@ -28,7 +28,21 @@ _CLASS_NAMES = {"vga compatible controller": "0x0300", "xga compatible controlle
 _SLOT = r"(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]"
 _HEAD = re.compile(rf"^(?P<slot>{_SLOT}) (?P<rest>\S.*)$", re.I)
 # -vmm / -vm: "Key:<tab>value" blocks (forums turn the tab into spaces).
-_MACHINE = re.compile(rf"^(?:Slot|Device):\s+{_SLOT}\s*$(?=[\s\S]*^Class:\s)", re.I | re.M)
+_SLOT_LINE = re.compile(rf"^(?:Slot|Device):[ \t]+{_SLOT}[ \t]*$", re.I | re.M)
+_CLASS_LINE = re.compile(r"^Class:\s", re.I | re.M)
+
+
+class _Machine:
+    """-vmm / -vm: a Slot (or Device) line with a Class line after it. Two searches, not a
+    lookahead over the rest of the text at every Slot line (20,000 of them took 75 s)."""
+
+    @staticmethod
+    def search(text: str):
+        slot = _SLOT_LINE.search(text)
+        return slot if slot and _CLASS_LINE.search(text, slot.end()) else None
+
+
+_MACHINE = _Machine()
 
 
 def _is_lspci(text: str) -> bool:

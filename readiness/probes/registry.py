@@ -7,11 +7,11 @@ from __future__ import annotations
 
 
 def all_probes() -> list:
-    from readiness.probes import (amd, apple, cpu, cuda, disks, intel, memory, nvidia, osinfo, pci, power, pystack,
-                                  torch, windows)
+    from readiness.probes import (amd, apple, cpu, cuda, disks, intel, memory, nvidia, osinfo, pasted, pci, power,
+                                  pystack, torch, windows)
 
     # torch first: its collect_env format embeds others (lscpu), so it must be recognised first.
-    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power]
+    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power, pasted]
 
 
 def formats(probes: list | None = None) -> list:
@@ -28,5 +28,7 @@ def detectors():
     """The table that ``--from`` recognises raw files with (handed to host.replay)."""
     from readiness.host.replay import Detectors
 
+    from readiness.probes.torch import COLLECT_ENV_KEY
+
     probes = all_probes()
-    return Detectors(formats(probes), splitters(probes))
+    return Detectors(formats(probes), splitters(probes), frozenset({COLLECT_ENV_KEY}))

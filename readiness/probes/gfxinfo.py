@@ -1,0 +1,232 @@
+"""Graphics and compute API listings pasted in Vulkan, OpenCL and oneAPI bug reports:
+`vulkaninfo --summary`, `glxinfo -B`, `clinfo` and `sycl-ls`. None of them prints a PCI address
+(clinfo's NVIDIA/AMD topology line aside), so their GPUs are merged with richer sources by name
+and PCI ids (collect.merge_gpus). A software renderer (llvmpipe, lavapipe, softpipe, SwiftShader)
+is a CPU, never a GPU.
+
+Pure: text in, facts out. Every pattern works on one line at a time, with bounded repetition."""
+
+from __future__ import annotations
+
+import re
+
+from readiness.facts import Gpu
+from readiness.host.base import cmd_key
+from readiness.probes.util import bus_id
+
+VULKANINFO = ["vulkaninfo", "--summary"]
+GLXINFO = ["glxinfo", "-B"]
+CLINFO = ["clinfo"]
+SYCL_LS = ["sycl-ls"]
+
+_PCI_VENDORS = {"0x10de": "nvidia", "0x1002": "amd", "0x1022": "amd", "0x8086": "intel", "0x106b": "apple"}
+_SOFTWARE = re.compile(r"llvmpipe|lavapipe|softpipe|swiftshader|swrast|Microsoft Basic Render", re.I)
+
+
+def vendor_of(name: str | None, vendor_id: str | None = None) -> str:
+    if vendor_id and vendor_id.lower() in _PCI_VENDORS:
+        return _PCI_VENDORS[vendor_id.lower()]
+    n = (name or "").lower()
+    if any(w in n for w in ("nvidia", "geforce", "quadro", "tesla", "rtx ")):
+        return "nvidia"
+    if any(w in n for w in ("amd", "radeon", "instinct", "ati ")) or re.match(r"gfx\d", n):
+        return "amd"
+    if "intel" in n or re.search(r"\barc\b", n):
+        return "intel"
+    return "other"
+
+
+_NVIDIA_DRIVER = re.compile(r"\d{3}\.\d{1,3}(?:\.\d{1,3})?")
+
+
+def _driver(vendor: str, version: str | None) -> str | None:
+    """A driver version as the API reports it. For NVIDIA only the NVIDIA driver's own number
+    counts (the CUDA tables read it); Mesa's nouveau/NVK or WSL's d3d12 version is not that."""
+    version = (version or "").strip() or None
+    if vendor == "nvidia" and version and not _NVIDIA_DRIVER.fullmatch(version):
+        return None
+    return version
+
+
+def _hex_id(value: str | None) -> str | None:
+    m = re.fullmatch(r"0x([0-9a-f]{1,4})", (value or "").strip(), re.I)
+    return "0x" + m.group(1).lower().rjust(4, "0") if m else None
+
+
+# -- vulkaninfo --summary ------------------------------------------------------------------------
+
+_VK_GPU = re.compile(r"GPU\d{1,3}:")
+_VK_FIELD = re.compile(r"[ \t]{1,16}(\w{1,40})[ \t]{0,40}= ?(.{0,500})")
+
+
+def is_vulkaninfo(text: str) -> bool:
+    return "deviceType" in text and bool(re.search(r"^[ \t]{1,16}deviceType[ \t]{0,40}= PHYSICAL_DEVICE_TYPE_", text, re.M))
+
+
+def vulkan_devices(text: str) -> list[dict]:
+    devices: list[dict] = []
+    in_devices = False
+    for line in text.split("\n"):
+        if line.startswith("Devices:"):
+            in_devices = True
+        if _VK_GPU.fullmatch(line.strip()) and not line.startswith((" ", "\t")):
+            devices.append({})
+            continue
+        field = _VK_FIELD.fullmatch(line)
+        if devices and field and (in_devices or "deviceType" in devices[-1] or field.group(1) == "apiVersion"):
+            devices[-1].setdefault(field.group(1), field.group(2).strip())
+    return [d for d in devices if "deviceType" in d]
+
+
+def vulkan_gpus(text: str) -> list[Gpu]:
+    out = []
+    for d in vulkan_devices(text):
+        kind = d["deviceType"].replace("PHYSICAL_DEVICE_TYPE_", "")
+        name = d.get("deviceName")
+        if kind == "CPU" or _SOFTWARE.search(name or ""):
+            continue
+        vendor_id = _hex_id(d.get("vendorID"))
+        out.append(Gpu(index=len(out), vendor=vendor_of(name, vendor_id), name=name, source="vulkaninfo",
+                       pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
+                       pci_device_id=_hex_id(d.get("deviceID")) if vendor_id in _PCI_VENDORS else None,
+                       driver_version=_driver(vendor_of(name, vendor_id), d.get("driverInfo")),
+                       integrated={"INTEGRATED_GPU": True, "DISCRETE_GPU": False}.get(kind),
+                       virtual=kind == "VIRTUAL_GPU"))
+    return out
+
+
+# -- glxinfo -B ---------------------------------------------------------------------------------
+
+_GLX_FIELD = re.compile(r"    (Vendor|Device|Version|Video memory|Unified memory):[ \t]{0,8}(.{0,500})")
+_D3D12 = re.compile(r"D3D12 \((.{1,200})\)")
+
+
+def is_glxinfo(text: str) -> bool:
+    return "OpenGL renderer string:" in text and ("direct rendering:" in text or "OpenGL vendor string:" in text)
+
+
+def glx_gpus(text: str) -> list[Gpu]:
+    fields: dict[str, str] = {}
+    renderer = None
+    for line in text.split("\n"):
+        m = _GLX_FIELD.fullmatch(line)
+        if m:
+            fields.setdefault(m.group(1), m.group(2).strip())
+        elif line.startswith("OpenGL renderer string:") and renderer is None:
+            renderer = line.split(":", 1)[1].strip()
+    device = fields.get("Device") or renderer or ""
+    if not device or _SOFTWARE.search(device):
+        return []
+    ids = re.findall(r"\((0x[0-9a-f]{1,8})\)", fields.get("Vendor", "") + " " + device, re.I)
+    vendor_id = _hex_id(ids[0]) if ids else None
+    device_id = _hex_id(ids[1]) if len(ids) > 1 else None
+    # WSL's Mesa d3d12 driver wraps the Windows GPU: its own name is inside the parentheses, and
+    # its "Video memory" adds shared system RAM, so it is no VRAM size.
+    wsl = _D3D12.match(re.sub(r"\s*\(0x[0-9a-f]{1,8}\)$", "", device, flags=re.I))
+    name = wsl.group(1) if wsl else re.sub(r"\s*\(.*$", "", device).strip() or None
+    memory = None
+    mem = re.fullmatch(r"(\d{1,9})MB", fields.get("Video memory", ""))
+    if mem and not wsl:
+        memory = int(mem.group(1))
+    unified = {"yes": True, "no": False}.get(fields.get("Unified memory", "").lower())
+    return [Gpu(index=0, vendor=vendor_of(name, vendor_id), name=name, source="glxinfo",
+                pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
+                pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
+                memory_total_mib=memory, unified_memory=unified if not wsl else None,
+                driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version")))]
+
+
+# -- clinfo -------------------------------------------------------------------------------------
+
+_CL_FIELD = re.compile(r"  (Device Name|Device Type|Device Vendor ID|Driver Version|Global memory size|"
+                       r"Device Topology \((?:NV|AMD)\)|Device Board Name \(AMD\)|Device PCI bus info \(KHR\)|Compute Capability \(NV\))"
+                       r"[ \t]{2,60}(.{0,500})")
+
+
+def is_clinfo(text: str) -> bool:
+    return bool(re.search(r"^Number of platforms[ \t]{2,60}\d", text, re.M)) and "  Device Name" in text
+
+
+def cl_devices(text: str) -> list[dict]:
+    devices: list[dict] = []
+    for line in text.split("\n"):
+        if line.startswith(("NULL platform behavior", "ICD loader properties")):
+            break  # what follows repeats device names from other queries
+        m = _CL_FIELD.fullmatch(line)
+        if not m:
+            continue
+        if m.group(1) == "Device Name":
+            devices.append({})
+        if devices:
+            devices[-1].setdefault(m.group(1), m.group(2).strip())
+    return devices
+
+
+def cl_gpus(text: str) -> list[Gpu]:
+    out = []
+    for d in cl_devices(text):
+        if "GPU" not in d.get("Device Type", "").upper():
+            continue
+        raw = d.get("Device Name", "")
+        gfx = re.fullmatch(r"gfx[0-9a-f]{2,5}", raw, re.I)  # ROCm's OpenCL names the gfx target
+        name = d.get("Device Board Name (AMD)") or (None if gfx else raw) or None
+        memory = re.match(r"(\d{1,20})", d.get("Global memory size", ""))
+        topology = d.get("Device Topology (NV)") or d.get("Device Topology (AMD)") or d.get("Device PCI bus info (KHR)")
+        bus = re.search(r"(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]", topology or "", re.I)
+        vendor_id = _hex_id(d.get("Device Vendor ID"))
+        out.append(Gpu(index=len(out), vendor=vendor_of(name or raw, vendor_id), name=name, source="clinfo",
+                       gfx_target=raw.lower() if gfx else None,
+                       compute_capability=d.get("Compute Capability (NV)") or None,
+                       memory_total_mib=int(memory.group(1)) // 2**20 if memory else None,
+                       pci_bus_id=bus_id(bus.group()) if bus else None,
+                       pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
+                       driver_version=_driver(vendor_of(name or raw, vendor_id), d.get("Driver Version"))))
+    return out
+
+
+# -- sycl-ls -------------------------------------------------------------------------------------
+
+_SYCL = re.compile(r"\[(\w{1,40}):(gpu|cpu|acc|fpga)\]\[\w{1,40}:\d{1,3}\] (.{1,400})")
+_SYCL_REST = re.compile(r"([^,]{1,200}), (.{1,300}?)(?: OpenCL \d[\d.]{0,8}(?: NEO)?(?: \(Build \d{1,6}\))?| \d{1,3}\.\d{1,3}"
+                        r"(?:\.\d{1,6})?) {1,3}\[([^\]]{0,60})\]")
+
+
+def is_sycl_ls(text: str) -> bool:
+    return any(_SYCL.fullmatch(line.strip()[:500]) for line in text.split("\n") if line.startswith("["))
+
+
+def sycl_gpus(text: str) -> list[Gpu]:
+    """One device shows once per backend (OpenCL, Level Zero, Unified Runtime): a card is counted
+    as often as the backend that lists it most often, its driver from the OpenCL line (the
+    compute-runtime version)."""
+    per_backend: dict[str, list[tuple[str, str, str]]] = {}
+    for line in text.split("\n"):
+        m = _SYCL.fullmatch(line.strip()[:500])
+        if not m or m.group(2) != "gpu":
+            continue
+        rest = _SYCL_REST.fullmatch(m.group(3).strip())
+        if rest:
+            per_backend.setdefault(m.group(1), []).append((rest.group(2).strip(), rest.group(1), rest.group(3)))
+    counts: dict[str, int] = {}
+    drivers: dict[str, str] = {}
+    platforms: dict[str, str] = {}
+    for backend, devices in per_backend.items():
+        for name in dict.fromkeys(d[0] for d in devices):
+            counts[name] = max(counts.get(name, 0), sum(1 for d in devices if d[0] == name))
+        for name, platform, driver in devices:
+            platforms.setdefault(name, platform)
+            if backend == "opencl":
+                drivers.setdefault(name, driver)
+    out = []
+    for name, count in counts.items():
+        dev = re.search(r"\[(0x[0-9a-f]{4})\]", name, re.I)
+        for _ in range(count):
+            out.append(Gpu(index=len(out), vendor=vendor_of(name + " " + platforms[name]), name=name, source="sycl-ls",
+                           pci_device_id=dev.group(1).lower() if dev else None, driver_version=drivers.get(name)))
+    return out
+
+
+FORMATS = [(cmd_key(VULKANINFO), is_vulkaninfo), (cmd_key(GLXINFO), is_glxinfo), (cmd_key(CLINFO), is_clinfo),
+           (cmd_key(SYCL_LS), is_sycl_ls)]
+PARSERS = {cmd_key(VULKANINFO): vulkan_gpus, cmd_key(GLXINFO): glx_gpus, cmd_key(CLINFO): cl_gpus,
+           cmd_key(SYCL_LS): sycl_gpus}

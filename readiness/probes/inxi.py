@@ -1,0 +1,158 @@
+"""inxi (-G, -C, -F, -SCG...), the system summary of Linux forum posts, and PowerShell's
+`Get-CimInstance Win32_Processor | Format-Table` as Windows users paste it.
+
+inxi is often pasted through e-mail, which wraps its long lines: a line at the left margin that
+does not open a known section is the tail of the line before it.
+
+Pure: text in, facts out. Every pattern works on one line (or one section) at a time."""
+
+from __future__ import annotations
+
+import re
+
+from readiness.facts import CpuFacts, Gpu, HostFacts
+from readiness.host.base import cmd_key
+from readiness.probes.gfxinfo import vendor_of
+from readiness.probes.util import bus_id, normalise_arch
+
+INXI = ["inxi", "-F"]
+CIM_CPU_TABLE = ["powershell", "-NoProfile", "-Command", "Get-CimInstance Win32_Processor | Format-Table"]
+CIM_GPU_TABLE = ["powershell", "-NoProfile", "-Command", "Get-CimInstance Win32_VideoController | Format-Table"]
+_ADAPTER_RAM_CAP = 4 * 2**30 - 2**20  # AdapterRAM is 32-bit: at or above this it is saturated, not a size
+
+_SECTIONS = ("System", "Machine", "Battery", "CPU", "Graphics", "Audio", "Network", "Bluetooth", "Drives", "Partition",
+             "Swap", "USB", "Sensors", "Repos", "Info", "Memory", "RAID", "Logical", "Processes", "Mobo")
+_SECTION = re.compile(r"(%s):(?:[ \t]{1,20}(.*))?" % "|".join(_SECTIONS))
+_WORDS = {"single": 1, "dual": 2, "quad": 4, "hexa": 6, "6": 6, "octa": 8}
+
+
+def is_inxi(text: str) -> bool:
+    heads = {m.group(1) for m in (_SECTION.fullmatch(line.rstrip()) for line in text.split("\n")[:400]) if m}
+    return ("CPU" in heads or "Graphics" in heads) and bool(
+        re.search(r"\b(?:Device-\d{1,2}|Topology|Info|model):", text))
+
+
+def sections(text: str) -> dict[str, str]:
+    """{section: its text on one line}, wrapped lines joined."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in text.split("\n"):
+        m = _SECTION.fullmatch(line.rstrip())
+        if m:
+            current = m.group(1)
+            out.setdefault(current, []).append(m.group(2) or "")
+        elif current and line.strip():
+            out[current].append(line.strip())
+    return {k: " ".join(p.strip() for p in v if p.strip()) for k, v in out.items()}
+
+
+def _after(text: str, key: str, stops: str = r"[a-zA-Z][\w-]{0,20}(?: ID)?:") -> str | None:
+    """The value of "key: value" in an inxi line: up to the next "word:" key."""
+    m = re.search(r"(?:^|\s)" + re.escape(key) + r":\s(.{0,300}?)(?=\s" + stops + r"\s|$)", text)
+    return m.group(1).strip() if m else None
+
+
+def inxi_gpus(text: str) -> list[Gpu]:
+    graphics = sections(text).get("Graphics", "")
+    out = []
+    for item in re.split(r"(?=\bDevice-\d{1,2}:)", graphics):
+        if not item.startswith("Device-"):
+            continue
+        item = re.split(r"\s(?:Display|Monitor-\d{1,2}|OpenGL|API|Info|Screen-\d{1,2}|X|Wayland|Message):\s", item)[0]
+        if re.search(r"\btype: USB\b", item):
+            continue  # webcams
+        name = _after(item, item.split(":", 1)[0])
+        driver = _after(item, "driver")
+        version = _after(item, "v")
+        bus = _after(item, "bus ID") or _after(item, "bus-ID")
+        chip = re.search(r"chip[ -]ID:\s([0-9a-f]{4}):([0-9a-f]{4})", item)
+        vendor_id = "0x" + chip.group(1) if chip else None
+        out.append(Gpu(index=len(out), vendor=vendor_of(name, vendor_id), name=name, source="inxi",
+                       kernel_driver=driver if driver and driver != "N/A" else None,
+                       driver_version=version if version and version not in ("kernel", "N/A") else None,
+                       pci_bus_id=bus_id(bus) if bus else None, pci_vendor_id=vendor_id,
+                       pci_device_id="0x" + chip.group(2) if chip else None))
+    return out
+
+
+def inxi_host(text: str) -> HostFacts | None:
+    system = sections(text).get("System")
+    if not system:
+        return None
+    kernel = re.search(r"Kernel:\s(\S{1,100})(?:\s(x86_64|aarch64|i686|armv7l|ppc64le|riscv64|s390x))?", system)
+    host = _after(system, "Host")
+    return HostFacts(kernel=kernel.group(1) if kernel else None,
+                     arch=normalise_arch(kernel.group(2)) if kernel and kernel.group(2) else None,
+                     os_release=_after(system, "Distro"), hostname=host if host and host != "<filter>" else None)
+
+
+def inxi_cpu(text: str) -> CpuFacts | None:
+    cpu = sections(text).get("CPU")
+    if not cpu:
+        return None
+    model = _after(cpu, "model")
+    cores = None
+    topology = re.search(r"(?:Topology|Info):\s(?:(\d{1,3})x\s)?(?:(\d{1,3})-Core|(\w{1,6})[ -][Cc]ore)", cpu)
+    if topology:
+        n = int(topology.group(2)) if topology.group(2) else _WORDS.get((topology.group(3) or "").lower())
+        cores = n * int(topology.group(1) or 1) if n else None
+    speed = re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu)
+    return CpuFacts(model=model, physical_cores=cores, max_mhz=float(speed.group(1)) if speed else None)
+
+
+# -- Get-CimInstance Win32_Processor | Format-Table --------------------------------------------------
+
+def is_cim_cpu_table(text: str) -> bool:
+    return bool(_table(text))
+
+
+def is_cim_gpu_table(text: str) -> bool:
+    return bool(_table(text, "AdapterRAM"))
+
+
+def _table(text: str, column: str = "NumberOfCores") -> list[dict]:
+    """Rows of the Format-Table whose header names `column`: columns cut where the dashes are."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        if column not in line.split() or not re.fullmatch(r"[- ]{3,2000}", lines[i + 1].rstrip() or "x"):
+            continue
+        starts = [m.start() for m in re.finditer(r"-+", lines[i + 1])] + [10**6]
+        names = [line[a:b].strip() for a, b in zip(starts, starts[1:])]
+        rows = []
+        for row in lines[i + 2:]:
+            if not row.strip():
+                break
+            rows.append({n: row[a:b].strip() for n, a, b in zip(names, starts, starts[1:])})
+        return rows
+    return []
+
+
+def cim_cpu(text: str) -> CpuFacts | None:
+    rows = [r for r in _table(text) if r.get("Name")]
+    if not rows:
+        return None
+
+    def total(key: str) -> int | None:
+        values = [r.get(key, "") for r in rows]
+        return sum(int(v) for v in values) if all(re.fullmatch(r"\d{1,6}", v) for v in values) else None
+
+    speed = rows[0].get("MaxClockSpeed", "")
+    return CpuFacts(model=rows[0]["Name"], physical_cores=total("NumberOfCores"),
+                    logical_cpus=total("NumberOfLogicalProcessors"),
+                    max_mhz=float(speed) if re.fullmatch(r"\d{1,6}", speed) else None)
+
+
+def cim_gpus(text: str) -> list[Gpu]:
+    out = []
+    for row in _table(text, "AdapterRAM"):
+        name = row.get("Name") or row.get("Caption") or None
+        ram = row.get("AdapterRAM", "")
+        size = int(ram) if re.fullmatch(r"\d{1,12}", ram) else None
+        out.append(Gpu(index=len(out), vendor=vendor_of(name), name=name, source="cim-table",
+                       memory_total_mib=size // 2**20 if size and size < _ADAPTER_RAM_CAP else None,
+                       driver_version=row.get("DriverVersion") or None))
+    return [g for g in out if g.name]
+
+
+FORMATS = [(cmd_key(INXI), is_inxi), (cmd_key(CIM_CPU_TABLE), is_cim_cpu_table),
+           (cmd_key(CIM_GPU_TABLE), is_cim_gpu_table)]

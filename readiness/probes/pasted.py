@@ -1,0 +1,48 @@
+"""GPU and CPU facts from tool outputs that readiness reads only when they are handed to it with
+--from (or replayed from a capture): rocminfo, vulkaninfo --summary, glxinfo -B, clinfo, sycl-ls,
+inxi and PowerShell's Win32_Processor table. On a live machine these tools are not run: the
+vendor probes read the same devices more richly and faster."""
+
+from __future__ import annotations
+
+from readiness.host.base import cmd_key
+from readiness.probes import gfxinfo, inxi, rocminfo
+from readiness.probes.base import Result
+
+NAME = "pasted"
+LIST_WHEN_ABSENT = False  # these tools are never run live: "none given" would be noise in every report
+FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *inxi.FORMATS]
+
+_GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
+                cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}
+_CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
+                cmd_key(inxi.CIM_CPU_TABLE): inxi.cim_cpu}
+_ARGVS = [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, gfxinfo.CLINFO, gfxinfo.SYCL_LS, inxi.INXI,
+          inxi.CIM_CPU_TABLE, inxi.CIM_GPU_TABLE]
+NONE_GIVEN = "no rocminfo, vulkaninfo, glxinfo, clinfo, sycl-ls, inxi or CIM table output given (read from --from only)"
+
+
+def collect(host) -> dict:
+    if not getattr(host, "replayed", False):
+        return {}
+    return {cmd_key(argv): host.run(argv) for argv in _ARGVS}
+
+
+def parse(raw: dict) -> Result:
+    texts = {key: answer.text for key, answer in raw.items() if answer is not None and answer.text}
+    if not texts:
+        return Result({}, "absent", NONE_GIVEN)
+    facts: dict = {}
+    gpu_lists = [parser(texts[key]) for key, parser in _GPU_PARSERS.items() if key in texts]
+    gpus = [gpu for gpus in gpu_lists for gpu in gpus]
+    if gpus:
+        facts["gpu_lists"] = gpu_lists
+    cpus = [parser(texts[key]) for key, parser in _CPU_PARSERS.items() if key in texts]
+    cpus = [c for c in cpus if c is not None]
+    if cpus:
+        facts["cpu_fill"] = cpus
+    if cmd_key(inxi.INXI) in texts:
+        host = inxi.inxi_host(texts[cmd_key(inxi.INXI)])
+        if host is not None:
+            facts["host_fill"] = [host]
+    return Result(facts, "ok", None)

@@ -1,0 +1,95 @@
+"""rocminfo, as pasted in ROCm bug reports: HSA agents, the CPU agents first, then each GPU with
+its gfx target, marketing name, compute units, BDFID (the PCI address) and memory pools.
+
+Pure: text in, facts out. Every pattern works on one line at a time."""
+
+from __future__ import annotations
+
+import re
+
+from readiness.facts import CpuFacts, Gpu
+from readiness.host.base import cmd_key
+
+ARGV = ["rocminfo"]
+KEY = cmd_key(ARGV)
+SOURCE = "rocminfo"
+
+_AGENT = re.compile(r"Agent \d{1,4}")
+_FIELD = re.compile(r"  ([A-Z][A-Za-z .()/]{0,60}?):[ \t]*(.*)")  # two spaces: the agent's own fields
+_POOL_FIELD = re.compile(r"      (Segment|Size):[ \t]*(.*)")
+_KB = re.compile(r"(\d{1,15})(?:\(0x[0-9a-f]{1,16}\))?[ \t]?KB", re.I)
+_GFX = re.compile(r"gfx[0-9a-f]{2,5}", re.I)
+
+
+def detect(text: str) -> bool:
+    return "HSA Agents" in text and bool(re.search(r"^\*{7}", text, re.M)) and "Device Type:" in text
+
+
+def agents(text: str) -> list[dict]:
+    """Each agent as a dict of its fields, with "pools": [(segment, size_kib)]."""
+    out: list[dict] = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _AGENT.fullmatch(line.strip()) and i > 0 and lines[i - 1].startswith("*******"):
+            out.append({"pools": []})
+            continue
+        if not out:
+            continue
+        pool = _POOL_FIELD.match(line)
+        if pool:
+            if pool.group(1) == "Segment":
+                out[-1]["pools"].append([pool.group(2).strip(), None])
+            elif out[-1]["pools"] and out[-1]["pools"][-1][1] is None:
+                size = _KB.match(pool.group(2).strip())
+                out[-1]["pools"][-1][1] = int(size.group(1)) if size else None
+            continue
+        field = _FIELD.match(line)
+        if field and not line.startswith("   "):
+            out[-1].setdefault(field.group(1).strip(), field.group(2).strip())
+    return out
+
+
+def _int(value: str | None) -> int | None:
+    m = re.match(r"\d{1,12}", value or "")
+    return int(m.group()) if m else None
+
+
+def _max_clock(agent: dict) -> int | None:
+    # "Max Clock Freq. (MHz):   2100" (ROCm 3+) or "Max Clock Frequency (MHz):3300" (ROCm 1.x)
+    value = agent.get("Max Clock Freq. (MHz)") or agent.get("Max Clock Frequency (MHz)")
+    mhz = _int(value)
+    return float(mhz) if mhz else None  # a VM's CPU agent prints 0: unknown, not zero
+
+
+def _bus_id(bdfid: str | None) -> str | None:
+    """BDFID packs the PCI address as bus << 8 | device << 3 | function (no domain: 0000)."""
+    value = _int(bdfid)
+    if not value:
+        return None
+    return f"0000:{value >> 8:02x}:{(value >> 3) & 0x1f:02x}.{value & 7}"
+
+
+def gpus(text: str) -> list[Gpu]:
+    found = []
+    for agent in agents(text):
+        if agent.get("Device Type") != "GPU":
+            continue
+        gfx = _GFX.search(agent.get("Name", ""))
+        name = agent.get("Marketing Name") or None
+        coarse = [kib for seg, kib in agent["pools"] if seg.startswith("GLOBAL") and "COARSE" in seg and kib]
+        found.append(Gpu(index=len(found), vendor="amd" if agent.get("Vendor Name", "AMD") == "AMD" else "other",
+                         name=name, gfx_target=gfx.group().lower() if gfx else None,
+                         memory_total_mib=coarse[0] // 1024 if coarse else None, pci_bus_id=_bus_id(agent.get("BDFID")),
+                         pci_vendor_id="0x1002" if agent.get("Vendor Name", "AMD") == "AMD" else None,
+                         source=SOURCE))
+    return found
+
+
+def cpu(text: str) -> CpuFacts | None:
+    """The CPU agents: one per socket; their compute units are the logical CPUs ROCm sees."""
+    cpus = [a for a in agents(text) if a.get("Device Type") == "CPU"]
+    if not cpus:
+        return None
+    units = [_int(a.get("Compute Unit")) for a in cpus]
+    return CpuFacts(model=(cpus[0].get("Marketing Name") or cpus[0].get("Name") or "").strip() or None,
+                    logical_cpus=sum(units) if all(units) else None, max_mhz=_max_clock(cpus[0]))
