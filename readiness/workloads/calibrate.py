@@ -25,7 +25,13 @@ from readiness.workloads import catalogue, hardware, llm, speed
 
 ANY = speed.ANY
 MIN_ROWS = 3  # an efficiency group with fewer rows falls back to the next coarser group
-RANGE_MIN_ROWS = 8  # a range group with fewer held-out residuals is "thin" and falls back
+MIN_SOURCES = 2
+SHRINK = 4.0
+RANGE_MIN_ROWS = 20  # a range group with fewer held-out residuals (or from fewer than RANGE_MIN_SOURCES sources) falls back
+Q = (0.075, 0.925)  # the residual percentiles a range spans
+RANGE_MIN_SOURCES = 4
+# RANGE_MIN_ROWS, RANGE_MIN_SOURCES and Q are the one choice made by looking at held-out coverage
+# (accuracy.py prints it, scored on ranges built without the held-out source); everything else is fitted per fold.
 LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48)
 MOE_DECODE_US = (0, 5, 10, 20, 30, 40, 60, 80, 120)
 MOE_HALF = (0, 8, 16, 32, 64, 128, 256)
@@ -49,6 +55,7 @@ def sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
         return None, e.message
     ram = max(spec.memory_options_gib) if spec.unified_memory and spec.memory_options_gib else None
     hw = hardware.from_specs([(spec, int(row.get("gpu_count", 1)))], ram, backend=row["backend"])
+    hw.build_date = str(row.get("date") or "")[:10] or None
     context = int(row.get(PHASES[phase][1]) or 512)
     s = {"row": row, "phase": phase, "model": model, "quant": quant, "hw": hw, "context": context,
          "source": row["source"], "measured": float(row["tokens_per_s"]), "backend": row["backend"],
@@ -58,7 +65,8 @@ def sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
     s["placement"] = probe["placement"]
     if probe["placement"] in ("gpu", "multi-gpu"):
         used = hw.gpus if probe["placement"] == "multi-gpu" else [max(hw.gpus, key=lambda d: d.memory_mib)]
-        place = llm._gpu_place(1.0, used, quant)
+        place = llm._gpu_place(1.0, used, quant, hw.build_date, False)
+        s["quant_kind"] = place["kernel"]
         s["c"] = llm.components(model, quant, context if phase == "decode" else 512, place["bandwidth_gbps"],
                                 place["peak_tflops"])
     return s, None
@@ -80,11 +88,44 @@ def _levels(s: dict) -> list[tuple[str, str, str]]:
 
 
 def _group_medians(values: list[tuple[dict, float]]) -> dict[tuple, tuple[float, int]]:
+    """Median per group; a group needs MIN_ROWS rows from MIN_SOURCES sources (one source's rows
+    describe that source's build and machine as much as the hardware), else its rows only count
+    towards the coarser groups. Each group's median is shrunk towards its parent's in log space by
+    n ÷ (n + SHRINK), so a group of a few rows moves only part of the way."""
     buckets: dict[tuple, list[float]] = defaultdict(list)
+    srcs: dict[tuple, set] = defaultdict(set)
     for s, v in values:
         for key in _levels(s):
             buckets[key].append(v)
-    return {k: (statistics.median(v), len(v)) for k, v in buckets.items() if len(v) >= MIN_ROWS or k[0] == ANY}
+            srcs[key].add(s["source"])
+    out: dict[tuple, tuple[float, int]] = {}
+    # coarse to fine, so every group's parent is settled first
+    for depth in (5, 4, 3, 2, 1, 0):
+        for k, v in buckets.items():
+            if _depth(k) != depth:
+                continue
+            if k != (ANY, ANY, ANY) and (len(v) < MIN_ROWS or len(srcs[k]) < MIN_SOURCES):
+                continue
+            med = statistics.median(v)
+            parent = _parent(k, out)
+            if parent is not None:
+                w = len(v) / (len(v) + SHRINK)
+                med = math.exp(w * math.log(med) + (1 - w) * math.log(parent))
+            out[k] = (med, len(v))
+    return out
+
+
+def _depth(k: tuple) -> int:
+    return {(False, False, False): 0, (False, False, True): 1, (False, True, False): 2,
+            (False, True, True): 3, (True, True, False): 4, (True, True, True): 5}[tuple(x == ANY for x in k)]
+
+
+def _parent(k: tuple, fitted: dict) -> float | None:
+    b, g, q = k
+    for cand in ((b, g, ANY), (b, ANY, q), (b, ANY, ANY), (ANY, ANY, q), (ANY, ANY, ANY)):
+        if cand != k and _depth(cand) > _depth(k) and cand in fitted:
+            return fitted[cand][0]
+    return None
 
 
 def _eff_rows(phase: str, medians: dict) -> list[dict]:
@@ -109,7 +150,10 @@ def predict_fast(s: dict, tbl: dict) -> float | None:
         return 1 / llm.decode_time(c, eff_bw, ovh) if c["decode_s"] else None
     if c["prompt_dense_s"] is None or c["prompt_touched_s"] is None:
         return None
-    eff_fl, _ = speed.efficiency("prompt", *key, tbl)
+    try:
+        eff_fl, _ = speed.efficiency("prompt", *key, tbl)
+    except KeyError:  # no int8 factor in this table: the estimate falls back to the FP16 peak
+        return predict(s, tbl)
     return 1 / llm.prompt_time(c, eff_fl, eff_bw, ovh)
 
 
@@ -182,6 +226,7 @@ def range_rows(residuals: list[dict], exclude_source: str | None = None) -> list
     """Range multipliers per group from out-of-sample residuals (log of measured ÷ estimated), the
     10th to 90th percentile, so about 80% of held-out measurements fall inside."""
     buckets: dict[tuple, list[float]] = defaultdict(list)
+    srcs: dict[tuple, set] = defaultdict(set)
     for r in residuals:
         if r["source"] == exclude_source:
             continue
@@ -189,11 +234,12 @@ def range_rows(residuals: list[dict], exclude_source: str | None = None) -> list
         for key in ((r["backend"], r["generation"], kind), (r["backend"], ANY, kind), (r["backend"], ANY, ANY),
                     (ANY, ANY, kind), (ANY, ANY, ANY)):
             buckets[(r["phase"], *key)].append(r["log_ratio"])
+            srcs[(r["phase"], *key)].add(r["source"])
     rows = []
     for (phase, b, g, kind), vals in sorted(buckets.items()):
-        if len(vals) < RANGE_MIN_ROWS and b != ANY:
+        if (len(vals) < RANGE_MIN_ROWS or len(srcs[(phase, b, g, kind)]) < RANGE_MIN_SOURCES) and b != ANY:
             continue
-        low, high = _quantile(vals, 0.10), _quantile(vals, 0.90)
+        low, high = _quantile(vals, Q[0]), _quantile(vals, Q[1])
         if len(vals) < RANGE_MIN_ROWS:  # even the pooled group is thin: widen
             low, high = low - 0.3, high + 0.3
         rows.append({"phase": phase, "backend": b, "generation": g, "kind": kind,

@@ -38,6 +38,7 @@ class Hardware:
     cpu_bandwidth_gbps: float
     assumptions: list[str] = field(default_factory=list)
     cpu_generation: str = "avx2"  # SIMD level: the CPU backend's factors are grouped by it
+    build_date: str | None = None  # the runtime build's date where it matters (a dated measurement); None = today
 
     @property
     def offload_ram_mib(self) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from readiness import data
 from readiness.workloads import catalogue, speed
 from readiness.workloads.hardware import Hardware
 
@@ -115,7 +116,8 @@ def prompt_time(c: dict, eff_fl: float, eff_bw: float, ovh: dict) -> float:
 
 
 def _place_key(place: dict, quant: dict) -> tuple[str, str, str]:
-    return place["backend"], place["generation"], speed.quant_kind(quant)
+    """Efficiency groups: float weights, integer weights on int8 matmuls ("int8"), or dequantized ("int")."""
+    return place["backend"], place["generation"], place.get("kernel") or speed.quant_kind(quant)
 
 
 def decode_seconds(model: dict, quant: dict, context: int, places: list[dict], tbl: dict | None = None) -> float:
@@ -148,19 +150,29 @@ def prompt_seconds_per_token(model: dict, quant: dict, places: list[dict], tbl: 
     return seconds
 
 
-def peak_tflops(device, quant: dict) -> float | None:
-    """The matmul peak prompt processing runs at: INT8 tensor cores for integer-quantized weights on CUDA
-    (llama.cpp's MMQ kernels since 2024), else the dense FP16 figure."""
-    if speed.quant_kind(quant) == "int" and device.backend == "cuda" and device.int8_tops:
-        return device.int8_tops
+def peak_tflops(device, quant: dict, build_date: str | None = None) -> float | None:
+    """The matmul peak prompt processing runs at: INT8 tensor cores for integer-quantized weights where
+    the runtime has int8 kernels for that architecture (backends.toml int8_matmul; ``build_date``: a
+    measurement's date, None for today's builds), else the dense FP16 figure."""
+    if speed.quant_kind(quant) == "int" and device.int8_tops:
+        for row in data.rows("backends", "int8_matmul"):
+            if row["backend"] == device.backend and device.generation in row["architectures"] and (
+                    build_date is None or build_date >= row["since"]):
+                return device.int8_tops
     return device.fp16_tflops
 
 
-def _gpu_place(fraction: float, devices: list, quant: dict) -> dict:
+def _gpu_place(fraction: float, devices: list, quant: dict, build_date: str | None = None,
+               tbl: dict | None = None) -> dict:
     slowest = min(devices, key=lambda d: d.bandwidth_gbps or 0)
-    peaks = [peak_tflops(d, quant) or 0 for d in devices]
+    peaks = [peak_tflops(d, quant, build_date) or 0 for d in devices]
+    int8 = all(p and p == d.int8_tops and p != d.fp16_tflops for p, d in zip(peaks, devices))
+    if int8 and tbl is not False and not speed.has_int8(devices[0].backend, devices[0].generation, tbl or None):
+        # no int8 measurements to size its efficiency: the FP16 peak and its fitted factors instead
+        peaks, int8 = [d.fp16_tflops or 0 for d in devices], False
     return {"fraction": fraction, "bandwidth_gbps": slowest.bandwidth_gbps, "peak_tflops": min(peaks) or None,
-            "backend": devices[0].backend, "generation": devices[0].generation}
+            "backend": devices[0].backend, "generation": devices[0].generation,
+            "kernel": "int8" if int8 else speed.quant_kind(quant)}
 
 
 def _cpu_place(fraction: float, hw: Hardware) -> dict:
@@ -208,8 +220,8 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | N
             out["devices"] = [d.name for d in used]
             # Layers run one after another (llama.cpp's layer split), so GPUs add memory, not speed.
             gpu_fraction = 1.0 if placement != "offload" else out["gpu_layers"] / layers
-            places = [_gpu_place(gpu_fraction, used, quant)]
-            prompt_places = [_gpu_place(1.0, used, quant)]
+            places = [_gpu_place(gpu_fraction, used, quant, hw.build_date, tbl)]
+            prompt_places = [_gpu_place(1.0, used, quant, hw.build_date, tbl)]
             if placement == "offload":
                 places.append(_cpu_place(1 - gpu_fraction, hw))
                 # Prompts are processed on the GPU in batches of UBATCH tokens, the RAM-resident layers
@@ -234,6 +246,6 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | N
     out.pop("_stream_bytes_per_token", None)
     main = places[0] if places else None
     out["group"] = {"backend": main["backend"], "generation": main["generation"], "moe": bool(model.get("experts")),
-                    "quant_kind": speed.quant_kind(quant)} if main else None
+                    "quant_kind": _place_key(main, quant)[2]} if main else None
     out["backend"] = main["backend"] if main else None
     return out

@@ -60,10 +60,24 @@ def efficiency(phase: str, backend: str, gen: str, qkind: str, tbl: dict | None 
     """(share of peak reached, the group it came from) for ``phase`` decode or prompt."""
     rows = {(r["backend"], r["generation"], r["quant_kind"]): r for r in table(tbl).get("efficiency", [])
             if r["phase"] == phase}
-    for key in _keys(backend, gen, qkind):
+    if qkind == "int8" and phase == "decode":
+        qkind = "int"  # decode is matrix-vector work: the matmul kernel doesn't matter
+    keys = _keys(backend, gen, qkind)
+    if qkind == "int8":  # relative to a different peak: never borrowed from float or dequantized groups
+        keys = [k for k in keys if k[2] == "int8"]
+    for key in keys:
         if key in rows:
             return float(rows[key]["efficiency"]), " × ".join(k for k in key if k != ANY) or "all backends"
     raise KeyError(f"efficiency table has no {phase} rows")
+
+
+def has_int8(backend: str, gen: str, tbl: dict | None = None) -> bool:
+    """Whether prompt factors were fitted for int8 matmuls on this backend (else the FP16 peak is used)."""
+    try:
+        efficiency("prompt", backend, gen, "int8", tbl)
+        return True
+    except KeyError:
+        return False
 
 
 def overhead(backend: str, tbl: dict | None = None) -> dict:
