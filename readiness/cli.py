@@ -141,6 +141,8 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
               help="Add or replace workloads from a TOML file (docs/workloads.md).")
 @click.option("--assume-gpu", default=None, metavar="NAME[xN]",
               help="Judge the workloads as if this GPU were installed (e.g. 'RTX 4090', '2x RTX 3090').")
+@click.option("--backend", type=click.Choice(["cuda", "rocm", "vulkan", "sycl", "metal", "cpu"]), default=None,
+              help="The runtime backend to estimate for [default: the GPU vendor's usual one].")
 @click.option("--all-workloads", is_flag=True, help="Judge every catalogue workload, not only the headline set.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="Add or replace rules from a TOML file (docs/rules.md).")
@@ -156,7 +158,8 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_no_torch_option
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
-          more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
+          more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, backend: str | None,
+          all_workloads: bool,
           rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, no_color: bool, quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
@@ -187,7 +190,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     results = rules.run(rule_set, facts)
     facts["findings"] = [r for r in results if r["outcome"] in ("warn", "fail")]
     facts["checks"] = [{"id": r["id"], "outcome": r["outcome"]} for r in results]
-    facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads)
+    facts["verdicts"] = engine.verdicts(judged, workloads, headline_only=not all_workloads, backend=backend)
     if prices is not None:
         from readiness.costs import advisor
         from readiness.workloads import hardware
@@ -251,9 +254,12 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, python_path
 @click.option("--model-config", type=click.Path(dir_okay=False), default=None, help="A Hugging Face config.json.")
 @click.option("--gguf", type=click.Path(dir_okay=False), default=None, help="A GGUF file (only its header is read).")
 @click.option("--workload", "workload_id", default=None, help="A catalogue workload id instead of a model.")
+@click.option("--backend", type=click.Choice(["cuda", "rocm", "vulkan", "sycl", "metal", "cpu"]), default=None,
+              help="The runtime backend to estimate for [default: the GPU vendor's usual one].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, quant: str | None, context: int | None,
-             model_config: str | None, gguf: str | None, workload_id: str | None, as_json: bool) -> None:
+             model_config: str | None, gguf: str | None, workload_id: str | None, backend: str | None,
+             as_json: bool) -> None:
     """Estimate a workload on hardware that isn't here."""
     from readiness.report import text
     from readiness.workloads import cli_support
@@ -264,7 +270,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         (workload,) = cli_support.chosen_workloads((workload_id,), None, None, None)
     else:
         workload = cli_support.llm_workload(model, quant, context, model_config, gguf)
-    result = cli_support.estimate(gpus, ram_gib, workload)
+    result = cli_support.estimate(gpus, ram_gib, workload, backend)
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:

@@ -60,14 +60,20 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
             "source": model["source"]}
 
 
-def estimate(gpus: tuple[str, ...], ram_gib: float | None, workload: dict) -> dict:
+def estimate(gpus: tuple[str, ...], ram_gib: float | None, workload: dict, backend: str | None = None) -> dict:
     specs = [catalog.parse_gpu_arg(g) for g in gpus]
     if ram_gib is not None and not 0 < ram_gib <= 65536:
         raise ReadinessError(f"bad --ram-gib {ram_gib}: use a size between 0 and 65536")
-    hw = hardware.from_specs(specs, ram_gib)
+    for spec, _ in specs:
+        if backend and not hardware.compatible(spec.vendor, backend):
+            raise ReadinessError(f"--backend {backend} does not run on {spec.name}",
+                                 hint="cuda: NVIDIA; rocm: AMD; sycl: Intel; metal: Apple; vulkan: all but Apple; cpu")
+    if backend == "cpu" and ram_gib is None and not any(s.unified_memory for s, _ in specs):
+        raise ReadinessError("--backend cpu needs --ram-gib (the model runs from RAM)")
+    hw = hardware.from_specs(specs, ram_gib, backend=backend)
     result = engine.evaluate(workload, hw)
     result["hardware"] = {"gpus": [{"name": s.name, "count": n, "id": s.id} for s, n in specs],
-                          "ram_gib": ram_gib}
+                          "ram_gib": ram_gib, "backend": backend}
     return result
 
 

@@ -86,6 +86,7 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
         "MoE experts at their per-expert batch, plus routing; factors per backend × generation × quant kind "
         "fitted on measurements (efficiency.toml)",
     ]
+    assumptions += [f"warning: {w}" for w in model.get("warnings", [])]
     if placement == "multi-gpu":
         assumptions.append("layers split across GPUs run one after another (llama.cpp's default): more memory, "
                            "not more speed")
@@ -227,9 +228,10 @@ def evaluate(workload: dict, hw: Hardware) -> dict[str, Any]:
     return {"id": workload["id"], "name": workload["name"], **result}
 
 
-def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True) -> list[dict]:
+def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True, backend: str | None = None) -> list[dict]:
+    """``backend``: the runtime to judge for (cuda, rocm, vulkan, sycl, metal, cpu); None = each vendor's usual."""
     from readiness.workloads import hardware
 
-    hw = hardware.from_facts(facts)
+    hw = hardware.from_facts(facts, backend=backend)
     chosen = [w for w in workloads if w.get("headline") or not headline_only]
     return [evaluate(w, hw) for w in chosen]

@@ -70,8 +70,19 @@ def _generation(spec: catalog.GpuSpec | None, vendor: str, name: str) -> str:
     return speed.generation(vendor, spec.architecture if spec else None, spec.name if spec else name)
 
 
+# Which runtimes run on which vendor's GPUs (llama.cpp's backends); Vulkan runs on all but Apple.
+COMPATIBLE = {"cuda": {"nvidia"}, "rocm": {"amd"}, "sycl": {"intel"}, "metal": {"apple"},
+              "vulkan": {"nvidia", "amd", "intel", "other"}}
+
+
+def compatible(vendor: str, backend: str) -> bool:
+    return backend == "cpu" or vendor in COMPATIBLE.get(backend, set())
+
+
 def _backend(vendor: str, backend: str | None) -> str:
-    return backend or _BACKENDS.get(vendor, "vulkan")
+    if backend and compatible(vendor, backend):
+        return backend
+    return _BACKENDS.get(vendor, "vulkan")
 
 
 def fp16_tflops(spec: catalog.GpuSpec | None, assumptions: list[str]) -> float | None:

@@ -47,7 +47,9 @@ def weights_bytes(model: dict, quant: dict) -> float:
 
 def kv_bytes(model: dict, context: int, batch: int = 1) -> float:
     full, sliding = _layer_split(model)
-    per_token_layer = 2 * int(model["kv_heads"]) * int(model["head_dim"]) * KV_BYTES
+    # MLA models cache a latent per layer (kv_dim_per_layer elements), not K and V per head
+    per_token_layer = (int(model["kv_dim_per_layer"]) if model.get("kv_dim_per_layer")
+                       else 2 * int(model["kv_heads"]) * int(model["head_dim"])) * KV_BYTES
     window = int(model.get("sliding_window") or context)
     return per_token_layer * (full * context + sliding * min(context, window)) * batch
 
