@@ -171,7 +171,7 @@ def main() -> None:
                   + (f"estimated {p:8.1f} ({p / s['measured'] - 1:+.0%})" if p else "no estimate"))
     from benchmarks_images import image_report  # noqa: E402
 
-    image_report(args.rows)
+    full["image"] = image_report(args.rows)
     if args.fit:
         full["range"] = calibrate.range_rows(res)
         today = datetime.date.today().isoformat()

@@ -276,7 +276,7 @@ def to_toml(tbl: dict, source: str, date: str) -> str:
     moe = {**tbl.get("moe", {}), "source": source, "date": date}
     out.append("[moe]")
     out += [f"{k} = {val(v)}" for k, v in moe.items()]
-    for table_name in ("overhead", "efficiency", "range"):
+    for table_name in ("overhead", "efficiency", "range", "image"):
         for row in tbl.get(table_name, []):
             out += ["", f"[[{table_name}]]"] + [f"{k} = {val(v)}" for k, v in {**row, "source": source,
                                                                               "date": date}.items()]

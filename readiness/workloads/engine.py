@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from readiness.workloads import catalogue, llm, speed, training
+from readiness.workloads import catalogue, images, llm, speed, training
 from readiness.workloads.hardware import Hardware
 
 MIB = 2**20
@@ -167,7 +167,15 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
             tflops, backend = hw.cpu_tflops, backends["cpu"]
     eff_key = {"image-generation": "image_efficiency", "fine-tuning": "train_efficiency",
                "training": "train_efficiency"}.get(kind, "compute_efficiency")
-    effective = (tflops or 0) * 1e12 * float(backend[eff_key])
+    eff = float(backend[eff_key])
+    if kind == "image-generation" and workload.get("tflops_per_eval"):
+        fitted = images.efficiency(backend["id"], float(workload["tflops_per_eval"]) * float(
+            workload.get("evals_per_step", 1)))
+        if fitted:
+            eff = fitted
+            notes.append(f"image efficiency {eff:.2f} of peak for {float(workload['tflops_per_eval']):g} TFLOPs per "
+                         "evaluation, fitted on image measurements (efficiency.toml)")
+    effective = (tflops or 0) * 1e12 * eff
     unit = workload.get("speed_unit")
     speed = None
     if (placement != "none" or perspective) and effective > 0:
