@@ -16,12 +16,13 @@ costs are picked from a grid by the median error they leave.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections import defaultdict
 
 from readiness import catalog
 from readiness.errors import ReadinessError
-from readiness.workloads import catalogue, hardware, llm, speed
+from readiness.workloads import catalogue, cpu, hardware, llm, speed
 
 ANY = speed.ANY
 MIN_ROWS = 3  # an efficiency group with fewer rows falls back to the next coarser group
@@ -39,10 +40,35 @@ MOE_ROUTE_US = (0, 2, 5, 10, 20, 40, 80)
 PHASES = {"decode": ("decode_tokens_per_s", "context"), "prompt": ("prompt_tokens_per_s", "prompt_tokens")}
 
 
+def cpu_sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
+    """A CPU-only measurement: bandwidth from the CPU family (cpu_memory.toml), the row's DDR speed where
+    its label gives one, the row's thread count as cores; decode only (clock and SIMD are not in the rows)."""
+    if phase != "decode":
+        return None, "CPU-only prompt (no clock or SIMD figures in the row)"
+    name = row.get("cpu") or re.sub(r"\s*\(.*$", "", row["gpu"].removeprefix("CPU:").strip())
+    if cpu.family(name) is cpu._GENERIC:
+        return None, "CPU family not in cpu_memory.toml"
+    try:
+        model = catalogue.find_model(row["model"])
+        quant = catalogue.find_quant(row.get("quant") or "")
+    except ReadinessError as e:
+        return None, e.message
+    speed_m = re.search(r"DDR\dX?-(\d{4})", row["gpu"])
+    hw = hardware.from_specs([], 4096, cpu_cores=int(row.get("threads") or 64), backend="cpu", cpu_name=name,
+                             ram_mt_s=int(speed_m.group(1)) if speed_m else None)
+    context = int(row.get("context") or 512)
+    s = {"row": row, "phase": phase, "model": model, "quant": quant, "hw": hw, "context": context,
+         "source": row.get("source_group") or row["source"], "measured": float(row["tokens_per_s"]),
+         "backend": "cpu", "generation": hw.cpu_generation, "vendor": "cpu", "moe": bool(model.get("experts")),
+         "quant_kind": speed.quant_kind(quant), "placement": "cpu"}
+    s["c"] = llm.components(model, quant, context, hw.cpu_bandwidth_gbps, None)
+    return s, None
+
+
 def sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
     """One measurement ready to fit or score, or (None, why it can't be)."""
     if row["gpu"].startswith("CPU") or row["backend"] == "cpu":
-        return None, "CPU-only machine"
+        return cpu_sample(row, phase)
     if row["backend"] not in catalogue.backends():
         return None, f"backend {row['backend']} not modelled"
     spec = catalog.lookup(row["gpu"])
@@ -53,12 +79,14 @@ def sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
         quant = catalogue.find_quant(row.get("quant") or "")
     except ReadinessError as e:
         return None, e.message
-    ram = max(spec.memory_options_gib) if spec.unified_memory and spec.memory_options_gib else None
+    ram = max(spec.memory_options_gib) if spec.unified_memory and spec.memory_options_gib else row.get("ram_gib")
+    if spec.unified_memory and ram is None and not spec.memory_gib and not hardware.known_ram(spec):
+        return None, "integrated GPU with no RAM figure"
     hw = hardware.from_specs([(spec, int(row.get("gpu_count", 1)))], ram, backend=row["backend"])
     hw.build_date = str(row.get("date") or "")[:10] or None
     context = int(row.get(PHASES[phase][1]) or 512)
     s = {"row": row, "phase": phase, "model": model, "quant": quant, "hw": hw, "context": context,
-         "source": row["source"], "measured": float(row["tokens_per_s"]), "backend": row["backend"],
+         "source": row.get("source_group") or row["source"], "measured": float(row["tokens_per_s"]), "backend": row["backend"],
          "generation": hw.gpus[0].generation if hw.gpus else "unknown", "vendor": spec.vendor,
          "moe": bool(model.get("experts")), "quant_kind": speed.quant_kind(quant)}
     probe = llm.estimate(model, quant, context, hw, _neutral())
@@ -201,7 +229,7 @@ def _fit_prompt(dense: list[dict], tbl: dict) -> None:
 
 def fit(samples: list[dict]) -> dict:
     """The efficiency table fitted on ``samples`` (those placed wholly on GPUs)."""
-    usable = [s for s in samples if s.get("c")]
+    usable = [s for s in samples if s.get("c") and (s["phase"] != "decode" or s["c"]["decode_s"])]
     tbl: dict = {"efficiency": [], "overhead": [], "moe": {}, "range": []}
     dec = [s for s in usable if s["phase"] == "decode"]
     pro = [s for s in usable if s["phase"] == "prompt"]

@@ -68,6 +68,11 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, workload: dict, backe
         if backend and not hardware.compatible(spec.vendor, backend):
             raise ReadinessError(f"--backend {backend} does not run on {spec.name}",
                                  hint="cuda: NVIDIA; rocm: AMD; sycl: Intel; metal: Apple; vulkan: all but Apple; cpu")
+    for spec, _ in specs:
+        if spec.unified_memory and ram_gib is None and not spec.memory_options_gib and not spec.memory_gib \
+                and not hardware.known_ram(spec):
+            raise ReadinessError(f"{spec.name} shares the machine's RAM, and its RAM configurations are not in the "
+                                 "catalogue", hint="give --ram-gib")
     if backend == "cpu" and ram_gib is None and not any(s.unified_memory for s, _ in specs):
         raise ReadinessError("--backend cpu needs --ram-gib (the model runs from RAM)")
     hw = hardware.from_specs(specs, ram_gib, backend=backend)

@@ -46,9 +46,10 @@ def simd_level(flags: list[str] | None) -> tuple[str, float]:
 
 
 def figures(model: str, cores: int | None, mhz: float | None, flags: list[str] | None, assumptions: list[str],
-            measured: dict | None = None) -> CpuFigures:
+            measured: dict | None = None, mt_s: int | None = None) -> CpuFigures:
     """``measured``: {"ram_bandwidth_gbps": …} from `readiness bench` (issue 17); it replaces the
-    family's assumed figure and is never capped."""
+    family's assumed figure and is never capped. ``mt_s``: the DIMMs' speed where known (it replaces
+    the family's fastest supported speed; the channel count stays the family's)."""
     simd, per_cycle = simd_level(flags)
     ghz = (mhz or 0) / 1000
     if not ghz:
@@ -60,6 +61,8 @@ def figures(model: str, cores: int | None, mhz: float | None, flags: list[str] |
         bandwidth = float(measured["ram_bandwidth_gbps"])
         assumptions.append(f"RAM bandwidth {bandwidth:g} GB/s, measured")
         return CpuFigures(tflops, bandwidth, simd, row["family"], row["segment"])
+    if mt_s and not row.get("bandwidth_gbps"):
+        row = {**row, "mt_s": mt_s}
     bandwidth = peak_bandwidth_gbps(row)
     assumptions.append(f"RAM bandwidth assumed {bandwidth:.0f} GB/s: {row['family']}, {row['channels']} × "
                        f"{row['ddr']}-{row['mt_s']} ({row['source']})")

@@ -213,9 +213,13 @@ def _apu_row(spec: catalog.GpuSpec) -> dict | None:
     return next((r for r in data.rows("apu_memory", "apu") if r["catalog"] == spec.id), None)
 
 
+def known_ram(spec: catalog.GpuSpec) -> bool:
+    return _apu_row(spec) is not None
+
+
 def _unified_memory(spec: catalog.GpuSpec, ram_mib: float | None, assumptions: list[str]) -> tuple[float, float]:
     """(MiB the GPU may use, RAM MiB assumed) for a what-if unified-memory GPU."""
-    apu = _apu_row(spec) if spec.vendor == "amd" else None
+    apu = _apu_row(spec)
     if ram_mib:
         base, said = ram_mib, ""
     elif apu:
@@ -241,7 +245,7 @@ def _unified_memory(spec: catalog.GpuSpec, ram_mib: float | None, assumptions: l
 
 
 def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, cpu_cores: int = 8,
-               backend: str | None = None, cpu_name: str = "") -> Hardware:
+               backend: str | None = None, cpu_name: str = "", ram_mt_s: int | None = None) -> Hardware:
     """A what-if machine: GPUs from the catalogue, optional RAM; the CPU is a generic 8-core desktop
     unless ``cpu_name`` names a family in cpu_memory.toml. ``backend`` as in from_facts."""
     assumptions = [f"{s.name}: {s.memory_gib} GiB, {s.memory_bandwidth_gbps} GB/s from the catalogue ({s.source})"
@@ -267,7 +271,7 @@ def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, c
         assumptions.append("RAM not given (--ram-gib): CPU offload is not considered")
     if backend:
         assumptions.append(f"backend {backend} (--backend)")
-    fig = cpu.figures(cpu_name, cpu_cores, 3500, ["avx2", "fma"], [] if not cpu_name else assumptions)
+    fig = cpu.figures(cpu_name, cpu_cores, 3500, ["avx2", "fma"], [] if not cpu_name else assumptions, mt_s=ram_mt_s)
     if not cpu_name:
         assumptions.append(f"CPU: a generic {cpu_cores}-core AVX2 desktop at 3.5 GHz with dual-channel DDR4-3200")
     bw = fig.bandwidth_gbps

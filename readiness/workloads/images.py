@@ -52,7 +52,7 @@ def sample(row: dict) -> tuple[dict | None, str | None]:
         return None, "no FP16 figure"
     batch = int(row.get("batch", 1))
     per_step = float(w["tflops_per_eval"]) * float(w["evals_per_step"]) * batch
-    return {"row": row, "source": row["source"], "backend": hw.gpus[0].backend, "model": w["id"],
+    return {"row": row, "source": row.get("source_group") or row["source"], "backend": hw.gpus[0].backend, "model": w["id"],
             "peak": hw.gpus[0].fp16_tflops, "per_step": per_step, "measured": float(row["it_per_s"])}, None
 
 
