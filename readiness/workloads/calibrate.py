@@ -200,7 +200,7 @@ def _fit_decode(dense: list[dict], tbl: dict) -> None:
             trial = {**tbl, "efficiency": _eff_rows("decode", _group_medians(implied)),
                      "overhead": [{"backend": ANY, "per_layer_us": us}]}
             err = _median_error(rows, trial)
-            if err < best[0]:
+            if err < best[0] - TIE:
                 best = (err, us)
         best_rows[b] = best[1]
     tbl["overhead"] = [{"backend": b, "per_layer_us": us} for b, us in best_rows.items()]
@@ -227,6 +227,17 @@ def _fit_prompt(dense: list[dict], tbl: dict) -> None:
         _eff_rows("prompt", _group_medians(implied))
 
 
+TIE = 0.005  # a cost must lower the median error by half a percent to be preferred to a smaller one
+
+
+def _smallest_best(grid, err):
+    """The first grid value (grids run from small to large) whose error is within TIE of the best: where
+    the rows can't tell costs apart, the smaller cost is kept rather than an arbitrary large one."""
+    errs = [(err(v), v) for v in grid]
+    best = min(e for e, _ in errs)
+    return next(v for e, v in errs if e <= best + TIE)
+
+
 def fit(samples: list[dict]) -> dict:
     """The efficiency table fitted on ``samples`` (those placed wholly on GPUs)."""
     usable = [s for s in samples if s.get("c") and (s["phase"] != "decode" or s["c"]["decode_s"])]
@@ -239,12 +250,15 @@ def fit(samples: list[dict]) -> dict:
     moe_pro = [s for s in pro if s["moe"]]
     tbl["moe"] = {"decode_layer_us": 0.0, "prompt_half_batch": 0.0, "prompt_route_us": 0.0,
                   "decode_rows": len(moe_dec), "prompt_rows": len(moe_pro)}
+    # MoE costs only from MoE rows of MIN_SOURCES sources: one benchmark's MoE build says little of others'
+    moe_dec = moe_dec if len({s["source"] for s in moe_dec}) >= MIN_SOURCES else []
+    moe_pro = moe_pro if len({s["source"] for s in moe_pro}) >= MIN_SOURCES else []
     if moe_dec:
-        tbl["moe"]["decode_layer_us"] = min(MOE_DECODE_US, key=lambda us: _median_error(
+        tbl["moe"]["decode_layer_us"] = _smallest_best(MOE_DECODE_US, lambda us: _median_error(
             moe_dec, {**tbl, "moe": {**tbl["moe"], "decode_layer_us": us}}))
     if moe_pro:
-        grid = [(h, r) for h in MOE_HALF for r in MOE_ROUTE_US]
-        h, r = min(grid, key=lambda hr: _median_error(
+        grid = sorted(((h, r) for h in MOE_HALF for r in MOE_ROUTE_US), key=lambda hr: (hr[1], hr[0]))
+        h, r = _smallest_best(grid, lambda hr: _median_error(
             moe_pro, {**tbl, "moe": {**tbl["moe"], "prompt_half_batch": hr[0], "prompt_route_us": hr[1]}}))
         tbl["moe"].update(prompt_half_batch=h, prompt_route_us=r)
     return tbl
