@@ -1,15 +1,20 @@
 """How close readiness's estimates are to public measurements (readiness/data/validation.toml).
 
-Run:  python benchmarks/accuracy.py [--by-backend] [--rows]
-Prints the median absolute % error for decode tokens/s, prompt tokens/s and GGUF weight memory,
-and the agreement on fit / no fit. The same data-driven factors (backends.toml) serve every row;
-nothing is tuned per row. Rows whose GPU is not in the catalogue, or that ran on the CPU
-(readiness can't know those machines' RAM bandwidth), are counted as skipped.
+Run:  python benchmarks/accuracy.py [--data DIR] [--rows] [--fit]
+Every figure printed as "out of sample" is leave-one-source-out: for each source (a benchmark table,
+an issue, a discussion; rows sharing a `source_group`, e.g. one repository's pages, count as one source
+unless --by-url) the speed factors are refitted on the other sources only
+(readiness.workloads.calibrate.fit) and the held-out source's rows are scored with them. The
+in-sample figures (fitted and scored on every row) are printed too, labelled as such.
+--fit writes the table fitted on every row, with ranges from the out-of-sample residuals, to
+readiness/data/efficiency.toml. --data DIR reads data files from DIR first (unmerged rows).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import math
 import statistics
 import sys
 from collections import defaultdict
@@ -19,60 +24,81 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from readiness import catalog, data  # noqa: E402
 from readiness.errors import ReadinessError  # noqa: E402
-from readiness.workloads import catalogue, hardware, llm  # noqa: E402
+from readiness.workloads import calibrate, catalogue, llm, speed  # noqa: E402
 
 GIB = 2**30
+TARGETS = {"decode": 0.12, "prompt": 0.20}
 
 
-def _estimate(row: dict, context: int):
-    spec = catalog.lookup(row["gpu"])
-    if spec is None:
-        return None, "GPU not in the catalogue"
-    try:
-        model = catalogue.find_model(row["model"])
-        quant = catalogue.find_quant(row.get("quant") or "")
-    except ReadinessError as e:
-        return None, e.message
-    # Apple rows: the largest configuration of that chip, as these benchmarks were run on them.
-    ram = max(spec.memory_options_gib) if spec.unified_memory and spec.memory_options_gib else None
-    hw = hardware.from_specs([(spec, int(row.get("gpu_count", 1)))], ram)
-    if hw.gpus and hw.gpus[0].backend != row["backend"]:
-        for d in hw.gpus:
-            d.backend = row["backend"] if row["backend"] in catalogue.backends() else d.backend
-    return llm.estimate(model, quant, context, hw), None
+def load_samples():
+    samples, skipped = [], defaultdict(int)
+    for phase in calibrate.PHASES:
+        for row in data.rows("validation", phase):
+            s, why = calibrate.sample(row, phase)
+            if s is None:
+                skipped[why] += 1
+            else:
+                samples.append(s)
+    return samples, skipped
 
 
-def speed_errors(section: str, key: str, ctx_key: str, by_backend: bool, show_rows: bool):
-    errors, skipped, fits, agree = [], defaultdict(int), 0, 0
-    per_backend = defaultdict(list)
-    for row in data.rows("validation", section):
-        if row["gpu"].startswith("CPU") or row["backend"] == "cpu":
-            skipped["CPU-only machine"] += 1
+def score(samples, tables):
+    """[(sample, predicted)] with each sample scored by the table of its fold (tables: source -> table)."""
+    out = []
+    for s in samples:
+        p = calibrate.predict(s, tables[s["source"]])
+        out.append((s, p))
+    return out
+
+
+def loso_tables(samples):
+    sources = sorted({s["source"] for s in samples})
+    return {src: calibrate.fit([s for s in samples if s["source"] != src]) for src in sources}
+
+
+def pct(values):
+    return f"{statistics.median(values) * 100:.1f}%" if values else "n/a"
+
+
+def errors(scored, phase):
+    return [abs(p - s["measured"]) / s["measured"] for s, p in scored if s["phase"] == phase and p]
+
+
+def residuals(scored):
+    return [{"phase": s["phase"], "backend": s["backend"], "generation": s["generation"], "moe": s["moe"],
+             "source": s["source"], "log_ratio": math.log(s["measured"] / p)} for s, p in scored if p]
+
+
+def coverage(res):
+    """Share of held-out measurements inside the range built from the OTHER sources' residuals."""
+    inside, total = defaultdict(int), defaultdict(int)
+    by_source = defaultdict(list)
+    for r in res:
+        by_source[r["source"]].append(r)
+    for src, rows in by_source.items():
+        tbl = {"range": calibrate.range_rows(res, exclude_source=src)}
+        for r in rows:
+            f = speed.range_factors(r["phase"], r["backend"], r["generation"], r["moe"], tbl)
+            total[r["phase"]] += 1
+            if math.log(f["low"]) <= r["log_ratio"] <= math.log(f["high"]):
+                inside[r["phase"]] += 1
+    return {p: inside[p] / total[p] for p in total}
+
+
+def bias_table(scored):
+    groups = defaultdict(list)
+    for s, p in scored:
+        if not p:
             continue
-        context = int(row.get(ctx_key) or 512)
-        est, why = _estimate(row, context)
-        if est is None:
-            skipped[why] += 1
-            continue
-        fits += 1
-        if est["placement"] in ("gpu", "multi-gpu"):
-            agree += 1
-        predicted = est[key]
-        if not predicted:
-            skipped["no estimate (placement " + est["placement"] + ")"] += 1
-            continue
-        err = (predicted - row["tokens_per_s"]) / row["tokens_per_s"]
-        errors.append(abs(err))
-        per_backend[row["backend"]].append(predicted / row["tokens_per_s"])
-        if show_rows:
-            print(f"  {section:6} {row['gpu'][:34]:34} ×{row.get('gpu_count', 1)} {row['model']:14} "
-                  f"{row.get('quant') or '?':7} {row['backend']:6} measured {row['tokens_per_s']:8.1f} "
-                  f"estimated {predicted:8.1f} ({err:+.0%})")
-    return errors, skipped, fits, agree, per_backend
+        ratio = p / s["measured"] - 1
+        for g in (f"backend {s['backend']}", "MoE" if s["moe"] else "dense", f"vendor {s['vendor']}",
+                  f"{s['backend']} × {s['generation']}"):
+            groups[(s["phase"], g)].append(ratio)
+    return groups
 
 
-def memory_errors(show_rows: bool):
-    errors = []
+def memory_errors(show_rows):
+    errs = []
     for row in data.rows("validation", "gguf_size"):
         try:
             model = catalogue.find_model(row["model"])
@@ -83,67 +109,83 @@ def memory_errors(show_rows: bool):
         if not size:
             continue
         predicted = llm.weights_bytes(model, quant)
-        errors.append(abs(predicted - size) / size)
+        errs.append(abs(predicted - size) / size)
         if show_rows:
             print(f"  gguf   {row['model']:16} {row['quant']:7} file {size / GIB:6.2f} GiB "
                   f"estimated {predicted / GIB:6.2f} GiB ({(predicted - size) / size:+.1%})")
-    return errors
+    return errs
 
 
-def image_errors(show_rows: bool):
-    """Diffusion steps per second (it/s) at batch 1: FP16 TFLOPS × image efficiency ÷ TFLOPs per step."""
-    from readiness.workloads import catalogue as cat
-
-    work = {w["id"]: w for w in cat.builtin_workloads()}
-    ids = {"sd15": "image-sd15", "sdxl": "image-sdxl"}
-    errors = []
-    for row in data.rows("validation", "image"):
-        spec = catalog.lookup(row["gpu"])
-        w = work.get(ids.get(row["model"], ""))
-        if spec is None or w is None or row.get("batch", 1) != 1 or "it_per_s" not in row:
-            continue
-        hw = hardware.from_specs([(spec, 1)], None)
-        eff = cat.backends()[hw.gpus[0].backend]["image_efficiency"]
-        per_step = float(w["tflops_per_eval"]) * float(w["evals_per_step"])
-        predicted = (hw.gpus[0].fp16_tflops or 0) * eff / per_step
-        errors.append(abs(predicted - row["it_per_s"]) / row["it_per_s"])
-        if show_rows:
-            print(f"  image  {row['gpu'][:30]:30} {row['model']:5} measured {row['it_per_s']:6.1f} it/s "
-                  f"estimated {predicted:6.1f} ({(predicted - row['it_per_s']) / row['it_per_s']:+.0%})")
-    return errors
-
-
-def pct(values):
-    return f"{statistics.median(values) * 100:.1f}%" if values else "n/a"
+def summary(label, scored, samples):
+    for phase in calibrate.PHASES:
+        e = errors(scored, phase)
+        print(f"{label:14} {phase:6} tokens/s: median absolute error {pct(e)} over {len(e)} rows "
+              f"(target ≤ {TARGETS[phase]:.0%})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--by-backend", action="store_true", help="median estimated/measured ratio per backend")
-    parser.add_argument("--rows", action="store_true", help="print every row")
+    parser.add_argument("--data", help="read data files from this folder first (e.g. a colleague's worktree)")
+    parser.add_argument("--rows", action="store_true", help="print every row (out of sample)")
+    parser.add_argument("--fit", action="store_true", help="write readiness/data/efficiency.toml")
+    parser.add_argument("--by-url", action="store_true",
+                        help="hold out each source URL alone (default: rows sharing a source_group are held out together)")
     args = parser.parse_args()
-    dec, dskip, dfit, dagree, dback = speed_errors("decode", "decode_tokens_per_s", "context", args.by_backend, args.rows)
-    pro, pskip, pfit, pagree, pback = speed_errors("prompt", "prompt_tokens_per_s", "prompt_tokens", args.by_backend,
-                                                   args.rows)
+    if args.data:
+        data.use_overlay(args.data)
+        catalog.all_gpus.cache_clear()
+        for f in (catalogue.models, catalogue.quants, catalogue.backends):
+            f.cache_clear()
+    samples, skipped = load_samples()
+    if args.by_url:
+        for s in samples:
+            s["source"] = s["row"]["source"]
+    sources = {s["source"] for s in samples}
+    print(f"{len(samples)} scored measurements from {len(sources)} sources; skipped: "
+          + "; ".join(f"{v} {k}" for k, v in sorted(skipped.items())))
+    full = calibrate.fit(samples)
+    in_sample = score(samples, defaultdict(lambda: full))
+    folds = loso_tables(samples)
+    held_out = score(samples, folds)
+    summary("in-sample", in_sample, samples)
+    summary("out of sample", held_out, samples)
+    res = residuals(held_out)
+    cov = coverage(res)
+    for phase in calibrate.PHASES:
+        print(f"out of sample  {phase:6} range coverage: {cov.get(phase, 0):.0%} of held-out measurements inside "
+              f"the stated range (target 75-85%)")
+    gpu_rows = [s for s in samples if s["backend"] != "cpu"]
+    placed = sum(1 for s in gpu_rows if s["placement"] in ("gpu", "multi-gpu"))
+    print(f"fit agreement  : {placed}/{len(gpu_rows)} = {placed / len(gpu_rows):.1%} of measured GPU runs placed on "
+          f"the GPU (target ≥ 98%; not fitted)")
     mem = memory_errors(args.rows)
-    print(f"decode tokens/s : median absolute error {pct(dec)} over {len(dec)} rows (target ≤ 20%)")
-    print(f"prompt tokens/s : median absolute error {pct(pro)} over {len(pro)} rows (target ≤ 35%)")
-    print(f"memory vs GGUF  : median absolute error {pct(mem)} over {len(mem)} files (target ≤ 5%)")
-    img = image_errors(args.rows)
-    print(f"image it/s      : median absolute error {pct(img)} over {len(img)} rows (no target; SD 1.5 and SDXL, "
-          f"batch 1, across diffusers versions and compilers)")
-    total, agree = dfit + pfit, dagree + pagree
-    print(f"fit agreement   : {agree}/{total} = {agree / total * 100:.1f}% of measured runs placed on the GPU "
-          f"(target ≥ 95%)" if total else "fit agreement: n/a")
-    skipped = defaultdict(int)
-    for k, v in [*dskip.items(), *pskip.items()]:
-        skipped[k] += v
-    if skipped:
-        print("skipped rows    : " + "; ".join(f"{v} {k}" for k, v in sorted(skipped.items())))
-    if args.by_backend:
-        for name, back in (("decode", dback), ("prompt", pback)):
-            for b, ratios in sorted(back.items()):
-                print(f"  {name} {b:7} median estimated/measured {statistics.median(ratios):.2f} over {len(ratios)} rows")
+    print(f"weights vs GGUF: median absolute error {pct(mem)} over {len(mem)} files (target ≤ 3%; not fitted)")
+    print("\nout of sample, median bias (estimated ÷ measured − 1) per group; * = beyond ±15%:")
+    groups = bias_table(held_out)
+    thin = []
+    for (phase, g), ratios in sorted(groups.items()):
+        m = statistics.median(ratios)
+        flag = " *" if abs(m) > 0.15 else ""
+        print(f"  {phase:6} {g:40} {m:+6.0%} over {len(ratios):3} rows{flag}")
+        if len(ratios) < calibrate.RANGE_MIN_ROWS:
+            thin.append(f"{phase} {g} ({len(ratios)})")
+    print("\nthin groups (< %d rows): " % calibrate.RANGE_MIN_ROWS + (", ".join(thin) or "none"))
+    if args.rows:
+        for s, p in held_out:
+            r = s["row"]
+            print(f"  {s['phase']:6} {r['gpu'][:34]:34} ×{r.get('gpu_count', 1)} {r['model']:16} "
+                  f"{r.get('quant') or '?':7} {s['backend']:6} measured {s['measured']:8.1f} "
+                  + (f"estimated {p:8.1f} ({p / s['measured'] - 1:+.0%})" if p else "no estimate"))
+    from benchmarks_images import image_report  # noqa: E402
+
+    full["image"] = image_report(args.rows)
+    if args.fit:
+        full["range"] = calibrate.range_rows(res)
+        today = datetime.date.today().isoformat()
+        text = calibrate.to_toml(full, f"fitted by benchmarks/accuracy.py --fit on validation.toml rows, {today}", today)
+        path = Path(data.DATA_DIR) / "efficiency.toml"
+        path.write_text(text, encoding="utf-8")
+        print(f"\nwrote {path}")
 
 
 if __name__ == "__main__":

@@ -137,6 +137,8 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
               help="Add or replace workloads from a TOML file (docs/workloads.md).")
 @click.option("--assume-gpu", default=None, metavar="NAME[xN]",
               help="Judge the workloads as if this GPU were installed (e.g. 'RTX 4090', '2x RTX 3090').")
+@click.option("--backend", type=click.Choice(["cuda", "rocm", "vulkan", "sycl", "metal", "cpu"]), default=None,
+              help="The runtime backend to estimate for [default: the GPU vendor's usual one].")
 @click.option("--all-workloads", is_flag=True, help="Judge every catalogue workload, not only the headline set.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="Add or replace rules from a TOML file (docs/rules.md).")
@@ -157,9 +159,9 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_no_torch_option
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
-          more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
-          rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, all_options: bool, no_cache: bool,
-          no_models: bool, no_color: bool, quiet: bool,
+          more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, backend: str | None,
+          all_workloads: bool, rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, all_options: bool,
+          no_cache: bool, no_models: bool, no_color: bool, quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
@@ -176,7 +178,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     # Everything the user gave is checked before any probing: bad files and paths fail at once.
     options = pipeline.CheckOptions(
         workloads=cli_options.all_workloads(workload_files), rules=rules.load(rule_files),
-        all_workloads=all_workloads, assume_gpu=assume_gpu, all_options=all_options,
+        all_workloads=all_workloads, assume_gpu=assume_gpu, all_options=all_options, backend=backend,
         use_bench=not no_bench_cache and not from_paths and not more_paths and not assume_gpu,
         # another machine's capture has none of this machine's models
         local_models=not (no_models or from_paths or more_paths), environ=dict(os.environ), platform=sys.platform,
@@ -254,9 +256,12 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, python_path
 @click.option("--model-config", type=click.Path(dir_okay=False), default=None, help="A Hugging Face config.json.")
 @click.option("--gguf", type=click.Path(dir_okay=False), default=None, help="A GGUF file (only its header is read).")
 @click.option("--workload", "workload_id", default=None, help="A catalogue workload id instead of a model.")
+@click.option("--backend", type=click.Choice(["cuda", "rocm", "vulkan", "sycl", "metal", "cpu"]), default=None,
+              help="The runtime backend to estimate for [default: the GPU vendor's usual one].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, quant: str | None, context: int | None,
-             model_config: str | None, gguf: str | None, workload_id: str | None, as_json: bool) -> None:
+             model_config: str | None, gguf: str | None, workload_id: str | None, backend: str | None,
+             as_json: bool) -> None:
     """Estimate a workload on hardware that isn't here."""
     from readiness import cli_options
 
@@ -269,7 +274,9 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         (workload,) = cli_options.chosen_workloads((workload_id,), None, None, None)
     else:
         workload = cli_options.llm_workload(model, quant, context, model_config, gguf)
-    result = pipeline.estimate(cli_options.gpu_specs(gpus), cli_options.ram_gib(ram_gib), workload)
+    specs, ram = cli_options.gpu_specs(gpus), cli_options.ram_gib(ram_gib)
+    cli_options.check_backend(specs, ram, backend)
+    result = pipeline.estimate(specs, ram, workload, backend)
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:

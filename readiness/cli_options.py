@@ -76,6 +76,23 @@ def gpu_specs(gpus: tuple[str, ...]) -> list:
     return [catalog.parse_gpu_arg(g) for g in gpus]
 
 
+def check_backend(specs: list, ram_gib: float | None, backend: str | None) -> None:
+    """What --backend, --gpu and --ram-gib must say together before an estimate can be made."""
+    from readiness.workloads import hardware
+
+    for spec, _ in specs:
+        if backend and not hardware.compatible(spec.vendor, backend):
+            raise ReadinessError(f"--backend {backend} does not run on {spec.name}",
+                                 hint="cuda: NVIDIA; rocm: AMD; sycl: Intel; metal: Apple; vulkan: all but Apple; cpu")
+    for spec, _ in specs:
+        if spec.unified_memory and ram_gib is None and not spec.memory_options_gib and not spec.memory_gib \
+                and not hardware.known_ram(spec):
+            raise ReadinessError(f"{spec.name} shares the machine's RAM, and its RAM configurations are not in the "
+                                 "catalogue", hint="give --ram-gib")
+    if backend == "cpu" and ram_gib is None and not any(s.unified_memory for s, _ in specs):
+        raise ReadinessError("--backend cpu needs --ram-gib (the model runs from RAM)")
+
+
 def ram_gib(value: float | None, flag: str = "--ram-gib") -> float | None:
     if value is not None and not 0 < value <= 65536:
         raise ReadinessError(f"bad {flag} {value:g}: use a size between 0 and 65536")

@@ -32,6 +32,7 @@ class CheckOptions:
     prices: Any = None  # readiness.costs.Prices, or None for no cost figures
     cost_inputs: Any = None  # readiness.costs.Inputs
     all_options: bool = False
+    backend: str | None = None  # the runtime to judge for (cuda, rocm, vulkan, sycl, metal, cpu); None: usual
     use_bench: bool = False  # use this machine's remembered `readiness bench` figures (live checks)
     local_models: bool = False  # look for the models already on this machine (Ollama, HF cache, ...)
     environ: dict | None = None  # where those stores are (HOME, OLLAMA_MODELS, HF_HOME, ...)
@@ -91,7 +92,7 @@ def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: di
         assumption = {"gpu": options.assume_gpu, "ram_gib": options.assume_ram_gib}
         measured = None  # measured here, not on the assumed machine
     verdicts = engine.verdicts(judged, options.workloads, headline_only=not options.all_workloads,
-                               measured=measured)
+                               measured=measured, backend=options.backend)
     judgments: dict[str, Any] = {
         "checks": [{"id": r["id"], "outcome": r["outcome"]} for r in results],
         "findings": [r for r in results if r["outcome"] in ("info", "warn", "fail")],
@@ -111,19 +112,20 @@ def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measure
     from readiness.costs import advisor
     from readiness.workloads import hardware
 
-    local_hw = hardware.from_facts(judged, measured)
+    local_hw = hardware.from_facts(judged, measured, backend=options.backend)
     by_id = {w["id"]: w for w in options.workloads}
     return [advisor.advise([by_id[v["id"]]], options.prices, options.cost_inputs, local_hw)
             for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
 
 
-def estimate(gpus: list, ram_gib: float | None, workload: dict) -> dict:
+def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | None = None) -> dict:
     """A workload on hardware that isn't here: ``gpus`` are (catalogue spec, count) pairs."""
     from readiness.workloads import engine, hardware
 
-    hw = hardware.from_specs(gpus, ram_gib)
+    hw = hardware.from_specs(gpus, ram_gib, backend=backend)
     result = engine.evaluate(workload, hw)
-    result["hardware"] = {"gpus": [{"name": s.name, "count": n, "id": s.id} for s, n in gpus], "ram_gib": ram_gib}
+    result["hardware"] = {"gpus": [{"name": s.name, "count": n, "id": s.id} for s, n in gpus], "ram_gib": ram_gib,
+                          "backend": backend}
     return result
 
 

@@ -361,14 +361,18 @@ def test_workloads_and_gpus_listings(run):
     assert "rtx-4090" in run("gpus").stdout
 
 
-def test_accuracy_meets_its_targets():
-    sys.path.insert(0, str(FIXTURES.parent.parent / "benchmarks"))
-    import statistics
+def test_accuracy_folds_never_see_the_held_out_source():
+    # Replaces an assertion on in-sample error constants: the out-of-sample figures must come from
+    # tables fitted without the scored source, so changing that source's measurements changes nothing
+    # in its own fold's table (and does change the table fitted on everything).
+    from readiness.workloads import calibrate
 
+    sys.path.insert(0, str(FIXTURES.parent.parent / "benchmarks"))
     import accuracy
 
-    dec, _, fits, agree, _ = accuracy.speed_errors("decode", "decode_tokens_per_s", "context", False, False)
-    pro, _, pfits, pagree, _ = accuracy.speed_errors("prompt", "prompt_tokens_per_s", "prompt_tokens", False, False)
-    mem = accuracy.memory_errors(False)
-    assert statistics.median(dec) <= 0.20 and statistics.median(pro) <= 0.35 and statistics.median(mem) <= 0.05
-    assert (agree + pagree) / (fits + pfits) >= 0.95
+    samples, _ = accuracy.load_samples()
+    held = "https://github.com/XiongjieDai/GPU-Benchmarks-on-LLM-Inference"
+    fold = calibrate.fit([s for s in samples if s["source"] != held])
+    skewed = [{**s, "measured": s["measured"] * 3} if s["source"] == held else s for s in samples]
+    assert calibrate.fit([s for s in skewed if s["source"] != held]) == fold
+    assert calibrate.fit(skewed) != calibrate.fit(samples)

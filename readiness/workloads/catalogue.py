@@ -61,47 +61,28 @@ def model_from_hf_config(path: str) -> dict:
         raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
     except ValueError as e:
         raise ReadinessError(f"{path} is not valid JSON: {e}") from e
+    if not isinstance(cfg, dict):
+        raise ReadinessError(f"{path}: not a transformer config (not a JSON object)")
+    from readiness.workloads import hf_config
+
     try:
-        return model_from_hf_dict(cfg, Path(path).stem, None, f"{path} (parameters counted from the config: "
-                                  "attention, gated FFN and embeddings)")
-    except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError) as e:
+        model, warnings = hf_config.read(cfg, path)
+    except (KeyError, TypeError, ValueError) as e:
         raise ReadinessError(f"{path}: not a transformer config (missing or bad {e})") from e
+    if warnings:
+        model["warnings"] = warnings
+    return model
 
 
 def model_from_hf_dict(cfg: dict, ident: str, name: str | None, source: str) -> dict:
-    """The catalogue-shaped model dict from a parsed config.json; KeyError/TypeError/ValueError when it isn't one."""
-    cfg = cfg.get("text_config", cfg) if isinstance(cfg, dict) else cfg
-    hidden = int(cfg["hidden_size"])
-    layers = int(cfg["num_hidden_layers"])
-    heads = int(cfg["num_attention_heads"])
-    vocab = int(cfg["vocab_size"])
-    inter = int(cfg.get("intermediate_size") or 4 * hidden)
-    kv_heads = int(cfg.get("num_key_value_heads") or heads)
-    head_dim = int(cfg.get("head_dim") or hidden // heads)
-    experts = cfg.get("num_local_experts") or cfg.get("num_experts") or None
-    active = cfg.get("num_experts_per_tok") or None
-    moe_inter = int(cfg.get("moe_intermediate_size") or inter)
-    tie = bool(cfg.get("tie_word_embeddings", False))
-    attn = 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim  # q and o, k and v
-    ffn_one = 3 * hidden * (moe_inter if experts else inter)
-    ffn_total = ffn_one * (experts or 1)
-    ffn_active = ffn_one * (active or 1)
-    emb = vocab * hidden * (1 if tie else 2)
-    params = layers * (attn + ffn_total) + emb
-    active_params = layers * (attn + ffn_active) + emb
-    model = {
-        "id": ident, "name": name or cfg.get("_name_or_path") or ident, "family": cfg.get("model_type"),
-        "params_b": params / 1e9, "active_params_b": active_params / 1e9, "layers": layers, "hidden_size": hidden,
-        "intermediate_size": inter, "heads": heads, "kv_heads": kv_heads, "head_dim": head_dim, "vocab_size": vocab,
-        "max_context": cfg.get("max_position_embeddings"), "tie_embeddings": tie,
-        "source": source,
-    }
-    if cfg.get("sliding_window"):
-        model["sliding_window"] = int(cfg["sliding_window"])
-        model["sliding_window_layers"] = "all" if not cfg.get("layer_types") else \
-            f"{sum(t == 'sliding_attention' for t in cfg['layer_types'])}:{sum(t != 'sliding_attention' for t in cfg['layer_types'])}"
-    if experts:
-        model["experts"], model["experts_active"] = int(experts), int(active or 1)
+    """The catalogue-shaped model dict from a parsed config.json (a model found in a local store);
+    KeyError/TypeError/ValueError when it isn't one. Counted by the one config reader, hf_config."""
+    from readiness.workloads import hf_config
+
+    model, warnings = hf_config.read(cfg, ident)
+    model.update(id=ident, name=name or model.get("name") or ident, source=source)
+    if warnings:
+        model["warnings"] = [w.replace(f"{ident}: ", "", 1) for w in warnings]
     return model
 
 

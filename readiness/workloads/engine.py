@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from readiness.workloads import catalogue, llm, training
+from readiness.workloads import catalogue, images, llm, speed, training
 from readiness.workloads.hardware import Hardware
 
 MIB = 2**20
 VERDICTS = ("runs well", "runs slowly", "runs with offload", "does not fit")
-# How far off an estimate can be, from benchmarks/accuracy.py on validation.toml (docs/workloads.md).
-RANGE = {"decode": 0.20, "prompt": 0.35, "other": 0.5}
+# How far off a non-LLM estimate can be: no held-out measurements size it yet (docs/workloads.md).
+RANGE = {"other": 0.5}
 
 
 def gib(mib: float | None) -> str:
@@ -33,6 +33,20 @@ def _range(value: float | None, key: str) -> list[float] | None:
         return None
     r = RANGE[key]
     return [round(value * (1 - r), 2), round(value * (1 + r), 2)]
+
+
+def _llm_range(value: float | None, phase: str, group: dict | None, notes: list[str]) -> list[float] | None:
+    """The range that held ~80% of held-out measurements of this estimate's group (efficiency.toml)."""
+    if value is None or group is None:
+        return None
+    f = speed.range_factors(phase, group["backend"], group["generation"], group["moe"])
+    kind = "MoE" if group["moe"] else "dense"
+    if f["thin"]:
+        notes.append(f"{phase} range: few measurements of {group['backend']} × {group['generation']} × {kind}; "
+                     f"the range of the wider group '{f['group']}' ({f['rows']} held-out rows) is used")
+    else:
+        notes.append(f"{phase} range: covers ~80% of {f['rows']} held-out measurements of {f['group']}")
+    return [round(value * f["low"], 2), round(value * f["high"], 2)]
 
 
 def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict[str, Any]:
@@ -67,21 +81,26 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
         + f", {model['layers']} layers, {model['kv_heads']} KV heads × {model['head_dim']} ({model['source']})",
         f"{quant['id']}: {quant['bits']} bits per weight ({quant['source']})",
         f"context {context} tokens, f16 KV cache; decode reads the active weights and half the context's KV per token",
-        "decode speed = bytes read per token ÷ (memory bandwidth × backend efficiency); prompt speed = 2 × active "
-        "parameters per token ÷ (FP16 TFLOPS × backend efficiency); backends.toml",
+        "decode: bytes read per token ÷ (memory bandwidth × efficiency) + a cost per layer; prompt: 2 × active "
+        "parameters per token ÷ (INT8 or FP16 peak × efficiency) + the weights each 512-token batch reads; "
+        "MoE experts at their per-expert batch, plus routing; factors per backend × generation × quant kind "
+        "fitted on measurements (efficiency.toml)",
     ]
+    assumptions += [f"warning: {w}" for w in model.get("warnings", [])]
     if placement == "multi-gpu":
         assumptions.append("layers split across GPUs run one after another (llama.cpp's default): more memory, "
                            "not more speed")
+    decode_range = _llm_range(decode, "decode", est.get("group"), assumptions)
+    prompt_range = _llm_range(est["prompt_tokens_per_s"], "prompt", est.get("group"), assumptions)
     return {
         "kind": "llm-inference", "model": model["id"], "quant": quant["id"], "context": context,
         "placement": placement, "verdict": verdict, "why": why, "devices": est["devices"], "backend": est["backend"],
         "memory_required_mib": need, "memory_breakdown_mib": est["memory_breakdown_mib"],
         "gpu_layers": est["gpu_layers"],
-        "decode_tokens_per_s": decode, "decode_range": _range(decode, "decode"),
+        "decode_tokens_per_s": decode, "decode_range": decode_range,
         "prompt_tokens_per_s": est["prompt_tokens_per_s"],
-        "prompt_range": _range(est["prompt_tokens_per_s"], "prompt"),
-        "speed": {"value": decode, "unit": "tokens/s", "range": _range(decode, "decode")},
+        "prompt_range": prompt_range,
+        "speed": {"value": decode, "unit": "tokens/s", "range": decode_range},
         "assumptions": assumptions + hw.assumptions,
     }
 
@@ -148,7 +167,15 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
             tflops, backend = hw.cpu_tflops, backends["cpu"]
     eff_key = {"image-generation": "image_efficiency", "fine-tuning": "train_efficiency",
                "training": "train_efficiency"}.get(kind, "compute_efficiency")
-    effective = (tflops or 0) * 1e12 * float(backend[eff_key])
+    eff = float(backend[eff_key])
+    if kind == "image-generation" and workload.get("tflops_per_eval"):
+        fitted = images.efficiency(backend["id"], float(workload["tflops_per_eval"]) * float(
+            workload.get("evals_per_step", 1)))
+        if fitted:
+            eff = fitted
+            notes.append(f"image efficiency {eff:.2f} of peak for {float(workload['tflops_per_eval']):g} TFLOPs per "
+                         "evaluation, fitted on image measurements (efficiency.toml)")
+    effective = (tflops or 0) * 1e12 * eff
     unit = workload.get("speed_unit")
     speed = None
     if (placement != "none" or perspective) and effective > 0:
@@ -210,9 +237,12 @@ def evaluate(workload: dict, hw: Hardware) -> dict[str, Any]:
     return {"id": workload["id"], "name": workload["name"], **result}
 
 
-def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True, measured: dict | None = None) -> list[dict]:
+def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True, measured: dict | None = None,
+             backend: str | None = None) -> list[dict]:
+    """``backend``: the runtime to judge for (cuda, rocm, vulkan, sycl, metal, cpu); None = each vendor's usual.
+    ``measured``: this machine's `readiness bench` figures."""
     from readiness.workloads import hardware
 
-    hw = hardware.from_facts(facts, measured)
+    hw = hardware.from_facts(facts, measured, backend=backend)
     chosen = [w for w in workloads if w.get("headline") or not headline_only]
     return [evaluate(w, hw) for w in chosen]

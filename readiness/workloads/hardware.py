@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from readiness import catalog, data
+from readiness.workloads import cpu, speed
 
 _BACKENDS = {"nvidia": "cuda", "amd": "rocm", "apple": "metal", "intel": "sycl"}
 
@@ -22,6 +23,8 @@ class Device:
     integrated: bool = False
     tdp_w: float | None = None
     spec_id: str | None = None
+    int8_tops: float | None = None  # dense INT8 tensor throughput, for quantized prompt matmuls on CUDA
+    generation: str = "unknown"  # the architecture generation the fitted factors are grouped by
 
 
 @dataclass
@@ -34,6 +37,8 @@ class Hardware:
     cpu_tflops: float | None
     cpu_bandwidth_gbps: float
     assumptions: list[str] = field(default_factory=list)
+    cpu_generation: str = "avx2"  # SIMD level: the CPU backend's factors are grouped by it
+    build_date: str | None = None  # the runtime build's date where it matters (a dated measurement); None = today
 
     @property
     def offload_ram_mib(self) -> float:
@@ -49,30 +54,35 @@ def apple_working_set_mib(ram_mib: float) -> float:
 
 
 def cpu_model(name: str, cores: int | None, mhz: float | None, flags: list[str] | None,
-              assumptions: list[str]) -> tuple[float | None, float]:
-    """(peak FP32 TFLOPS, assumed RAM bandwidth GB/s) for a CPU."""
-    flops_per_cycle = None
-    present = set(flags or [])
-    for row in data.rows("backends", "cpu_simd"):
-        if row["flag"] == "" or row["flag"] in present:
-            flops_per_cycle = row["fp32_flops_per_cycle"]
-            break
-    ghz = (mhz or 0) / 1000
-    if not ghz:
-        ghz = 3.0
-        assumptions.append("CPU clock unknown: assumed 3.0 GHz")
-    tflops = cores * ghz * flops_per_cycle / 1000 if cores and flops_per_cycle else None
-    bandwidth = 51.2
-    for row in data.rows("backends", "cpu_memory"):
-        if re.search(row["match"], name or ""):
-            bandwidth = row["bandwidth_gbps"]
-            assumptions.append(f"RAM bandwidth assumed: {row['label']}")
-            break
-    per_core = next(b for b in data.rows("backends", "backend") if b["id"] == "cpu")["per_core_bandwidth_gbps"]
-    if cores and cores * per_core < bandwidth:
-        bandwidth = cores * per_core
-        assumptions.append(f"RAM bandwidth capped at {bandwidth:g} GB/s: {cores} cores × {per_core:g} GB/s per core")
-    return tflops, bandwidth
+              assumptions: list[str], measured: dict | None = None) -> tuple[float | None, float]:
+    """(peak FP32 TFLOPS, RAM bandwidth GB/s) for a CPU (cpu.py)."""
+    f = cpu.figures(name, cores, mhz, flags, assumptions, measured)
+    return f.tflops, f.bandwidth_gbps
+
+
+def gtt_default_mib(ram_mib: float) -> float:
+    """amdgpu's default GTT size on Linux when the facts don't hold the live one (apu_memory.toml)."""
+    row = data.load("apu_memory")["gtt_default"]
+    return max(float(row["minimum_mib"]), ram_mib * float(row["ram_fraction"]))
+
+
+def _generation(spec: catalog.GpuSpec | None, vendor: str, name: str) -> str:
+    return speed.generation(vendor, spec.architecture if spec else None, spec.name if spec else name)
+
+
+# Which runtimes run on which vendor's GPUs (llama.cpp's backends); Vulkan runs on all but Apple.
+COMPATIBLE = {"cuda": {"nvidia"}, "rocm": {"amd"}, "sycl": {"intel"}, "metal": {"apple"},
+              "vulkan": {"nvidia", "amd", "intel", "other"}}
+
+
+def compatible(vendor: str, backend: str) -> bool:
+    return backend == "cpu" or vendor in COMPATIBLE.get(backend, set())
+
+
+def _backend(vendor: str, backend: str | None) -> str:
+    if backend and compatible(vendor, backend):
+        return backend
+    return _BACKENDS.get(vendor, "vulkan")
 
 
 def fp16_tflops(spec: catalog.GpuSpec | None, assumptions: list[str]) -> float | None:
@@ -105,7 +115,8 @@ def fp16_tflops(spec: catalog.GpuSpec | None, assumptions: list[str]) -> float |
     return spec.fp16_tflops
 
 
-def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str]) -> Device | None:
+def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], ram_mib: float | None = None,
+                      backend_choice: str | None = None) -> Device | None:
     if gpu.get("virtual") or gpu.get("vendor") == "other" or gpu.get("status") != "ok":
         return None
     spec = catalog.lookup(gpu["name"]) if gpu.get("name") else None
@@ -129,17 +140,27 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str]) -> Device 
         memory = apple_working_set_mib(gpu["memory_total_mib"])
     if memory is None and spec and spec.memory_gib and not spec.unified_memory:
         memory = spec.memory_gib * 1024
+    if gpu.get("vendor") == "amd" and gpu.get("integrated") and gpu.get("memory_usable_mib") is None and ram_mib:
+        carve = gpu.get("memory_total_mib") or 0
+        gtt = gpu.get("memory_gtt_mib")
+        if gtt is None:
+            gtt = gtt_default_mib(ram_mib)
+            assumptions.append(f"{name}: GTT size not read; amdgpu's default max(3 GiB, half of RAM) = "
+                               f"{gtt / 1024:.1f} GiB assumed (apu_memory.toml)")
+        memory = carve + gtt
+        assumptions.append(f"{name}: the GPU may use its {carve / 1024:.1f} GiB carve-out + {gtt / 1024:.1f} GiB GTT")
     if memory is None or bandwidth is None:
         assumptions.append(f"{name}: memory size or bandwidth unknown; not used for estimates")
         return None
-    backend = _BACKENDS.get(gpu["vendor"], "vulkan")
-    if gpu["vendor"] == "amd" and not (stack.get("rocm") or {}).get("version"):
+    backend = _backend(gpu["vendor"], backend_choice)
+    if backend_choice is None and gpu["vendor"] == "amd" and not (stack.get("rocm") or {}).get("version"):
         backend = "vulkan"
         assumptions.append(f"{name}: no ROCm found, so the Vulkan backend is assumed")
     return Device(name=name, vendor=gpu["vendor"], backend=backend, memory_mib=float(memory),
                   bandwidth_gbps=float(bandwidth), fp16_tflops=flops,
                   unified=bool(gpu.get("unified_memory")), integrated=bool(gpu.get("integrated")),
-                  tdp_w=spec.tdp_w if spec else None, spec_id=spec.id if spec else None)
+                  tdp_w=spec.tdp_w if spec else None, spec_id=spec.id if spec else None,
+                  int8_tops=spec.int8_tops if spec else None, generation=_generation(spec, gpu["vendor"], name))
 
 
 def _spec_by_pci_id(vendor: str | None, device_id: str) -> catalog.GpuSpec | None:
@@ -160,12 +181,16 @@ def choose(devices: list[Device]) -> list[Device]:
     return [d for d in discrete if d.vendor == vendor]
 
 
-def from_facts(facts: dict, measured: dict | None = None) -> Hardware:
-    """``measured``: this machine's bench figures (readiness.bench.apply), used in place of the catalogue's."""
+def from_facts(facts: dict, measured: dict | None = None, backend: str | None = None) -> Hardware:
+    """``backend``: the runtime to estimate for (cuda, rocm, vulkan, sycl, metal, cpu), default the vendor's
+    usual one. ``measured``: this machine's bench figures (readiness.bench.apply), used in place of the
+    catalogue's by ``apply.to_hardware`` (which scales a measured read to what llama.cpp reaches)."""
     assumptions: list[str] = []
-    devices = [d for d in (_device_from_fact(g, facts.get("stack", {}), assumptions) for g in facts.get("gpus", [])) if d]
     mem = facts.get("memory", {})
-    cpu = facts.get("cpu", {})
+    cpu_facts = facts.get("cpu", {})
+    devices = [] if backend == "cpu" else [
+        d for d in (_device_from_fact(g, facts.get("stack", {}), assumptions, mem.get("total_mib"), backend)
+                    for g in facts.get("gpus", [])) if d]
     total = mem.get("total_mib")
     if mem.get("cgroup_limit_mib"):
         total = mem["cgroup_limit_mib"]
@@ -173,14 +198,16 @@ def from_facts(facts: dict, measured: dict | None = None) -> Hardware:
     available = mem.get("available_mib")
     if available is not None and total is not None:
         available = min(available, total)
-    tflops, bw = cpu_model(cpu.get("model") or "", cpu.get("physical_cores") or cpu.get("logical_cpus"),
-                           cpu.get("max_mhz"), cpu.get("flags"), assumptions)
+    cores = cpu_facts.get("physical_cores") or cpu_facts.get("logical_cpus")
+    fig = cpu.figures(cpu_facts.get("model") or "", cores, cpu_facts.get("max_mhz"), cpu_facts.get("flags"),
+                      assumptions)
+    bw = fig.bandwidth_gbps
     chosen = choose(devices)
     if chosen and chosen[0].unified:
         bw = max(bw, chosen[0].bandwidth_gbps or 0)
-    hw = Hardware(gpus=chosen, ram_total_mib=total, ram_available_mib=available, cpu_name=cpu.get("model") or "CPU",
-                  cpu_cores=cpu.get("physical_cores") or cpu.get("logical_cpus"), cpu_tflops=tflops,
-                  cpu_bandwidth_gbps=bw, assumptions=assumptions)
+    hw = Hardware(gpus=chosen, ram_total_mib=total, ram_available_mib=available,
+                  cpu_name=cpu_facts.get("model") or "CPU", cpu_cores=cores, cpu_tflops=fig.tflops,
+                  cpu_bandwidth_gbps=bw, assumptions=assumptions, cpu_generation=fig.simd)
     if measured:
         from readiness.bench import apply
 
@@ -188,34 +215,74 @@ def from_facts(facts: dict, measured: dict | None = None) -> Hardware:
     return hw
 
 
-def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, cpu_cores: int = 8) -> Hardware:
-    """A what-if machine: GPUs from the catalogue, optional RAM; the CPU is a generic 8-core desktop."""
+def _apu_row(spec: catalog.GpuSpec) -> dict | None:
+    return next((r for r in data.rows("apu_memory", "apu") if r["catalog"] == spec.id), None)
+
+
+def known_ram(spec: catalog.GpuSpec) -> bool:
+    return _apu_row(spec) is not None
+
+
+def _unified_memory(spec: catalog.GpuSpec, ram_mib: float | None, assumptions: list[str]) -> tuple[float, float]:
+    """(MiB the GPU may use, RAM MiB assumed) for a what-if unified-memory GPU."""
+    apu = _apu_row(spec)
+    if ram_mib:
+        base, said = ram_mib, ""
+    elif apu:
+        base, said = apu["largest_ram_gib"] * 1024.0, " (the largest configuration; set --ram-gib for yours)"
+    elif spec.memory_options_gib:
+        base, said = max(spec.memory_options_gib) * 1024.0, " (the largest configuration; set --ram-gib for yours)"
+    else:
+        base, said = (spec.memory_gib or 0) * 1024.0, " (set --ram-gib for yours)"
+    if spec.vendor == "apple":
+        memory = apple_working_set_mib(base)
+        how = "Metal's working set"
+    elif spec.vendor == "amd":
+        carve = min(float(apu["max_carveout_gib"]) * 1024, base) if apu else 0.0
+        memory = carve + gtt_default_mib(base - carve)
+        how = (f"the largest BIOS carve-out {carve / 1024:.0f} GiB + amdgpu's default GTT (half the rest; "
+               f"apu_memory.toml)" if apu else "amdgpu's default GTT, half of RAM (apu_memory.toml)")
+    else:
+        memory = base * 0.5
+        how = "half of RAM"
+    assumptions.append(f"{spec.name}: unified memory; the GPU may use {memory / 1024:.1f} GiB of "
+                       f"{base / 1024:.0f} GiB RAM: {how}{said}")
+    return memory, base
+
+
+def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, cpu_cores: int = 8,
+               backend: str | None = None, cpu_name: str = "", ram_mt_s: int | None = None) -> Hardware:
+    """A what-if machine: GPUs from the catalogue, optional RAM; the CPU is a generic 8-core desktop
+    unless ``cpu_name`` names a family in cpu_memory.toml. ``backend`` as in from_facts."""
     assumptions = [f"{s.name}: {s.memory_gib} GiB, {s.memory_bandwidth_gbps} GB/s from the catalogue ({s.source})"
                    for s, _ in gpus]
     devices = []
     ram_mib = ram_gib * 1024 if ram_gib else None
-    for spec, count in gpus:
+    for spec, count in gpus if backend != "cpu" else []:
         flops = fp16_tflops(spec, assumptions)
         unified = spec.unified_memory
         if unified:
-            base = ram_mib or (spec.memory_gib or 0) * 1024
-            memory = apple_working_set_mib(base) if spec.vendor == "apple" else base * 0.5
-            assumptions.append(f"{spec.name}: unified memory; the GPU may use {memory / 1024:.1f} GiB of "
-                               f"{base / 1024:.0f} GiB" + ("" if ram_mib else " (the smallest configuration; "
-                                                                               "set --ram-gib for yours)"))
+            memory, base = _unified_memory(spec, ram_mib, assumptions)
+            if ram_mib is None and spec.vendor == "amd":
+                ram_mib = base  # the APU's RAM is the machine's RAM
         else:
             memory = (spec.memory_gib or 0) * 1024
         for _ in range(count):
-            devices.append(Device(name=spec.name, vendor=spec.vendor, backend=_BACKENDS.get(spec.vendor, "vulkan"),
+            devices.append(Device(name=spec.name, vendor=spec.vendor, backend=_backend(spec.vendor, backend),
                                   memory_mib=memory, bandwidth_gbps=spec.memory_bandwidth_gbps,
                                   fp16_tflops=flops, unified=unified,
-                                  integrated=spec.segment == "apu", tdp_w=spec.tdp_w, spec_id=spec.id))
+                                  integrated=spec.segment == "apu", tdp_w=spec.tdp_w, spec_id=spec.id,
+                                  int8_tops=spec.int8_tops, generation=_generation(spec, spec.vendor, spec.name)))
     if ram_mib is None:
         assumptions.append("RAM not given (--ram-gib): CPU offload is not considered")
-    tflops, bw = cpu_model("", cpu_cores, 3500, ["avx2", "fma"], [])
-    assumptions.append(f"CPU: a generic {cpu_cores}-core AVX2 desktop at 3.5 GHz with dual-channel DDR4-3200")
+    if backend:
+        assumptions.append(f"backend {backend} (--backend)")
+    fig = cpu.figures(cpu_name, cpu_cores, 3500, ["avx2", "fma"], [] if not cpu_name else assumptions, mt_s=ram_mt_s)
+    if not cpu_name:
+        assumptions.append(f"CPU: a generic {cpu_cores}-core AVX2 desktop at 3.5 GHz with dual-channel DDR4-3200")
+    bw = fig.bandwidth_gbps
     if devices and devices[0].unified:
         bw = devices[0].bandwidth_gbps or bw
     return Hardware(gpus=choose(devices), ram_total_mib=ram_mib, ram_available_mib=ram_mib * 0.9 if ram_mib else None,
-                    cpu_name="CPU", cpu_cores=cpu_cores, cpu_tflops=tflops, cpu_bandwidth_gbps=bw,
-                    assumptions=assumptions)
+                    cpu_name=cpu_name or "CPU", cpu_cores=cpu_cores, cpu_tflops=fig.tflops, cpu_bandwidth_gbps=bw,
+                    assumptions=assumptions, cpu_generation=fig.simd)

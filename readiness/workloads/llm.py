@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 
-from readiness.workloads import catalogue
+from readiness import data
+from readiness.workloads import catalogue, speed
 from readiness.workloads.hardware import Hardware
 
 MIB = 2**20
@@ -46,7 +47,9 @@ def weights_bytes(model: dict, quant: dict) -> float:
 
 def kv_bytes(model: dict, context: int, batch: int = 1) -> float:
     full, sliding = _layer_split(model)
-    per_token_layer = 2 * int(model["kv_heads"]) * int(model["head_dim"]) * KV_BYTES
+    # MLA models cache a latent per layer (kv_dim_per_layer elements), not K and V per head
+    per_token_layer = (int(model["kv_dim_per_layer"]) if model.get("kv_dim_per_layer")
+                       else 2 * int(model["kv_heads"]) * int(model["head_dim"])) * KV_BYTES
     window = int(model.get("sliding_window") or context)
     return per_token_layer * (full * context + sliding * min(context, window)) * batch
 
@@ -71,37 +74,117 @@ def active_fraction(model: dict) -> float:
     return float(model.get("active_params_b") or model["params_b"]) / float(model["params_b"])
 
 
-def decode_seconds(model: dict, quant: dict, context: int, shares: list[tuple[float, float, dict]]) -> float:
-    """Seconds per generated token. ``shares``: (fraction of layers, bandwidth GB/s, backend) per place.
+def components(model: dict, quant: dict, context: int, bandwidth_gbps: float | None,
+               peak_tflops: float | None) -> dict:
+    """The per-token work of one model on one place, at 100% of peak: what the fitted factors divide.
 
-    Each token reads the active weights once and the KV cache so far (on average half the context).
+    decode_s: the active weights and half the context's KV cache read once per generated token.
+    prompt_dense_s / prompt_expert_s: 2 FLOPs per active parameter, for the always-run part and the
+    routed experts; prompt_touched_s: the weights each UBATCH-token micro-batch reads (for an MoE,
+    every expert that any of its tokens is routed to), spread over its tokens.
     """
-    read = weights_bytes(model, quant) * active_fraction(model) + kv_bytes(model, max(context // 2, 1))
-    seconds = 0.0
-    overhead = 0.0
-    for fraction, bandwidth, backend in shares:
-        if fraction <= 0:
-            continue
-        seconds += read * fraction / (bandwidth * 1e9 * float(backend["bandwidth_efficiency"]))
-        overhead = max(overhead, float(backend["token_overhead_ms"]) / 1000)
-    return seconds + overhead
+    weights = weights_bytes(model, quant)
+    read = weights * active_fraction(model) + kv_bytes(model, max(context // 2, 1))
+    split = speed.moe_split(model)
+    out: dict = {"layers": int(model["layers"]), "moe_layers": split["moe_layers"] if split else 0,
+                 "expert_batch": UBATCH * split["active"] / split["experts"] if split else float(UBATCH)}
+    out["decode_s"] = read / (bandwidth_gbps * 1e9) if bandwidth_gbps else None
+    if peak_tflops:
+        dense_b = split["dense_b"] if split else float(model.get("active_params_b") or model["params_b"])
+        out["prompt_dense_s"] = 2 * dense_b * 1e9 / (peak_tflops * 1e12)
+        out["prompt_expert_s"] = 2 * split["active_routed_b"] * 1e9 / (peak_tflops * 1e12) if split else 0.0
+    else:
+        out["prompt_dense_s"] = out["prompt_expert_s"] = None
+    if bandwidth_gbps:
+        touched = weights
+        if split:
+            per_param = weights / (float(model["params_b"]) * 1e9)
+            share = speed.touched_share(split["active"], split["experts"], UBATCH)
+            touched = per_param * 1e9 * (split["dense_b"] + split["routed_b"] * share)
+        out["prompt_touched_s"] = touched / UBATCH / (bandwidth_gbps * 1e9)
+    else:
+        out["prompt_touched_s"] = None
+    return out
 
 
-def prompt_seconds_per_token(model: dict, shares: list[tuple[float, float | None, dict]]) -> float | None:
-    """Seconds per prompt token: 2 FLOPs per active parameter, at each place's effective TFLOPS."""
-    flops = 2 * float(model.get("active_params_b") or model["params_b"]) * 1e9
+def decode_time(c: dict, eff_bw: float, ovh: dict) -> float:
+    return c["decode_s"] / eff_bw + (c["layers"] * ovh["per_layer_us"] + c["moe_layers"] * ovh["moe_decode_layer_us"]) / 1e6
+
+
+def prompt_time(c: dict, eff_fl: float, eff_bw: float, ovh: dict) -> float:
+    expert = c["prompt_expert_s"] / speed.saturation(c["expert_batch"], ovh["moe_half_batch"]) if c["moe_layers"] else 0.0
+    return ((c["prompt_dense_s"] + expert) / eff_fl + c["prompt_touched_s"] / eff_bw
+            + c["moe_layers"] * ovh["moe_route_us"] / 1e6)
+
+
+def _place_key(place: dict, quant: dict) -> tuple[str, str, str]:
+    """Efficiency groups: float weights, integer weights on int8 matmuls ("int8"), or dequantized ("int")."""
+    return place["backend"], place["generation"], place.get("kernel") or speed.quant_kind(quant)
+
+
+def decode_seconds(model: dict, quant: dict, context: int, places: list[dict], tbl: dict | None = None) -> float:
+    """Seconds per generated token over ``places``: dicts of fraction (of layers), bandwidth_gbps, backend
+    and generation. Each place reads its share of the bytes; the per-layer costs are paid on every layer."""
     seconds = 0.0
-    for fraction, tflops, backend in shares:
-        if fraction <= 0:
+    for place in places:
+        if place["fraction"] <= 0:
             continue
-        if not tflops:
-            return None
-        seconds += flops * fraction / (tflops * 1e12 * float(backend["compute_efficiency"]))
+        c = components(model, quant, context, place["bandwidth_gbps"], None)
+        eff, _ = speed.efficiency("decode", *_place_key(place, quant), tbl)
+        ovh = speed.overhead(place["backend"], tbl)
+        seconds += place["fraction"] * decode_time(c, eff, ovh)
     return seconds
 
 
-def estimate(model: dict, quant: dict, context: int, hw: Hardware) -> dict:
-    """Placement, memory and speed of one model on one machine (see engine.py for the verdict)."""
+def prompt_seconds_per_token(model: dict, quant: dict, places: list[dict], tbl: dict | None = None) -> float | None:
+    """Seconds per prompt token at each place's peak (``peak_tflops``: INT8 or FP16, see hardware.py)."""
+    seconds = 0.0
+    for place in places:
+        if place["fraction"] <= 0:
+            continue
+        if not place.get("peak_tflops") or not place.get("bandwidth_gbps"):
+            return None
+        c = components(model, quant, 512, place["bandwidth_gbps"], place["peak_tflops"])
+        key = _place_key(place, quant)
+        eff_fl, _ = speed.efficiency("prompt", *key, tbl)
+        eff_bw, _ = speed.efficiency("decode", *key, tbl)
+        seconds += place["fraction"] * prompt_time(c, eff_fl, eff_bw, speed.overhead(place["backend"], tbl))
+    return seconds
+
+
+def peak_tflops(device, quant: dict, build_date: str | None = None) -> float | None:
+    """The matmul peak prompt processing runs at: INT8 tensor cores for integer-quantized weights where
+    the runtime has int8 kernels for that architecture (backends.toml int8_matmul; ``build_date``: a
+    measurement's date, None for today's builds), else the dense FP16 figure."""
+    if speed.quant_kind(quant) == "int" and device.int8_tops:
+        for row in data.rows("backends", "int8_matmul"):
+            if row["backend"] == device.backend and device.generation in row["architectures"] and (
+                    build_date is None or build_date >= row["since"]):
+                return device.int8_tops
+    return device.fp16_tflops
+
+
+def _gpu_place(fraction: float, devices: list, quant: dict, build_date: str | None = None,
+               tbl: dict | None = None) -> dict:
+    slowest = min(devices, key=lambda d: d.bandwidth_gbps or 0)
+    peaks = [peak_tflops(d, quant, build_date) or 0 for d in devices]
+    int8 = all(p and p == d.int8_tops and p != d.fp16_tflops for p, d in zip(peaks, devices))
+    if int8 and tbl is not False and not speed.has_int8(devices[0].backend, devices[0].generation, tbl or None):
+        # no int8 measurements to size its efficiency: the FP16 peak and its fitted factors instead
+        peaks, int8 = [d.fp16_tflops or 0 for d in devices], False
+    return {"fraction": fraction, "bandwidth_gbps": slowest.bandwidth_gbps, "peak_tflops": min(peaks) or None,
+            "backend": devices[0].backend, "generation": devices[0].generation,
+            "kernel": "int8" if int8 else speed.quant_kind(quant)}
+
+
+def _cpu_place(fraction: float, hw: Hardware) -> dict:
+    return {"fraction": fraction, "bandwidth_gbps": hw.cpu_bandwidth_gbps, "peak_tflops": hw.cpu_tflops,
+            "backend": "cpu", "generation": hw.cpu_generation}
+
+
+def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | None = None) -> dict:
+    """Placement, memory and speed of one model on one machine (see engine.py for the verdict).
+    ``tbl``: a fitted efficiency table (benchmarks' folds); default readiness/data/efficiency.toml."""
     backends = catalogue.backends()
     gpus = hw.gpus
     gpu_backend = backends[gpus[0].backend] if gpus else backends["cpu"]
@@ -115,8 +198,8 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware) -> dict:
                  "memory_required_mib": round(need), "gpu_layers": None, "devices": []}
 
     placement = "none"
-    shares_bw: list = []
-    shares_fl: list = []
+    places: list[dict] = []
+    prompt_places: list[dict] = []
     if gpus:
         best = max(gpus, key=lambda d: d.memory_mib)
         total = sum(d.memory_mib for d in gpus)
@@ -139,38 +222,32 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware) -> dict:
             out["devices"] = [d.name for d in used]
             # Layers run one after another (llama.cpp's layer split), so GPUs add memory, not speed.
             gpu_fraction = 1.0 if placement != "offload" else out["gpu_layers"] / layers
-            slowest = min(used, key=lambda d: d.bandwidth_gbps or 0)
-            shares_bw = [(gpu_fraction, slowest.bandwidth_gbps, gpu_backend)]
-            shares_fl = [(gpu_fraction, min((d.fp16_tflops or 0) for d in used) or None, gpu_backend)]
+            places = [_gpu_place(gpu_fraction, used, quant, hw.build_date, tbl)]
+            prompt_places = [_gpu_place(1.0, used, quant, hw.build_date, tbl)]
             if placement == "offload":
-                shares_bw.append((1 - gpu_fraction, hw.cpu_bandwidth_gbps, cpu_backend))
+                places.append(_cpu_place(1 - gpu_fraction, hw))
                 # Prompts are processed on the GPU in batches of UBATCH tokens, the RAM-resident layers
                 # streamed over PCIe once per batch (llama.cpp does this for batches of 32+ tokens).
-                shares_fl = [(1.0, shares_fl[0][1], gpu_backend)]
                 out["_stream_bytes_per_token"] = (1 - gpu_fraction) * weights_bytes(model, quant) / UBATCH
     if placement == "none" and hw.ram_available_mib is not None and cpu_need <= hw.ram_available_mib:
         placement = "cpu"
         out["memory_breakdown_mib"] = {k: round(v) for k, v in cpu_parts.items()}
         out["memory_required_mib"] = round(cpu_need)
         out["devices"] = [hw.cpu_name]
-        shares_bw = [(1.0, hw.cpu_bandwidth_gbps, cpu_backend)]
-        shares_fl = [(1.0, hw.cpu_tflops, cpu_backend)]
+        places = prompt_places = [_cpu_place(1.0, hw)]
     out["placement"] = placement
-    if placement != "none" and any(not bw for _, bw, _ in shares_bw):
-        out["decode_tokens_per_s"] = None  # a GPU with no bandwidth figure: speed unknown, never guessed
-        prompt_s = prompt_seconds_per_token(model, shares_fl)
-        out["prompt_tokens_per_s"] = round(1 / prompt_s, 1) if prompt_s else None
-    elif placement != "none":
-        decode = 1 / decode_seconds(model, quant, context, shares_bw)
-        prompt_s = prompt_seconds_per_token(model, shares_fl)
+    out["decode_tokens_per_s"] = out["prompt_tokens_per_s"] = None
+    if placement != "none":
+        if all(p["bandwidth_gbps"] for p in places):  # a GPU with no bandwidth figure: unknown, never guessed
+            out["decode_tokens_per_s"] = round(1 / decode_seconds(model, quant, context, places, tbl), 1)
+        prompt_s = prompt_seconds_per_token(model, quant, prompt_places, tbl)
         stream = out.pop("_stream_bytes_per_token", 0)
         if prompt_s is not None and stream:
             prompt_s += stream / (PCIE_GBPS * 1e9)
-        out["decode_tokens_per_s"] = round(decode, 1)
         out["prompt_tokens_per_s"] = round(1 / prompt_s, 1) if prompt_s else None
-    else:
-        out["decode_tokens_per_s"] = None
-        out["prompt_tokens_per_s"] = None
-    out["backend"] = gpu_backend["id"] if placement in ("gpu", "multi-gpu", "offload") else (
-        "cpu" if placement == "cpu" else None)
+    out.pop("_stream_bytes_per_token", None)
+    main = places[0] if places else None
+    out["group"] = {"backend": main["backend"], "generation": main["generation"], "moe": bool(model.get("experts")),
+                    "quant_kind": _place_key(main, quant)[2]} if main else None
+    out["backend"] = main["backend"] if main else None
     return out

