@@ -141,6 +141,9 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
               help="Add or replace workloads from a TOML file (docs/workloads.md).")
 @click.option("--assume-gpu", default=None, metavar="NAME[xN]",
               help="Judge the workloads as if this GPU were installed (e.g. 'RTX 4090', '2x RTX 3090').")
+@click.option("--ram-gib", "assume_ram_gib", type=float, default=None,
+              help="Judge the workloads as if this machine had this much RAM (with --assume-gpu: the assumed "
+                   "machine's RAM; Apple's unified memory).")
 @click.option("--all-workloads", is_flag=True, help="Judge every catalogue workload, not only the headline set.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="Add or replace rules from a TOML file (docs/rules.md).")
@@ -156,7 +159,8 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_no_torch_option
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
-          more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, all_workloads: bool,
+          more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, assume_ram_gib: float | None,
+          all_workloads: bool,
           rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, no_color: bool, quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
@@ -181,9 +185,10 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch))
     with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
         facts = gather(host)
-    judged = cli_support.assume_gpu(facts, assume_gpu) if assume_gpu else facts
-    if assume_gpu:
-        origin += f", assuming {assume_gpu}"
+    judged = cli_support.assume_gpu(facts, assume_gpu, assume_ram_gib) if assume_gpu or assume_ram_gib else facts
+    if assume_gpu or assume_ram_gib:
+        origin += ", assuming " + " with ".join(filter(None, [assume_gpu, assume_ram_gib and f"{assume_ram_gib:g} GiB RAM"]))
+        facts["assumed"] = judged["assumed"]
     results = rules.run(rule_set, facts)
     facts["findings"] = [r for r in results if r["outcome"] in ("warn", "fail")]
     facts["checks"] = [{"id": r["id"], "outcome": r["outcome"]} for r in results]
@@ -196,7 +201,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         by_id = {w["id"]: w for w in workloads}
         facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
                           if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
-    model = view.build(facts, origin)
+    model = view.build({**facts, "gpus": judged["gpus"], "memory": judged["memory"]}, origin)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
         click.echo(json.dumps(facts, indent=2))

@@ -86,6 +86,9 @@ def _gpu(gpu: dict) -> dict[str, Any]:
         notes.append(f"{gpu['processes_count']} processes using {gib(gpu.get('processes_memory_mib'))}")
     if gpu.get("unified_memory"):
         notes.append("unified memory")
+    if gpu.get("assumed"):
+        notes.insert(0, "assumed, not detected: specs from the catalogue"
+                     + (f" ({gpu['assumed_note']})" if gpu.get("assumed_note") else ""))
     if gpu.get("virtual"):
         notes.append("virtual display adapter")
     if gpu.get("status") != "ok" or gpu.get("status_reason") and not gpu.get("virtual"):

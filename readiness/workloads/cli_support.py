@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from readiness import catalog
+from readiness.catalog import names
 from readiness.errors import ReadinessError
 from readiness.workloads import catalogue, engine, hardware
 
@@ -61,26 +61,53 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
 
 
 def estimate(gpus: tuple[str, ...], ram_gib: float | None, workload: dict) -> dict:
-    specs = [catalog.parse_gpu_arg(g) for g in gpus]
+    resolved = [names.resolve(g) for g in gpus]
+    specs = [(r.spec, r.count) for r in resolved]
     if ram_gib is not None and not 0 < ram_gib <= 65536:
-        raise ReadinessError(f"bad --ram-gib {ram_gib}: use a size between 0 and 65536")
+        raise ReadinessError(f"bad RAM size {ram_gib} GiB: use a size between 0 and 65536")
     hw = hardware.from_specs(specs, ram_gib)
+    hw.assumptions[:0] = [r.note for r in resolved if r.note]
     result = engine.evaluate(workload, hw)
-    result["hardware"] = {"gpus": [{"name": s.name, "count": n, "id": s.id} for s, n in specs],
+    result["hardware"] = {"gpus": [{"name": r.spec.name, "count": r.count, "id": r.spec.id,
+                                    **({"note": r.note} if r.note else {})} for r in resolved],
                           "ram_gib": ram_gib}
     return result
 
 
-def assume_gpu(facts: dict, name: str) -> dict:
-    """The facts as if the named GPU(s) were this machine's only GPUs (readiness check --assume-gpu)."""
-    spec, count = catalog.parse_gpu_arg(name)
-    gpus = []
-    for i in range(count):
-        gpus.append({
-            "index": i, "vendor": spec.vendor, "name": spec.name,
-            "memory_total_mib": int((spec.memory_gib or 0) * 1024) if not spec.unified_memory else None,
-            "memory_free_mib": None, "unified_memory": spec.unified_memory, "status": "ok", "virtual": False,
-            "integrated": spec.segment == "apu", "memory_bandwidth_gbps": spec.memory_bandwidth_gbps,
-            "source": "assumed",
-        })
-    return {**facts, "gpus": gpus}
+def assume_gpu(facts: dict, name: str | None, ram_gib: float | None = None) -> dict:
+    """The facts as if the named GPU(s) were this machine's only GPUs and ``ram_gib`` its RAM
+    (readiness check --assume-gpu, --ram-gib). Every GPU and RAM figure not read from this machine is
+    marked: ``assumed: true`` on the GPU, ``source`` saying where each number came from."""
+    judged = dict(facts)
+    note = None
+    if ram_gib is not None:
+        if not 0 < ram_gib <= 65536:
+            raise ReadinessError(f"bad RAM size {ram_gib} GiB: use a size between 0 and 65536")
+        mib = int(ram_gib * 1024)
+        judged["memory"] = {**facts.get("memory", {}), "total_mib": mib, "available_mib": int(mib * 0.9),
+                            "cgroup_limit_mib": None, "source": "assumed"}
+    if name:
+        r = names.resolve(name)
+        spec, count, note = r.spec, r.count, r.note
+        ram_mib = (judged.get("memory") or {}).get("total_mib")
+        gpus = []
+        for i in range(count):
+            gpu = {"index": i, "vendor": spec.vendor, "name": spec.name, "status": "ok", "virtual": False,
+                   "integrated": spec.segment == "apu", "unified_memory": spec.unified_memory,
+                   "memory_bandwidth_gbps": spec.memory_bandwidth_gbps, "memory_free_mib": None,
+                   "source": "assumed", "assumed": True, "catalog_id": spec.id,
+                   **({"assumed_note": note} if note else {})}
+            if spec.unified_memory:
+                # Unified memory is the machine's RAM: the assumed (or this machine's) RAM, else the
+                # smallest configuration the catalogue knows.
+                total = ram_mib or (int(spec.memory_gib * 1024) if spec.memory_gib else None)
+                gpu["memory_total_mib"] = total
+                if total is not None and spec.vendor != "apple":
+                    gpu["memory_usable_mib"] = int(total * 0.5)  # an APU's GTT share, as in estimate
+            else:
+                gpu["memory_total_mib"] = int(spec.memory_gib * 1024) if spec.memory_gib else None
+            gpus.append(gpu)
+        judged["gpus"] = gpus
+    judged["assumed"] = {"gpu": name, "resolved": [g["name"] for g in judged.get("gpus", [])] if name else None,
+                         "ram_gib": ram_gib, **({"note": note} if note else {})}
+    return judged
