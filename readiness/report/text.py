@@ -51,6 +51,7 @@ def render(view: dict, color: bool = False) -> str:
         for w in view["workloads"]:
             lines.append(f"  [{w['mark']}] {w['name']}: {w['verdict']}" + (f" · {w['speed']}" if w["speed"] else ""))
             lines.append(f"      {w['why']}")
+            lines += [f"      instead: {alt}" for alt in w.get("alternatives", [])]
     if view.get("costs"):
         lines += ["", "Rent or buy"]
         for c in view["costs"]:
@@ -76,6 +77,8 @@ def render_estimate(result: dict) -> str:
     parts = result.get("memory_breakdown_mib") or {}
     if parts:
         lines.append("      memory: " + ", ".join(f"{k.replace('_', ' ')} {v / 1024:.1f} GiB" for k, v in parts.items()))
+    if row["alternatives"]:
+        lines += ["", "Alternatives"] + [f"  - {alt}" for alt in row["alternatives"]]
     lines += ["", "Assumptions"] + [f"  - {a}" for a in result["assumptions"]]
     return "\n".join(lines) + "\n"
 

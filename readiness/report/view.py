@@ -213,9 +213,19 @@ def speed_text(v: dict) -> str:
     return f"{value:,.1f} {unit}"
 
 
+def alternative_text(a: dict) -> str:
+    """One alternative in words: the change, its verdict, its speed and its memory (or price)."""
+    speed = speed_text(a)
+    parts = [a["verdict"]] + ([speed] if speed else [])
+    if a.get("memory_required_mib") is not None:
+        parts.append(f"needs {gib(a['memory_required_mib'])}")
+    return f"{a['change']}: {', '.join(parts)}"
+
+
 def workload_row(v: dict) -> dict:
     return {"id": v["id"], "name": v["name"], "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
-            "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"]}
+            "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"],
+            "alternatives": [alternative_text(a) for a in v.get("alternatives") or []]}
 
 
 def headline(facts: dict) -> str:

@@ -51,7 +51,7 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
         model = catalogue.model_from_hf_config(model_config)
     else:
         model = catalogue.find_model(model_name)
-    quant = catalogue.find_quant(quant_id or "q4_k_m")
+    quant = catalogue.find_quant(quant_id or catalogue.default_quant(model))
     ctx = 4096 if context is None else int(context)
     if ctx < 1 or ctx > 10_000_000:
         raise ReadinessError(f"bad --context {ctx}: use 1 to 10,000,000 tokens")
@@ -67,7 +67,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, workload: dict) -> di
         raise ReadinessError(f"bad RAM size {ram_gib} GiB: use a size between 0 and 65536")
     hw = hardware.from_specs(specs, ram_gib)
     hw.assumptions[:0] = [r.note for r in resolved if r.note]
-    result = engine.evaluate(workload, hw)
+    result = engine.evaluate(workload, hw, alternatives_too=True)
     result["hardware"] = {"gpus": [{"name": r.spec.name, "count": r.count, "id": r.spec.id,
                                     **({"note": r.note} if r.note else {})} for r in resolved],
                           "ram_gib": ram_gib}

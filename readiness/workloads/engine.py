@@ -37,7 +37,8 @@ def _range(value: float | None, key: str) -> list[float] | None:
 
 def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict[str, Any]:
     context = int(workload.get("context", 4096))
-    est = llm.estimate(model, quant, context, hw)
+    kv = catalogue.find_kv_cache(str(workload.get("kv_cache", "f16")))
+    est = llm.estimate(model, quant, context, hw, kv_bits=float(kv["bits"]))
     need = est["memory_required_mib"]
     good = float(workload.get("good_speed", 10))
     placement = est["placement"]
@@ -66,7 +67,7 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
         + (f" ({model['active_params_b']:g}B active per token)" if model.get("experts") else "")
         + f", {model['layers']} layers, {model['kv_heads']} KV heads × {model['head_dim']} ({model['source']})",
         f"{quant['id']}: {quant['bits']} bits per weight ({quant['source']})",
-        f"context {context} tokens, f16 KV cache; decode reads the active weights and half the context's KV per token",
+        f"context {context} tokens, {kv['id']} KV cache; decode reads the active weights and half the context's KV per token",
         "decode speed = bytes read per token ÷ (memory bandwidth × backend efficiency); prompt speed = 2 × active "
         "parameters per token ÷ (FP16 TFLOPS × backend efficiency); backends.toml",
     ]
@@ -75,6 +76,7 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
                            "not more speed")
     return {
         "kind": "llm-inference", "model": model["id"], "quant": quant["id"], "context": context,
+        **({"kv_cache": kv["id"]} if kv["id"] != "f16" else {}),
         "placement": placement, "verdict": verdict, "why": why, "devices": est["devices"], "backend": est["backend"],
         "memory_required_mib": need, "memory_breakdown_mib": est["memory_breakdown_mib"],
         "gpu_layers": est["gpu_layers"],
@@ -199,13 +201,23 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
     }
 
 
-def evaluate(workload: dict, hw: Hardware) -> dict[str, Any]:
+def evaluate(workload: dict, hw: Hardware, alternatives_too: bool = False) -> dict[str, Any]:
+    """One workload on one machine; ``alternatives_too`` adds what would fit or run faster
+    (alternatives.py) when it does not run well."""
     if workload["kind"] == "llm-inference":
         model = workload.get("_model") or catalogue.find_model(workload["model"])
-        quant = catalogue.find_quant(str(workload.get("quant", "q4_k_m")))
+        quant = catalogue.find_quant(str(workload.get("quant") or catalogue.default_quant(model)))
         result = evaluate_llm(workload, model, quant, hw)
+        if alternatives_too and result["verdict"] != "runs well":
+            from readiness.workloads import alternatives
+
+            result["alternatives"] = alternatives.for_llm(workload, model, quant, hw, result)
     else:
         result = evaluate_compute(workload, hw)
+        if alternatives_too and result["verdict"] != "runs well":
+            from readiness.workloads import alternatives
+
+            result["alternatives"] = alternatives.for_compute(workload, hw, result)
     return {"id": workload["id"], "name": workload["name"], **result}
 
 
@@ -214,4 +226,4 @@ def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True) -> 
 
     hw = hardware.from_facts(facts)
     chosen = [w for w in workloads if w.get("headline") or not headline_only]
-    return [evaluate(w, hw) for w in chosen]
+    return [evaluate(w, hw, alternatives_too=True) for w in chosen]

@@ -44,9 +44,9 @@ def weights_bytes(model: dict, quant: dict) -> float:
     return (params - emb) * bits / 8 + emb * float(emb_bits) / 8
 
 
-def kv_bytes(model: dict, context: int, batch: int = 1) -> float:
+def kv_bytes(model: dict, context: int, batch: int = 1, kv_bits: float = KV_BYTES * 8) -> float:
     full, sliding = _layer_split(model)
-    per_token_layer = 2 * int(model["kv_heads"]) * int(model["head_dim"]) * KV_BYTES
+    per_token_layer = 2 * int(model["kv_heads"]) * int(model["head_dim"]) * kv_bits / 8
     window = int(model.get("sliding_window") or context)
     return per_token_layer * (full * context + sliding * min(context, window)) * batch
 
@@ -57,11 +57,11 @@ def activation_bytes(model: dict, context: int) -> float:
     return tokens * (4 * int(model["hidden_size"]) + int(model["vocab_size"])) * 4
 
 
-def memory(model: dict, quant: dict, context: int, backend: dict) -> dict[str, float]:
+def memory(model: dict, quant: dict, context: int, backend: dict, kv_bits: float = KV_BYTES * 8) -> dict[str, float]:
     """MiB by part."""
     return {
         "weights": weights_bytes(model, quant) / MIB,
-        "kv_cache": kv_bytes(model, context) / MIB,
+        "kv_cache": kv_bytes(model, context, kv_bits=kv_bits) / MIB,
         "activations": activation_bytes(model, context) / MIB,
         "overhead": float(backend["overhead_mib"]),
     }
@@ -71,12 +71,13 @@ def active_fraction(model: dict) -> float:
     return float(model.get("active_params_b") or model["params_b"]) / float(model["params_b"])
 
 
-def decode_seconds(model: dict, quant: dict, context: int, shares: list[tuple[float, float, dict]]) -> float:
+def decode_seconds(model: dict, quant: dict, context: int, shares: list[tuple[float, float, dict]],
+                   kv_bits: float = KV_BYTES * 8) -> float:
     """Seconds per generated token. ``shares``: (fraction of layers, bandwidth GB/s, backend) per place.
 
     Each token reads the active weights once and the KV cache so far (on average half the context).
     """
-    read = weights_bytes(model, quant) * active_fraction(model) + kv_bytes(model, max(context // 2, 1))
+    read = weights_bytes(model, quant) * active_fraction(model) + kv_bytes(model, max(context // 2, 1), kv_bits=kv_bits)
     seconds = 0.0
     overhead = 0.0
     for fraction, bandwidth, backend in shares:
@@ -100,15 +101,15 @@ def prompt_seconds_per_token(model: dict, shares: list[tuple[float, float | None
     return seconds
 
 
-def estimate(model: dict, quant: dict, context: int, hw: Hardware) -> dict:
+def estimate(model: dict, quant: dict, context: int, hw: Hardware, kv_bits: float = KV_BYTES * 8) -> dict:
     """Placement, memory and speed of one model on one machine (see engine.py for the verdict)."""
     backends = catalogue.backends()
     gpus = hw.gpus
     gpu_backend = backends[gpus[0].backend] if gpus else backends["cpu"]
     cpu_backend = backends["cpu"]
-    parts = memory(model, quant, context, gpu_backend)
+    parts = memory(model, quant, context, gpu_backend, kv_bits)
     need = sum(parts.values())
-    cpu_parts = memory(model, quant, context, cpu_backend)
+    cpu_parts = memory(model, quant, context, cpu_backend, kv_bits)
     cpu_need = sum(cpu_parts.values())
     layers = int(model["layers"])
     out: dict = {"memory_breakdown_mib": {k: round(v) for k, v in parts.items()},
@@ -161,7 +162,7 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware) -> dict:
         prompt_s = prompt_seconds_per_token(model, shares_fl)
         out["prompt_tokens_per_s"] = round(1 / prompt_s, 1) if prompt_s else None
     elif placement != "none":
-        decode = 1 / decode_seconds(model, quant, context, shares_bw)
+        decode = 1 / decode_seconds(model, quant, context, shares_bw, kv_bits)
         prompt_s = prompt_seconds_per_token(model, shares_fl)
         stream = out.pop("_stream_bytes_per_token", 0)
         if prompt_s is not None and stream:
