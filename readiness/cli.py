@@ -405,9 +405,11 @@ def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, fo
 @click.option("--quant", default=None, help="Its quantization [default: q4_k_m].")
 @click.option("--context", type=int, default=None, help="Context length [default: 4096].")
 @_db_option
+@click.option("--unknown", "unknown_policy", type=click.Choice(["pass", "fail"]), default="fail", show_default=True,
+              help="Whether a host whose verdict is unknown (a fact could not be read) meets the requirement.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str | None, context: int | None, db: str,
-                  as_json: bool) -> None:
+                  unknown_policy: str, as_json: bool) -> None:
     """List the hosts that can't run these workloads well; exit 1 if there are any."""
     from readiness.fleet import report, store
     from readiness.workloads import cli_support
@@ -416,18 +418,26 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     if not os.path.exists(db):
         raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
     conn = store.connect(db)
-    failing = []
+    failing, unknown = [], []
     for w in wanted:
         for r in report.require(conn, w):
-            if r["verdict"] != "runs well":
+            if r["verdict"] == "unknown":
+                unknown.append({"workload": w["id"], **r})
+            elif r["verdict"] != "runs well":
                 failing.append({"workload": w["id"], **r})
+    policy = f"hosts whose verdict is unknown {'fail' if unknown_policy == 'fail' else 'pass'} (--unknown {unknown_policy})"
     if as_json:
-        click.echo(json.dumps({"failing": failing}, indent=2))
+        click.echo(json.dumps({"failing": failing, "unknown": unknown, "unknown_policy": unknown_policy}, indent=2))
     else:
         for f in failing:
             click.echo(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}")
         click.echo(f"{len({f['host'] for f in failing})} hosts do not meet the requirement")
-    sys.exit(exitcodes.POLICY if failing else exitcodes.OK)
+        if unknown:
+            click.echo("")
+            for f in unknown:
+                click.echo(f"{f['host']}: {f['workload']}: unknown: {f['why']}")
+        click.echo(f"{len({f['host'] for f in unknown})} hosts could not be judged; {policy}")
+    sys.exit(exitcodes.POLICY if failing or (unknown and unknown_policy == "fail") else exitcodes.OK)
 
 
 @cli.group(name="rules")

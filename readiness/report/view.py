@@ -194,7 +194,7 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
     }
 
 
-MARKS = {"runs well": "✓", "runs slowly": "!", "runs with offload": "!", "does not fit": "✗"}
+MARKS = {"runs well": "✓", "runs slowly": "!", "runs with offload": "!", "does not fit": "✗", "unknown": "?"}
 
 
 def speed_text(v: dict) -> str:
@@ -257,10 +257,15 @@ def headline(facts: dict) -> str:
             advice = costs.get(bad[0]["id"], {}).get("verdict")
             parts.append(f"{words[advice]} for {b(bad[0])}" if advice in ("rent", "buy") else
                          f"{b(bad[0])} {bad[0]['verdict']}")
+    elif all(v["verdict"] == "unknown" for v in bad):
+        # Unknown is never "no": say what could not be read instead.
+        reasons = list(dict.fromkeys(u for v in bad for u in v.get("unknown", [])))
+        parts.append("Could not judge the LLMs here" + (f": {'; '.join(reasons[:2])}" if reasons else ""))
     else:
-        smallest = bad[0]
+        smallest = next(v for v in bad if v["verdict"] != "unknown")
         advice = costs.get(smallest["id"], {}).get("verdict")
-        parts.append(f"No LLM runs well here (even {smallest['name']} {smallest['verdict']})")
+        known = "runs" if all(v["verdict"] != "unknown" for v in bad) else "is known to run"
+        parts.append(f"No LLM {known} well here (even {smallest['name']} {smallest['verdict']})")
         if advice in ("rent", "buy"):
             parts.append(f"{words[advice]} to run one")
     return "; ".join(parts) + "."

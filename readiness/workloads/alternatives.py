@@ -82,7 +82,7 @@ def _offload(workload: dict, model: dict, quant: dict, hw: Hardware, base: dict)
     if hw.ram_available_mib is None:
         ram = TYPICAL_RAM_GIB * 1024
         machine = replace(hw, ram_total_mib=ram, ram_available_mib=ram * 0.9)
-        said = f"{TYPICAL_RAM_GIB} GiB of RAM (a typical desktop; none was given)"
+        said = f"{TYPICAL_RAM_GIB} GiB of RAM (assumed: a typical desktop; the RAM size is not known)"
     r = _judge(workload, model, quant, machine)
     if r["placement"] != "offload":
         return None

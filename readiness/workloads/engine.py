@@ -8,7 +8,7 @@ from readiness.workloads import catalogue, llm, training
 from readiness.workloads.hardware import Hardware
 
 MIB = 2**20
-VERDICTS = ("runs well", "runs slowly", "runs with offload", "does not fit")
+VERDICTS = ("runs well", "runs slowly", "runs with offload", "does not fit", "unknown")
 # How far off an estimate can be, from benchmarks/accuracy.py on validation.toml (docs/workloads.md).
 RANGE = {"decode": 0.20, "prompt": 0.35, "other": 0.5}
 
@@ -55,8 +55,9 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
         where = {"gpu": f"fits on {est['devices'][0]}", "multi-gpu": f"split across {len(est['devices'])} GPUs",
                  "cpu": "runs on the CPU from RAM" + (" (no GPU can hold it)" if hw.gpus else "")}[placement]
         if decode is None:
-            verdict = "runs slowly"
-            why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; speed unknown (no memory bandwidth figure)"
+            verdict = "unknown"
+            why = (f"speed unknown: no memory bandwidth figure ({where}: needs {gib(need)} of "
+                   f"{_machine_memory(hw)})")
         else:
             verdict = "runs well" if decode >= good else "runs slowly"
             why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; about {decode:.1f} tokens/s"
@@ -111,7 +112,7 @@ def _speed_verdict(placement: str, speed: float | None, good: float, higher_is_b
     if placement == "none":
         return "does not fit"
     if speed is None:
-        return "runs slowly"
+        return "unknown"
     ok = speed >= good if higher_is_better else speed <= good
     return "runs well" if ok else "runs slowly"
 
@@ -218,7 +219,21 @@ def evaluate(workload: dict, hw: Hardware, alternatives_too: bool = False) -> di
             from readiness.workloads import alternatives
 
             result["alternatives"] = alternatives.for_compute(workload, hw, result)
-    return {"id": workload["id"], "name": workload["name"], **result}
+    return {"id": workload["id"], "name": workload["name"], **_unknown_stays_unknown(result, hw)}
+
+
+def _unknown_stays_unknown(result: dict, hw: Hardware) -> dict:
+    """A verdict that depends on a fact that could not be read is "unknown", with what was missing;
+    never "does not fit". RAM matters only to work that did not fit on the GPUs."""
+    if result["verdict"] in ("runs well", "unknown") or not hw.unknown:
+        return result
+    needed = [u for u in hw.unknown if not u.startswith("RAM") or result["placement"] not in ("gpu", "multi-gpu")]
+    if not needed:
+        return result
+    return {**result, "verdict": "unknown", "placement": "unknown",
+            "why": f"could not judge: {'; '.join(needed)}. With what could be read: {result['verdict']} "
+                   f"({result['why']})",
+            "unknown": needed}
 
 
 def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True) -> list[dict]:

@@ -34,6 +34,9 @@ class Hardware:
     cpu_tflops: float | None
     cpu_bandwidth_gbps: float
     assumptions: list[str] = field(default_factory=list)
+    # Facts a judgment needs that could not be read and the catalogue could not supply; a verdict that
+    # depends on them is "unknown", never "does not fit" (engine.py).
+    unknown: list[str] = field(default_factory=list)
 
     @property
     def offload_ram_mib(self) -> float:
@@ -105,10 +108,21 @@ def fp16_tflops(spec: catalog.GpuSpec | None, assumptions: list[str]) -> float |
     return spec.fp16_tflops
 
 
-def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str]) -> Device | None:
+def _catalogue_name(name: str):
+    """A driver name, else the marketing name inside it: lspci's "AD104GL [L4]", collect_env's
+    "AMD Radeon RX 7900 XT (gfx1100)"."""
+    spec = catalog.lookup(name)
+    if spec is None and "[" in name and name.rstrip().endswith("]"):
+        spec = catalog.lookup(name[name.rindex("[") + 1:name.rstrip().rindex("]")])
+    if spec is None and name.rstrip().endswith(")") and "(gfx" in name:
+        spec = catalog.lookup(name[:name.rindex("(gfx")])
+    return spec
+
+
+def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], unknown: list[str] | None = None) -> Device | None:
     if gpu.get("virtual") or gpu.get("vendor") == "other" or gpu.get("status") != "ok":
         return None
-    spec = catalog.lookup(gpu["name"]) if gpu.get("name") else None
+    spec = _catalogue_name(gpu["name"]) if gpu.get("name") else None
     if spec is None and gpu.get("pci_device_id"):
         spec = _spec_by_pci_id(gpu.get("vendor"), gpu["pci_device_id"])
     name = gpu.get("name") or (spec.name if spec else "unknown GPU")
@@ -129,8 +143,15 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str]) -> Device 
         memory = apple_working_set_mib(gpu["memory_total_mib"])
     if memory is None and spec and spec.memory_gib and not spec.unified_memory:
         memory = spec.memory_gib * 1024
+        assumptions.append(f"{name}: memory {spec.memory_gib:g} GiB is a catalogue fill-in ({spec.name}); "
+                           f"{gpu.get('source') or 'the driver'} did not report it")
     if memory is None or bandwidth is None:
-        assumptions.append(f"{name}: memory size or bandwidth unknown; not used for estimates")
+        missing = " and ".join(x for x, v in (("memory size", memory), ("memory bandwidth", bandwidth)) if v is None)
+        why = (f"{name}: {missing} not read (seen through {gpu.get('source') or 'an unknown source'})"
+               + (" and not in the GPU catalogue" if spec is None else f"; the catalogue row {spec.name} has none"))
+        assumptions.append(f"{why}; not used for estimates")
+        if unknown is not None and not gpu.get("integrated"):
+            unknown.append(why)
         return None
     backend = _BACKENDS.get(gpu["vendor"], "vulkan")
     if gpu["vendor"] == "amd" and not (stack.get("rocm") or {}).get("version"):
@@ -162,7 +183,9 @@ def choose(devices: list[Device]) -> list[Device]:
 
 def from_facts(facts: dict) -> Hardware:
     assumptions: list[str] = []
-    devices = [d for d in (_device_from_fact(g, facts.get("stack", {}), assumptions) for g in facts.get("gpus", [])) if d]
+    unknown: list[str] = []
+    devices = [d for d in (_device_from_fact(g, facts.get("stack", {}), assumptions, unknown)
+                           for g in facts.get("gpus", [])) if d]
     mem = facts.get("memory", {})
     cpu = facts.get("cpu", {})
     total = mem.get("total_mib")
@@ -172,6 +195,8 @@ def from_facts(facts: dict) -> Hardware:
     available = mem.get("available_mib")
     if available is not None and total is not None:
         available = min(available, total)
+    if available is None:
+        unknown.append("RAM: free memory not read" if total is not None else "RAM: size not read")
     tflops, bw = cpu_model(cpu.get("model") or "", cpu.get("physical_cores") or cpu.get("logical_cpus"),
                            cpu.get("max_mhz"), cpu.get("flags"), assumptions)
     chosen = choose(devices)
@@ -179,7 +204,7 @@ def from_facts(facts: dict) -> Hardware:
         bw = max(bw, chosen[0].bandwidth_gbps or 0)
     return Hardware(gpus=chosen, ram_total_mib=total, ram_available_mib=available, cpu_name=cpu.get("model") or "CPU",
                     cpu_cores=cpu.get("physical_cores") or cpu.get("logical_cpus"), cpu_tflops=tflops,
-                    cpu_bandwidth_gbps=bw, assumptions=assumptions)
+                    cpu_bandwidth_gbps=bw, assumptions=assumptions, unknown=unknown)
 
 
 def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, cpu_cores: int = 8) -> Hardware:
