@@ -65,7 +65,14 @@ def _inputs(hours_per_month, electricity, amortisation_months, resale, host_watt
     inputs = Inputs(hours_per_month=hours_per_month, electricity_per_kwh=electricity / rate,
                     amortisation_months=amortisation_months, resale_fraction=resale, host_watts=host_watts,
                     currency=currency, exchange_rate=rate)
-    inputs.validate()
+    try:
+        inputs.validate()
+    except ReadinessError as e:  # the engine speaks of values; name the option here
+        flags = {"hours per month": "--hours-per-month", "electricity": "--electricity",
+                 "amortisation": "--amortisation-months", "resale": "--resale", "host power": "--host-watts",
+                 "exchange rate": "--exchange-rate"}
+        flag = next((f for words, f in flags.items() if e.message.startswith(words)), None)
+        raise ReadinessError(f"{flag}: {e.message}" if flag else e.message, hint=e.hint) from None
     return inputs
 
 
@@ -199,8 +206,13 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 
         local_hw = hardware.from_facts(judged)
         by_id = {w["id"]: w for w in workloads}
-        facts["costs"] = [advisor.advise([by_id[v["id"]]], prices, inputs, local_hw) for v in facts["verdicts"]
-                          if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
+        priced = [by_id[v["id"]] for v in facts["verdicts"]
+                  if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
+        facts["costs"] = advisor.advise_each(priced, prices, inputs, local_hw)
+        shops = {e["workloads"][0]: advisor.shopping(e) for e in facts["costs"]["workloads"]}
+        for v in facts["verdicts"]:
+            if v["verdict"] != "runs well" and shops.get(v["id"]):
+                v.setdefault("alternatives", []).extend(shops[v["id"]])
     model = view.build({**facts, "gpus": judged["gpus"], "memory": judged["memory"]}, origin)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
@@ -270,6 +282,12 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
     else:
         workload = cli_support.llm_workload(model, quant, context, model_config, gguf)
     result = cli_support.estimate(gpus, ram_gib, workload)
+    if result["verdict"] != "runs well":
+        from readiness import costs
+        from readiness.costs import advisor
+
+        entry = advisor.advise([workload], costs.load_prices(), costs.Inputs())
+        result.setdefault("alternatives", []).extend(advisor.shopping(entry))
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
@@ -301,7 +319,8 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
         raise ReadinessError("--budget must be a positive amount in USD")
     chosen = cli_support.chosen_workloads(workload_ids, model, quant, context, workload_files)
     result = advisor.advise(chosen, costs.load_prices(price_files), inputs, budget=budget)
-    click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result), nl=not as_json)
+    click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result, result["inputs"]),
+               nl=not as_json)
 
 
 @cli.command()

@@ -157,12 +157,16 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
     workloads = [workload_row(v) for v in facts.get("verdicts", [])]
     names = {v["id"]: v["name"] for v in facts.get("verdicts", [])}
     verdict_words = {"local": "use what you have", "buy": "buy", "rent": "rent", None: "no option"}
+    from readiness.report import money
+
     costs = [{"name": names.get(c["workloads"][0], c["workloads"][0]), "verdict": verdict_words[c["verdict"]],
-              "why": c["why"], "options": c["options"], "break_even": c["break_even_hours_per_month"]}
-             for c in facts.get("costs", [])]
+              "why": c["why"], "break_even": c["break_even_hours_per_month"],
+              "options": [{**o, "provider": o.get("provider"), "inputs": money.option_lines(o, facts["costs"])}
+                          for o in c["options"]]}
+             for c in money.entries(facts.get("costs"))]
     prices_note = None
-    if facts.get("costs"):
-        p = facts["costs"][0]["prices_as_of"]
+    if costs and money.shared(facts["costs"], "prices_as_of"):
+        p = money.shared(facts["costs"], "prices_as_of")
         prices_note = (f"prices: snapshot {p['snapshot']}, {p['age_months']:g} months old"
                        + (" (WARNING: older than 6 months)" if p["stale"] else "")) if p.get("age_months") is not None else None
     findings = [{"mark": "✗" if f["outcome"] == "fail" else "!", "severity": f["severity"], "title": f["title"],
@@ -243,7 +247,9 @@ def headline(facts: dict) -> str:
 
     good = [v for v in llms if v["verdict"] == "runs well"]
     bad = sorted((v for v in llms if v["verdict"] != "runs well"), key=size)
-    costs = {c["workloads"][0]: c for c in facts.get("costs", [])}
+    from readiness.report import money
+
+    costs = {c["workloads"][0]: c for c in money.entries(facts.get("costs"))}
     words = {"rent": "rent", "buy": "buy a GPU", "local": "run it here", None: "no priced option runs it well"}
 
     def b(v):
@@ -274,15 +280,19 @@ def headline(facts: dict) -> str:
 def cost_chart(facts: dict, months: int = 36) -> dict | None:
     """Cumulative cost of the cheapest purchase and the cheapest rental for the first workload that
     has both, as SVG polyline points (the template only draws them)."""
-    ranked = sorted(facts.get("costs", []), key=lambda c: c["verdict"] not in ("buy", "rent"))
+    from readiness.report import money
+
+    ranked = sorted(money.entries(facts.get("costs")), key=lambda c: c["verdict"] not in ("buy", "rent"))
+    rate, currency = money.rate(facts.get("costs"))
+    hours = (money.shared(facts.get("costs"), "inputs") or {}).get("hours_per_month", 40)
     for c in ranked:
         buy = next((o for o in c["options"] if o["kind"] == "buy"), None)
         rent = next((o for o in c["options"] if o["kind"] == "rent"), None)
         if not buy or not rent:
             continue
-        rate = c.get("exchange_rate", 1.0)
-        hours = c["inputs"]["hours_per_month"]
-        buy_line = [(m, (buy["upfront_usd"] + buy["hourly_usd"] * hours * m) * rate) for m in range(months + 1)]
+        # Cash out: the purchase up front, then its electricity; the rental by the hour.
+        power = buy.get("electricity_hourly_usd", buy["hourly_usd"])
+        buy_line = [(m, (buy["upfront_usd"] + power * hours * m) * rate) for m in range(months + 1)]
         rent_line = [(m, rent["hourly_usd"] * hours * m * rate) for m in range(months + 1)]
         top = max(buy_line[-1][1], rent_line[-1][1]) or 1
         w, h, pad = 600, 240, 40
@@ -296,7 +306,7 @@ def cost_chart(facts: dict, months: int = 36) -> dict | None:
         return {"title": f"Rent versus buy: {names.get(c['workloads'][0], c['workloads'][0])}",
                 "buy_label": f"buy {buy['name']}", "rent_label": f"rent {rent['name']} ({rent['provider']})",
                 "buy_points": pts(buy_line), "rent_points": pts(rent_line), "width": w, "height": h, "pad": pad,
-                "top_label": f"{top:,.0f} {c.get('currency', 'USD')}", "months": months, "hours": hours,
+                "top_label": f"{top:,.0f} {currency}", "months": months, "hours": hours,
                 "cross": (f"at {hours:g} hours a month, renting has cost as much as buying after {cross} months"
                           if cross else f"at {hours:g} hours a month, renting stays cheaper for {months} months"),
                 "summary": c["why"]}
@@ -310,7 +320,9 @@ def methods(facts: dict) -> dict:
         dates = sorted(str(r["date"]) for r in rows if r.get("date"))
         return f"{dates[0]} to {dates[-1]}" if dates else "undated"
 
-    prices = facts.get("costs", [{}])[0].get("prices_as_of") if facts.get("costs") else None
+    from readiness.report import money
+
+    prices = money.shared(facts.get("costs"), "prices_as_of") if facts.get("costs") else None
     return {
         "gpu_catalogue": f"{len(data.rows('gpus', 'gpu'))} GPUs, rows dated {span(data.rows('gpus', 'gpu'))}",
         "models": f"{len(data.rows('models', 'model'))} LLM architectures",
