@@ -9,6 +9,7 @@ import sys
 import click
 
 from readiness import __version__, exitcodes
+from readiness.cli_options import inputs as _inputs
 from readiness.errors import ReadinessError
 
 DEFAULT_REPORT = "readiness-report.html"
@@ -52,28 +53,6 @@ def _cost_options(f):
     for o in reversed(opts):
         f = o(f)
     return f
-
-
-def _inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate):
-    from readiness.costs import Inputs
-
-    currency = currency.upper()
-    if currency != "USD" and exchange_rate is None:
-        raise ReadinessError(f"--currency {currency} needs --exchange-rate (units of {currency} per USD)")
-    rate = 1.0 if currency == "USD" else exchange_rate
-    # Electricity is given in the display currency; the maths runs in USD.
-    inputs = Inputs(hours_per_month=hours_per_month, electricity_per_kwh=electricity / rate,
-                    amortisation_months=amortisation_months, resale_fraction=resale, host_watts=host_watts,
-                    currency=currency, exchange_rate=rate)
-    try:
-        inputs.validate()
-    except ReadinessError as e:  # the engine speaks of values; name the option here
-        flags = {"hours per month": "--hours-per-month", "electricity": "--electricity",
-                 "amortisation": "--amortisation-months", "resale": "--resale", "host power": "--host-watts",
-                 "exchange rate": "--exchange-rate"}
-        flag = next((f for words, f in flags.items() if e.message.startswith(words)), None)
-        raise ReadinessError(f"{flag}: {e.message}" if flag else e.message, hint=e.hint) from None
-    return inputs
 
 
 class _progress:
@@ -209,10 +188,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         priced = [by_id[v["id"]] for v in facts["verdicts"]
                   if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
         facts["costs"] = advisor.advise_each(priced, prices, inputs, local_hw)
-        shops = {e["workloads"][0]: advisor.shopping(e) for e in facts["costs"]["workloads"]}
-        for v in facts["verdicts"]:
-            if v["verdict"] != "runs well" and shops.get(v["id"]):
-                v.setdefault("alternatives", []).extend(shops[v["id"]])
+        advisor.add_shopping(facts["verdicts"], facts["costs"])
     model = view.build({**facts, "gpus": judged["gpus"], "memory": judged["memory"]}, origin)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
@@ -286,8 +262,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         from readiness import costs
         from readiness.costs import advisor
 
-        entry = advisor.advise([workload], costs.load_prices(), costs.Inputs())
-        result.setdefault("alternatives", []).extend(advisor.shopping(entry))
+        advisor.add_shopping([result], advisor.advise_each([workload], costs.load_prices(), costs.Inputs()))
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
@@ -437,14 +412,8 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     if not os.path.exists(db):
         raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
     conn = store.connect(db)
-    failing, unknown = [], []
-    for w in wanted:
-        for r in report.require(conn, w):
-            if r["verdict"] == "unknown":
-                unknown.append({"workload": w["id"], **r})
-            elif r["verdict"] != "runs well":
-                failing.append({"workload": w["id"], **r})
-    policy = f"hosts whose verdict is unknown {'fail' if unknown_policy == 'fail' else 'pass'} (--unknown {unknown_policy})"
+    failing, unknown = report.require_all(conn, wanted)
+    policy = f"hosts whose verdict is unknown {unknown_policy} (--unknown {unknown_policy})"
     if as_json:
         click.echo(json.dumps({"failing": failing, "unknown": unknown, "unknown_policy": unknown_policy}, indent=2))
     else:

@@ -274,6 +274,14 @@ def advise_each(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw:
             "offers": _only_used(offers, entries), "workloads": entries}
 
 
+def add_shopping(verdicts: list[dict], costs: dict) -> None:
+    """Each verdict that does not run well gets the cheapest purchase and rental that do as alternatives."""
+    shops = {e["workloads"][0]: shopping(e) for e in costs["workloads"]}
+    for v in verdicts:
+        if v["verdict"] != "runs well" and shops.get(v["id"]):
+            v.setdefault("alternatives", []).extend(shops[v["id"]])
+
+
 def shopping(entry: dict) -> list[dict]:
     """The cheapest purchase and rental that run a workload well, as alternatives (alternatives.py)."""
     out = []
