@@ -16,6 +16,8 @@ LSPCI_ONLY = FIX / "lspci" / "zareason-zeto-desktop-nvidia-gtx-titan-x.lspci-vmm
 LSPCI_L4 = FIX / "lspci" / "aws-g6-kvm-epyc-4x-nvidia-l4.lspci-grep-nvidia.txt"  # no memory, catalogued
 COLLECT_ENV_AMD = FIX / "collect_env" / "rocm6.4-wsl2-rx7900xt.txt"  # AMD card seen only through collect_env
 WINDOWS_CAPPED = FIX / "windows" / "wmic-videocontroller-rtx4090-uhd770-adapterram-cap.txt"  # AdapterRAM capped
+WINDOWS_RX580 = FIX / "windows" / "get-wmiobject-list-rx580-2048sp-adapterram-cap-excerpt.txt"  # not catalogued
+COLLECT_ENV_APU = FIX / "collect_env" / "windows-rocm7.2-radeon8050s-gfx1151.txt"  # AMD APU, collect_env only
 
 
 def _verdicts(facts):
@@ -31,6 +33,14 @@ def test_gpu_seen_only_through_lspci_is_unknown_not_does_not_fit(run):
     r = run("check", "--no-html", "--no-costs", "--from", str(LSPCI_ONLY))
     headline = r.stdout.splitlines()[2]
     assert headline.startswith("Could not judge") and "buy" not in headline and "No LLM" not in headline
+
+
+@pytest.mark.parametrize("path, source", [(WINDOWS_RX580, "cim"), (COLLECT_ENV_APU, "collect_env")])
+def test_windows_and_collect_env_cards_without_memory_are_unknown(run, path, source):
+    facts = facts_from(path, run=run)
+    assert facts["gpus"] and all(g["memory_total_mib"] is None for g in facts["gpus"])
+    for v in facts["verdicts"]:
+        assert v["verdict"] == "unknown" and f"seen through {source}" in v["why"], v["why"]
 
 
 def test_catalogue_fill_in_is_marked(run):
