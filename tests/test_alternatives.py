@@ -94,3 +94,13 @@ def test_unified_memory_gets_no_second_card():
     assert v["verdict"] == "does not fit" and not any(a["kind"] in ("add_gpu", "offload") for a in v["alternatives"])
     assert alternatives.MIN_BITS == 2.0 and all(
         catalogue.find_quant(a["quant"])["bits"] >= 2.0 for a in v["alternatives"] if a["kind"] == "quant")
+
+
+def test_a_smaller_quant_is_offered_for_speed_only_when_it_then_runs_well():
+    cpu_only = hardware.from_specs([], 32)
+    for model in ("llama-3.1-8b", "llama-3.2-3b"):
+        v = engine.evaluate(cli_support.llm_workload(model, None, None), cpu_only, alternatives_too=True)
+        assert v["verdict"] == "runs slowly"
+        for a in v["alternatives"]:
+            if a["kind"] == "quant":
+                assert a["verdict"] == "runs well", a

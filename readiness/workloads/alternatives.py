@@ -101,7 +101,10 @@ def _second_card(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
 
 
 def for_llm(workload: dict, model: dict, quant: dict, hw: Hardware, base: dict) -> list[dict]:
-    out = [_best_quant(workload, model, quant, hw)]
+    best = _best_quant(workload, model, quant, hw)
+    if best and _fits(base, hw) and best["verdict"] != "runs well":
+        best = None  # it already fits: a smaller quant is worth naming only if it then runs well
+    out = [best]
     if not _fits(base, hw):
         out += [_kv_cache(workload, model, quant, hw), _context(workload, model, quant, hw),
                 _offload(workload, model, quant, hw, base)]
