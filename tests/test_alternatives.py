@@ -97,7 +97,7 @@ def test_unified_memory_gets_no_second_card():
 
 
 def test_a_smaller_quant_is_offered_for_speed_only_when_it_then_runs_well():
-    cpu_only = hardware.from_specs([], 32)
+    cpu_only = hardware.from_specs([], 32, cpu_cores=2)  # a slow 2-core machine
     for model in ("llama-3.1-8b", "llama-3.2-3b"):
         v = engine.evaluate(cli_support.llm_workload(model, None, None), cpu_only, alternatives_too=True)
         assert v["verdict"] == "runs slowly"

@@ -106,3 +106,12 @@ def test_assumed_apu_uses_the_assumed_ram(run):
                        "--ram-gib", "128").stdout)
     v = _verdicts(j)["chat-llama-3.1-70b"]
     assert v["devices"] == ["AMD Radeon 8060S (Ryzen AI MAX+ 395, Strix Halo)"] and v["placement"] == "gpu"
+
+
+def test_assumed_unified_gpu_without_ram_takes_the_smallest_config_or_stays_unknown(run):
+    mac = json.loads(run("check", "--json", "--no-costs", "--from", str(LSPCI_ONLY), "--assume-gpu", "M2 Ultra").stdout)
+    v = _verdicts(mac)["chat-llama-3.1-70b"]
+    assert v["devices"] == ["Apple M2 Ultra (60-core GPU)"]  # on 64 GB, the smallest M2 Ultra
+    apu = json.loads(run("check", "--json", "--no-costs", "--from", str(LSPCI_ONLY), "--assume-gpu", "Strix Halo").stdout)
+    v = _verdicts(apu)["chat-llama-3.1-70b"]
+    assert v["verdict"] == "unknown" and "which was not given" in v["why"]

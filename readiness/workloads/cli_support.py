@@ -89,7 +89,6 @@ def assume_gpu(facts: dict, name: str | None, ram_gib: float | None = None) -> d
     if name:
         r = names.resolve(name)
         spec, count, note = r.spec, r.count, r.note
-        ram_mib = (judged.get("memory") or {}).get("total_mib")
         gpus = []
         for i in range(count):
             gpu = {"index": i, "vendor": spec.vendor, "name": spec.name, "status": "ok", "virtual": False,
@@ -98,9 +97,9 @@ def assume_gpu(facts: dict, name: str | None, ram_gib: float | None = None) -> d
                    "source": "assumed", "assumed": True, "catalog_id": spec.id,
                    **({"assumed_note": note} if note else {})}
             if spec.unified_memory:
-                # Unified memory is the machine's RAM: the assumed (or this machine's) RAM, else the
-                # smallest configuration the catalogue knows.
-                total = ram_mib or (int(spec.memory_gib * 1024) if spec.memory_gib else None)
+                # Unified memory is that machine's RAM: the assumed RAM, else the smallest configuration
+                # the catalogue knows (never this machine's RAM, which belongs to another computer).
+                total = int(ram_gib * 1024) if ram_gib else (int(spec.memory_gib * 1024) if spec.memory_gib else None)
                 gpu["memory_total_mib"] = total
                 if total is not None and spec.vendor != "apple":
                     gpu["memory_usable_mib"] = int(total * 0.5)  # an APU's GTT share, as in estimate
@@ -108,6 +107,10 @@ def assume_gpu(facts: dict, name: str | None, ram_gib: float | None = None) -> d
                 gpu["memory_total_mib"] = int(spec.memory_gib * 1024) if spec.memory_gib else None
             gpus.append(gpu)
         judged["gpus"] = gpus
+        if spec.unified_memory and ram_gib is None and gpus[0]["memory_total_mib"]:
+            mib = gpus[0]["memory_total_mib"]
+            judged["memory"] = {**facts.get("memory", {}), "total_mib": mib, "available_mib": int(mib * 0.9),
+                                "cgroup_limit_mib": None, "source": "assumed"}
     judged["assumed"] = {"gpu": name, "resolved": [g["name"] for g in judged.get("gpus", [])] if name else None,
                          "ram_gib": ram_gib, **({"note": note} if note else {})}
     return judged

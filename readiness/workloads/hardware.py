@@ -149,8 +149,10 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], unknown: l
         missing = " and ".join(x for x, v in (("memory size", memory), ("memory bandwidth", bandwidth)) if v is None)
         why = (f"{name}: {missing} not read (seen through {gpu.get('source') or 'an unknown source'})"
                + (" and not in the GPU catalogue" if spec is None else f"; the catalogue row {spec.name} has none"))
+        if gpu.get("assumed"):
+            why = f"{name} (assumed): {missing} unknown; its unified memory is the machine's RAM, which was not given"
         assumptions.append(f"{why}; not used for estimates")
-        if unknown is not None and not gpu.get("integrated"):
+        if unknown is not None and (not gpu.get("integrated") or gpu.get("assumed")):
             unknown.append(why)
         return None
     backend = _BACKENDS.get(gpu["vendor"], "vulkan")
