@@ -77,3 +77,15 @@ def test_hostile_names_fail_at_once():
 def test_counts_are_bounded():
     with pytest.raises(ReadinessError, match="bad GPU count"):
         names.resolve("RTX 3090 x99")
+
+
+def test_the_cli_takes_loose_names_and_explains_unknown_ones(run):
+    ok = run("estimate", "--gpu", "rtx4090", "--model", "llama-3.1-8b")
+    assert ok.exit_code == 0 and "NVIDIA GeForce RTX 4090" in ok.stdout  # was "unknown GPU 'rt'"
+    two = run("estimate", "--gpu", "4090x2", "--model", "llama-3.1-8b")
+    assert two.exit_code == 0 and "2× NVIDIA GeForce RTX 4090" in two.stdout
+    amb = run("estimate", "--gpu", "H100", "--model", "llama-3.1-8b")
+    assert amb.exit_code == 0 and "NVIDIA H100 PCIe" in amb.stdout and "not optimistic" in amb.stdout
+    bad = run("estimate", "--gpu", "rtx 4099", "--model", "llama-3.1-8b")
+    assert bad.exit_code == 2 and "error: unknown GPU 'rtx 4099'" in bad.stderr
+    assert "hint: did you mean 'NVIDIA GeForce RTX 4090'" in bad.stderr
