@@ -139,6 +139,9 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
               help="Judge the workloads as if this GPU were installed (e.g. 'RTX 4090', '2x RTX 3090').")
 @click.option("--backend", type=click.Choice(["cuda", "rocm", "vulkan", "sycl", "metal", "cpu"]), default=None,
               help="The runtime backend to estimate for [default: the GPU vendor's usual one].")
+@click.option("--ram-gib", "assume_ram_gib", type=float, default=None,
+              help="Judge the workloads as if this machine had this much RAM (with --assume-gpu: the assumed "
+                   "machine's RAM; Apple's unified memory).")
 @click.option("--all-workloads", is_flag=True, help="Judge every catalogue workload, not only the headline set.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False),
               help="Add or replace rules from a TOML file (docs/rules.md).")
@@ -160,8 +163,8 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @_timeout_option
 def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_paths: tuple[str, ...],
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, backend: str | None,
-          all_workloads: bool, rule_files: tuple[str, ...], fail_on: str | None, no_costs: bool, all_options: bool,
-          no_cache: bool, no_models: bool, no_color: bool, quiet: bool,
+          assume_ram_gib: float | None, all_workloads: bool, rule_files: tuple[str, ...], fail_on: str | None,
+          no_costs: bool, all_options: bool, no_cache: bool, no_models: bool, no_color: bool, quiet: bool,
           open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
@@ -178,7 +181,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     # Everything the user gave is checked before any probing: bad files and paths fail at once.
     options = pipeline.CheckOptions(
         workloads=cli_options.all_workloads(workload_files), rules=rules.load(rule_files),
-        all_workloads=all_workloads, assume_gpu=assume_gpu, all_options=all_options, backend=backend,
+        all_workloads=all_workloads, assume_gpu=assume_gpu, assume_ram_gib=cli_options.ram_gib(assume_ram_gib),
+        all_options=all_options, backend=backend,
         use_bench=not no_bench_cache and not from_paths and not more_paths and not assume_gpu,
         # another machine's capture has none of this machine's models
         local_models=not (no_models or from_paths or more_paths), environ=dict(os.environ), platform=sys.platform,
@@ -190,7 +194,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         _check_output(path, force)
     host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch, not no_cache))
     with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
-        report = pipeline.check(host, options, origin + (f", assuming {assume_gpu}" if assume_gpu else ""))
+        assuming = " with ".join(filter(None, [assume_gpu, assume_ram_gib and f"{assume_ram_gib:g} GiB RAM"]))
+        report = pipeline.check(host, options, origin + (f", assuming {assuming}" if assuming else ""))
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     doc = report.to_dict()
@@ -274,9 +279,9 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         (workload,) = cli_options.chosen_workloads((workload_id,), None, None, None)
     else:
         workload = cli_options.llm_workload(model, quant, context, model_config, gguf)
-    specs, ram = cli_options.gpu_specs(gpus), cli_options.ram_gib(ram_gib)
-    cli_options.check_backend(specs, ram, backend)
-    result = pipeline.estimate(specs, ram, workload, backend)
+    resolved, ram = cli_options.gpu_names(gpus), cli_options.ram_gib(ram_gib)
+    cli_options.check_backend([(r.spec, r.count) for r in resolved], ram, backend)
+    result = pipeline.estimate(resolved, ram, workload, backend, prices=_prices(()))
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
@@ -310,7 +315,7 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
         raise ReadinessError("--budget must be a positive amount in USD")
     chosen = cli_options.chosen_workloads(workload_ids, model, quant, context, workload_files)
     result = pipeline.advise(chosen, _prices(price_files), inputs, budget)
-    click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result), nl=not as_json)
+    click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result, result["inputs"]), nl=not as_json)
     return exitcodes.OK
 
 
@@ -417,9 +422,11 @@ def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, fo
 @click.option("--quant", default=None, help="Its quantization [default: q4_k_m].")
 @click.option("--context", type=int, default=None, help="Context length [default: 4096].")
 @_db_option
+@click.option("--unknown", "unknown_policy", type=click.Choice(["pass", "fail"]), default="fail", show_default=True,
+              help="Whether a host whose verdict is unknown (a fact could not be read) meets the requirement.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str | None, context: int | None, db: str,
-                  as_json: bool) -> None:
+                  unknown_policy: str, as_json: bool) -> None:
     """List the hosts that can't run these workloads well; exit 1 if there are any."""
     from readiness import cli_options
 
@@ -429,18 +436,20 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     if not os.path.exists(db):
         raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
     conn = store.connect(db)
-    failing = []
-    for w in wanted:
-        for r in report.require(conn, w):
-            if r["verdict"] != "runs well":
-                failing.append({"workload": w["id"], **r})
+    failing, unknown = report.require_all(conn, wanted)
+    policy = f"hosts whose verdict is unknown {unknown_policy} (--unknown {unknown_policy})"
     if as_json:
-        click.echo(json.dumps({"failing": failing}, indent=2))
+        click.echo(json.dumps({"failing": failing, "unknown": unknown, "unknown_policy": unknown_policy}, indent=2))
     else:
         for f in failing:
             click.echo(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}")
         click.echo(f"{len({f['host'] for f in failing})} hosts do not meet the requirement")
-    return exitcodes.POLICY if failing else exitcodes.OK
+        if unknown:
+            click.echo("")
+            for f in unknown:
+                click.echo(f"{f['host']}: {f['workload']}: unknown: {f['why']}")
+        click.echo(f"{len({f['host'] for f in unknown})} hosts could not be judged; {policy}")
+    return exitcodes.POLICY if failing or (unknown and unknown_policy == "fail") else exitcodes.OK
 
 
 @cli.group(name="rules")

@@ -3,7 +3,6 @@ besides cli.py where flag names appear)."""
 
 from __future__ import annotations
 
-from readiness import catalog
 from readiness.errors import ReadinessError
 from readiness.workloads import catalogue
 
@@ -61,7 +60,7 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
         except ReadinessError as e:
             raise ReadinessError(e.message, hint="see `readiness workloads --models`; or describe it with "
                                  "--model-config config.json or --gguf FILE") from e
-    quant = measured or catalogue.find_quant(quant_id or "q4_k_m")
+    quant = measured or catalogue.find_quant(quant_id or catalogue.default_quant(model))
     ctx = 4096 if context is None else int(context)
     if ctx < 1 or ctx > 10_000_000:
         raise ReadinessError(f"bad --context {ctx}: use 1 to 10,000,000 tokens")
@@ -71,9 +70,12 @@ def llm_workload(model_name: str | None, quant_name: str | None, context: int | 
             "source": model["source"]}
 
 
-def gpu_specs(gpus: tuple[str, ...]) -> list:
-    """--gpu values as (catalogue spec, count) pairs."""
-    return [catalog.parse_gpu_arg(g) for g in gpus]
+def gpu_names(gpus: tuple[str, ...]) -> list:
+    """--gpu values resolved as people type them (catalog/names.py): spec, count and a note when
+    an ambiguous name was read as its conservative variant."""
+    from readiness.catalog import names
+
+    return [names.resolve(g) for g in gpus]
 
 
 def check_backend(specs: list, ram_gib: float | None, backend: str | None) -> None:
@@ -102,7 +104,8 @@ def ram_gib(value: float | None, flag: str = "--ram-gib") -> float | None:
 # Engine errors say which input was wrong (ReadinessError.field); the CLI names the flag.
 FLAGS = {"hours_per_month": "--hours-per-month", "electricity_per_kwh": "--electricity",
          "amortisation_months": "--amortisation-months", "resale_fraction": "--resale",
-         "host_watts": "--host-watts", "exchange_rate": "--exchange-rate", "budget_usd": "--budget"}
+         "host_watts": "--host-watts", "exchange_rate": "--exchange-rate", "budget_usd": "--budget",
+         "ram_gib": "--ram-gib"}
 
 
 def cost_inputs(hours_per_month, electricity, amortisation_months, resale, host_watts, currency, exchange_rate):

@@ -87,9 +87,9 @@ def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: di
 
     results = rules.run(options.rules, facts)
     judged, assumption = facts, None
-    if options.assume_gpu:
+    if options.assume_gpu or options.assume_ram_gib is not None:
         judged = assumed.with_gpu(facts, options.assume_gpu, options.assume_ram_gib)
-        assumption = {"gpu": options.assume_gpu, "ram_gib": options.assume_ram_gib}
+        assumption = assumed.description(judged, options.assume_gpu, options.assume_ram_gib)
         measured = None  # measured here, not on the assumed machine
     verdicts = engine.verdicts(judged, options.workloads, headline_only=not options.all_workloads,
                                measured=measured, backend=options.backend)
@@ -102,30 +102,42 @@ def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: di
         "models": None,  # the models found on this machine, judged (check, live); null when not looked for
     }
     if options.prices is not None:
+        from readiness.costs import advisor
+
         judgments["costs"] = costs_for(judged, verdicts, options, measured)
+        advisor.add_shopping(verdicts, judgments["costs"])
     return Report(facts, judgments, origin, assumption)
 
 
-def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measured: dict | None = None) -> list[dict]:
-    """Rent against buy for each judged workload (training workloads seen from a perspective
-    other than this machine's are left out: their cost is not this machine's question)."""
+def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measured: dict | None = None) -> dict:
+    """Rent against buy for each judged workload, the inputs and offers stated once (training
+    workloads seen from a perspective other than this machine's are left out: their cost is not
+    this machine's question)."""
     from readiness.costs import advisor
     from readiness.workloads import hardware
 
     local_hw = hardware.from_facts(judged, measured, backend=options.backend)
     by_id = {w["id"]: w for w in options.workloads}
-    return [advisor.advise([by_id[v["id"]]], options.prices, options.cost_inputs, local_hw)
-            for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
+    priced = [by_id[v["id"]] for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
+    return advisor.advise_each(priced, options.prices, options.cost_inputs, local_hw, all_options=options.all_options)
 
 
-def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | None = None) -> dict:
-    """A workload on hardware that isn't here: ``gpus`` are (catalogue spec, count) pairs."""
+def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | None = None, prices=None) -> dict:
+    """A workload on hardware that isn't here: ``gpus`` are resolved catalogue names (spec, count,
+    note). When it does not run well, the alternatives say what would, the cheapest purchase and
+    rental among them (with ``prices``)."""
+    from readiness import costs
+    from readiness.costs import advisor
     from readiness.workloads import engine, hardware
 
-    hw = hardware.from_specs(gpus, ram_gib, backend=backend)
-    result = engine.evaluate(workload, hw)
-    result["hardware"] = {"gpus": [{"name": s.name, "count": n, "id": s.id} for s, n in gpus], "ram_gib": ram_gib,
-                          "backend": backend}
+    hw = hardware.from_specs([(r.spec, r.count) for r in gpus], ram_gib, backend=backend)
+    hw.assumptions[:0] = [r.note for r in gpus if r.note]
+    result = engine.evaluate(workload, hw, alternatives_too=True)
+    result["hardware"] = {"gpus": [{"name": r.spec.name, "count": r.count, "id": r.spec.id,
+                                    **({"note": r.note} if r.note else {})} for r in gpus],
+                          "ram_gib": ram_gib, "backend": backend}
+    if result["verdict"] != "runs well" and prices is not None:
+        advisor.add_shopping([result], advisor.advise_each([workload], prices, costs.Inputs()))
     return result
 
 
@@ -138,8 +150,8 @@ def capture(live_host, folder: str, redact: bool) -> int:
     return cap.write(host, folder, redact)
 
 
-def advise(workloads: list[dict], prices, inputs, budget_usd: float | None = None) -> dict:
+def advise(workloads: list[dict], prices, inputs, budget_usd: float | None = None, all_options: bool = False) -> dict:
     """GPUs to buy and to rent for these workloads, ranked, with the break-even."""
     from readiness.costs import advisor
 
-    return advisor.advise(workloads, prices, inputs, budget=budget_usd)
+    return advisor.advise(workloads, prices, inputs, budget=budget_usd, all_options=all_options)

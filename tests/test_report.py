@@ -116,6 +116,7 @@ def scrub(html: str) -> str:
     html = re.sub(r'"age_months": [\d.]+', '"age_months": <age>', html)
     html = re.sub(r'"seconds": [\d.e-]+', '"seconds": <s>', html)
     html = re.sub(r"<td>[\d.e-]+</td></tr>", "<td><s></td></tr>", html)  # probe seconds column
+    html = html.replace(" · WARNING: older than 6 months, check the current price", "")  # depends on today
     return html
 
 

@@ -111,23 +111,10 @@ def lookup(name: str) -> GpuSpec | None:
     return unique[0] if len(unique) == 1 else None
 
 
-_COUNT = re.compile(r"^\s*(?:(\d+)\s*[x×]\s+|(\d+)[x×]\s*)(.+?)\s*$|^\s*(.+?)\s*(?:[x×]\s*(\d+))\s*$", re.I)
-
-
 def parse_gpu_arg(text: str) -> tuple[GpuSpec, int]:
-    """"2x RTX 3090", "RTX 3090x2", "H100 x8", "A100 80GB" → (spec, count). Unknown names raise."""
-    count, name = 1, text.strip()
-    m = _COUNT.match(text)
-    if m:
-        if m.group(3):
-            count, name = int(m.group(1) or m.group(2)), m.group(3)
-        elif m.group(5) and lookup(text) is None:
-            count, name = int(m.group(5)), m.group(4)
-    spec = lookup(name)
-    if spec is None:
-        raise ReadinessError(f"unknown GPU {name!r}",
-                             hint="see `readiness gpus` for the catalogue; names are matched exactly, e.g. 'RTX 4090', "
-                                  "'A100 80GB', 'M2 Ultra'")
-    if count < 1 or count > 64:
-        raise ReadinessError(f"bad GPU count {count} in {text!r}: use 1 to 64")
-    return spec, count
+    """"2x RTX 3090", "RTX 3090x2", "H100 x8", "rtx4090" → (spec, count). Unknown names raise
+    (readiness.catalog.names: loose names, the ambiguity rule, "did you mean")."""
+    from readiness.catalog import names
+
+    r = names.resolve(text)
+    return r.spec, r.count

@@ -1,175 +1,353 @@
-"""The options for running a set of workloads: this machine, a GPU (or system) to buy, a GPU to rent."""
+"""The options for running a set of workloads: this machine, a GPU (or system, or a multi-GPU build)
+to buy, a GPU (or several) to rent; and the verdict.
+
+Honest sums (docs/costs.md): every option is priced per hour of use *all in*: a purchase's hour is
+its amortisation spread over the planned hours a month plus its electricity. The cost per unit of
+work is that hourly cost over the work done in an hour, so buy and rent are compared per unit of
+work, and the break-even is the planned hours at which those two per-unit costs are equal. The
+verdict, the per-unit costs and the break-even are therefore one inequality and always agree.
+
+Output is compact and in USD only (currency conversion is the renderers' job): inputs and price
+offers are stated once (``inputs``, ``offers`` by id) and options reference their offer; by default
+each workload keeps its verdict and its few best options (``all_options`` gives every one).
+"""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from readiness import catalog
-from readiness.costs import (STALE_MONTHS, Inputs, Prices, age_months, amortisation_per_month, break_even_hours,
-                             electricity_per_hour, unit_cost, watts)
+from readiness.costs import (STALE_MONTHS, Inputs, Prices, age_months, amortisation_per_month, electricity_per_hour,
+                             unit_cost, watts)
 from readiness.workloads import engine, hardware
 
-TOP = 8  # options of each kind kept in the output
-
-
-def _evaluate(workloads: list[dict], hw: hardware.Hardware) -> list[dict]:
-    return [engine.evaluate(w, hw) for w in workloads]
-
-
-def _runs_well(results: list[dict]) -> bool:
-    return all(r["verdict"] == "runs well" for r in results)
-
-
-def _speed_fields(results: list[dict], per_hour_usd: float) -> dict:
-    first = results[0]
-    cost, unit = unit_cost(per_hour_usd, first.get("speed"), first["kind"])
-    out = {"speed": first.get("speed"), "unit_cost_usd": None if cost is None else round(cost, 4), "unit": unit,
-           "decode_tokens_per_s": first.get("decode_tokens_per_s"), "usd_per_million_tokens": None}
-    if first["kind"] == "llm-inference" and cost is not None:
-        out["usd_per_million_tokens"] = round(cost, 4)
-    return out
-
-
-def _latest_buy_rows(prices: Prices) -> list[dict]:
-    """One price per GPU: the most recent row (a dated street price over an older MSRP)."""
-    best: dict[str, dict] = {}
-    for r in prices.buy_gpus:
-        if r["gpu"] not in best or str(r["date"]) > str(best[r["gpu"]]["date"]):
-            best[r["gpu"]] = r
-    return list(best.values())
+TOP = 3  # buys and rentals kept per workload unless all options are asked for
+BUILD_COUNTS = (2, 4)  # multi-GPU builds of one card
+RENT_COUNTS = (2, 4, 8)  # multi-GPU pods where a provider rents GPUs singly
+PSU_HEADROOM = 1.2  # size a PSU for 120% of the GPUs' TDP plus the host (common builder's margin)
+UNIT_KEYS = {"per 1M tokens": "usd_per_million_tokens", "per image": "usd_per_image",
+             "per hour of audio": "usd_per_audio_hour", "per 1M sentences": "usd_per_million_sentences",
+             "per run": "usd_per_run"}
 
 
 def _spec(gpu_id: str):
     return next((s for s in catalog.all_gpus() if s.id == gpu_id), None)
 
 
+def _runs_well(results: list[dict]) -> bool:
+    return all(r["verdict"] == "runs well" for r in results)
+
+
+def _offer_id(*parts) -> str:
+    return ":".join(str(p).lower().replace(" ", "-").replace(",", "") for p in parts if p not in (None, ""))
+
+
+def _offer(row: dict, kind: str, today: date | None) -> dict:
+    out = {k: row[k] for k in ("gpu", "provider", "instance", "name", "usd", "usd_per_gpu_hour", "usd_low", "kind",
+                               "condition", "memory_gib", "watts", "source", "date") if row.get(k) is not None}
+    out["date"] = str(row["date"])
+    out["stale"] = age_months(out["date"], today) > STALE_MONTHS
+    out["table"] = kind
+    return out
+
+
+def _priced(results: list[dict], hourly: float, extra: dict) -> dict:
+    """Speed, memory and the cost per unit of work from an all-in cost per hour. The sums in words
+    are rebuilt from these numbers by ``explain`` (so the JSON carries each number once)."""
+    first = results[0]
+    speed = first.get("speed") or {}
+    cost, unit = unit_cost(hourly, speed, first["kind"])
+    out = {**extra, "hourly_usd": round(hourly, 4), "speed": {"value": speed.get("value"), "unit": speed.get("unit")},
+           "memory_required_mib": first.get("memory_required_mib")}
+    if cost is not None:
+        out[UNIT_KEYS[unit]] = round(cost, 4)
+    return out
+
+
+def unit_key(option: dict) -> str | None:
+    return next((k for k in UNIT_KEYS.values() if option.get(k) is not None), None)
+
+
 def local_option(workloads: list[dict], hw: hardware.Hardware, inputs: Inputs) -> dict:
-    results = _evaluate(workloads, hw)
+    results = [engine.evaluate(w, hw) for w in workloads]
     used = hw.gpus[0] if hw.gpus and results[0]["placement"] in ("gpu", "multi-gpu", "offload") else None
     tdp = (used.tdp_w or 0) * (len(hw.gpus) if results[0]["placement"] == "multi-gpu" else 1) if used else None
     w = watts(tdp, inputs, cpu_only=used is None)
     e = electricity_per_hour(w, inputs)
-    return {"kind": "local", "name": "this machine" + (f" ({used.name})" if used else f" ({hw.cpu_name})"),
-            "provider": None, "runs_well": _runs_well(results), "verdicts": [r["verdict"] for r in results],
-            "upfront_usd": 0.0, "hourly_usd": round(e, 4), "monthly_usd": round(e * inputs.hours_per_month, 2),
-            **_speed_fields(results, e),
-            "inputs": [f"power {w:.0f} W = " + (f"{tdp:.0f} W GPU TDP × {inputs.gpu_load:g} load + "
-                                                 if used and tdp else f"{inputs.cpu_watts:g} W CPU + ")
-                       + f"{inputs.host_watts:g} W host",
-                       f"electricity {w / 1000:.3f} kWh/h × {inputs.electricity_per_kwh:g}/kWh = {e:.4f}/h",
-                       f"{inputs.hours_per_month:g} h/month × {e:.4f}/h = {e * inputs.hours_per_month:.2f}/month",
-                       "already owned: no purchase cost"]}
+    return _priced(results, e, {"id": "local", "kind": "local", "name": "this machine" + (
+        f" ({used.name})" if used else f" ({hw.cpu_name})"), "runs_well": _runs_well(results),
+        "verdicts": [r["verdict"] for r in results], "upfront_usd": 0.0, "electricity_hourly_usd": round(e, 4),
+        "watts": round(w), "gpu_tdp_w": tdp or None})
 
 
-def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: float | None) -> list[dict]:
+def _buy_rows(prices: Prices) -> list[dict]:
+    """One price per GPU and condition: the most recent row (a dated street price over an older MSRP)."""
+    best: dict[tuple, dict] = {}
+    for r in prices.buy_gpus:
+        key = (r["gpu"], r.get("condition", "new"))
+        if key not in best or str(r["date"]) > str(best[key]["date"]):
+            best[key] = r
+    return list(best.values())
+
+
+def _psus(n: int, tdp: float, inputs: Inputs, prices: Prices) -> tuple[int, dict | None]:
+    """How many of the listed PSU (the largest) a build of n cards needs, with headroom."""
+    if n < 2 or not prices.psus:
+        return 0, None
+    psu = max(prices.psus, key=lambda p: p["watts"])
+    return math.ceil((n * tdp + inputs.host_watts) * PSU_HEADROOM / psu["watts"]), psu
+
+
+def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: float | None,
+                today: date | None = None, offers: dict | None = None) -> list[dict]:
+    offers = {} if offers is None else offers
     out = []
-    candidates = [(r, _spec(r["gpu"]), inputs.host_ram_gib, r.get("watts"), False) for r in _latest_buy_rows(prices)]
-    candidates += [(r, _spec(r["gpu"]), r.get("memory_gib") or inputs.host_ram_gib, r.get("watts"), True)
-                   for r in prices.systems]
-    for row, spec, ram, system_watts, is_system in candidates:
-        if spec is None or (budget is not None and row["usd"] > budget):
+    cands = []
+    for r in _buy_rows(prices):
+        spec = _spec(r["gpu"])
+        if spec is None:
+            continue  # a row for a GPU this catalogue does not have yet (prices_used.toml)
+        multi = () if spec.unified_memory or spec.segment in ("apu", "laptop", "apple") else BUILD_COUNTS
+        for n in (1, *multi):
+            cands.append((r, spec, n, False))
+    cands += [(r, _spec(r["gpu"]), 1, True) for r in prices.systems if _spec(r["gpu"])]
+    for row, spec, n, is_system in cands:
+        count, psu = _psus(n, spec.tdp_w or 0, inputs, prices)
+        upfront = float(row["usd"]) * n + (float(psu["usd"]) * count if psu else 0.0)
+        if budget is not None and upfront > budget:
             continue
-        hw = hardware.from_specs([(spec, 1)], ram)
-        results = _evaluate(workloads, hw)
+        ram = row.get("memory_gib") if is_system else inputs.host_ram_gib
+        results = [engine.evaluate(w, hardware.from_specs([(spec, n)], ram or inputs.host_ram_gib)) for w in workloads]
         if not _runs_well(results):
             continue
-        w = float(system_watts) * inputs.gpu_load if system_watts else watts(spec.tdp_w, inputs)
+        offer_id = _offer_id("system", row["id"]) if is_system else _offer_id(
+            "buy", row["gpu"], row.get("condition", "new"), row["date"])
+        offers[offer_id] = _offer(row, "system" if is_system else "gpu", today)
+        w = float(row["watts"]) * inputs.gpu_load if is_system and row.get("watts") else watts(
+            (spec.tdp_w or 0) * n if spec.tdp_w else None, inputs)
         e = electricity_per_hour(w, inputs)
-        a = amortisation_per_month(row["usd"], inputs)
-        name = row.get("name") if is_system else spec.name
-        out.append({"kind": "buy", "name": name, "provider": None, "runs_well": True,
-                    "upfront_usd": float(row["usd"]), "hourly_usd": round(e, 4),
-                    "monthly_usd": round(a + e * inputs.hours_per_month, 2), **_speed_fields(results, e),
-                    "amortisation_usd": round(a, 2),
-                    "inputs": [f"price {row['usd']:,.0f} USD ({row.get('kind', 'system')}, {row['date']}; {row['source']})",
-                               f"amortisation {row['usd']:,.0f} × (1 − {inputs.resale_fraction:g} resale) ÷ "
-                               f"{inputs.amortisation_months} months = {a:.2f}/month",
-                               f"power {w:.0f} W → {e:.4f}/h; {inputs.hours_per_month:g} h/month → "
-                               f"{e * inputs.hours_per_month:.2f}/month"]
-                              + ([] if is_system else [f"the rest of the machine (CPU, {ram:g} GiB RAM, PSU) is "
-                                                       "assumed to exist already; its price is not included"])})
-    return sorted(out, key=lambda o: (o["upfront_usd"], o["monthly_usd"]))
+        a = amortisation_per_month(upfront, inputs)
+        hourly = a / inputs.hours_per_month + e
+        used = " (used)" if row.get("condition") == "used" else ""
+        name = row.get("name") if is_system else (f"{n}× {spec.name}{used}" if n > 1 else f"{spec.name}{used}")
+        out.append(_priced(results, hourly, {
+            "id": _offer_id(offer_id, f"x{n}"), "kind": "buy", "name": name, "offer": offer_id, "gpus": n,
+            "upfront_usd": round(upfront, 2), "amortisation_monthly_usd": round(a, 2),
+            "electricity_hourly_usd": round(e, 4), "watts": round(w), "gpu_tdp_w": spec.tdp_w,
+            **({"psu": {"count": count, "watts": psu["watts"], "usd": psu["usd"], "date": str(psu["date"])}}
+               if psu else {})}))
+    return sorted(out, key=_rank)
 
 
-def rent_options(workloads: list[dict], prices: Prices, inputs: Inputs) -> tuple[list[dict], list[dict]]:
+def _rank(o: dict) -> tuple:
+    key = unit_key(o)
+    return (o[key] if key else math.inf, o["upfront_usd"], o["hourly_usd"], o["name"])
+
+
+def rent_options(workloads: list[dict], prices: Prices, inputs: Inputs, today: date | None = None,
+                 offers: dict | None = None) -> tuple[list[dict], list[dict]]:
+    offers = {} if offers is None else offers
     out, other = [], []
+    per_gpu = {p["provider"]: p for p in prices.providers if p.get("rents_per_gpu")}
     for o in prices.offers:
+        oid = _offer_id("rent", o["provider"], o.get("gpu") or o.get("accelerator"), o.get("instance"))
         if "gpu" not in o:
             other.append({"kind": "rent", "name": o.get("accelerator_name") or o.get("accelerator"),
                           "provider": o["provider"], "hourly_usd": float(o["usd_per_gpu_hour"]),
-                          "needs": o.get("needs"), "date": str(o["date"]), "source": o["source"],
-                          "note": "not estimated: needs its own framework support"})
+                          "needs": o.get("needs"), "offer": oid})
+            offers[oid] = _offer(o, "offer", today)
             continue
         spec = _spec(o["gpu"])
         if spec is None:
             continue
-        n = int(o.get("gpus_per_instance", 1))
-        hw = hardware.from_specs([(spec, n)], max(inputs.host_ram_gib, (spec.memory_gib or 0) * n * 2))
-        results = _evaluate(workloads, hw)
-        if not _runs_well(results):
-            continue
-        hourly = float(o["usd_per_gpu_hour"]) * n
-        spot = o.get("spot_usd_per_gpu_hour")
-        out.append({"kind": "rent", "name": f"{n}× {spec.name}" if n > 1 else spec.name, "provider": o["provider"],
-                    "runs_well": True, "upfront_usd": 0.0, "hourly_usd": round(hourly, 4),
-                    "spot_hourly_usd": round(float(spot) * n, 4) if spot else None,
-                    "monthly_usd": round(hourly * inputs.hours_per_month, 2), **_speed_fields(results, hourly),
-                    "inputs": [f"{o['provider']} {o.get('instance', '')}: {o['usd_per_gpu_hour']} USD per GPU-hour × {n} "
-                               f"GPU(s) = {hourly:.4f}/h ({o['date']}; {o['source']})",
-                               f"{inputs.hours_per_month:g} h/month × {hourly:.4f}/h = {hourly * inputs.hours_per_month:.2f}/month"]})
-    return sorted(out, key=lambda o: (o["hourly_usd"], o["name"])), other
+        base = int(o.get("gpus_per_instance", 1))
+        counts = [base] + ([n for n in RENT_COUNTS if n > base] if base == 1 and o["provider"] in per_gpu else [])
+        for n in counts:
+            hw = hardware.from_specs([(spec, n)], max(inputs.host_ram_gib, (spec.memory_gib or 0) * n * 2))
+            results = [engine.evaluate(w, hw) for w in workloads]
+            if not _runs_well(results):
+                continue
+            offers[oid] = _offer(o, "offer", today)
+            hourly = float(o["usd_per_gpu_hour"]) * n
+            spot = o.get("spot_usd_per_gpu_hour")
+            out.append(_priced(results, hourly, {
+                "id": _offer_id(oid, f"x{n}"), "kind": "rent", "name": f"{n}× {spec.name}" if n > 1 else spec.name,
+                "provider": o["provider"], "offer": oid, "gpus": n, "upfront_usd": 0.0,
+                **({"per_gpu_source": per_gpu[o["provider"]]["source"]} if n != base else {}),
+                **({"spot_hourly_usd": round(float(spot) * n, 4)} if spot else {})}))
+    return sorted(out, key=_rank), other
 
 
-def advise(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
-           budget: float | None = None, today: date | None = None) -> dict:
-    local = local_option(workloads, local_hw, inputs) if local_hw is not None else None
-    buys = buy_options(workloads, prices, inputs, budget)
-    rents, other = rent_options(workloads, prices, inputs)
-    best_buy = buys[0] if buys else None
-    best_rent = rents[0] if rents else None
-    breakeven = None
-    if best_buy and best_rent:
-        breakeven = break_even_hours(best_buy["upfront_usd"], best_rent["hourly_usd"], best_buy["hourly_usd"], inputs)
+def break_even(buy: dict, rent: dict, inputs: Inputs) -> tuple[float | None, float]:
+    """(hours a month above which the purchase costs less per unit of work than the rental, the
+    speed ratio used). Per unit of work: buy = (A/H + e) / s_buy, rent = r / s_rent; equal at
+    H = A / (r × s_buy / s_rent − e). None when renting is cheaper per unit at any number of hours."""
+    sb, sr = (buy.get("speed") or {}).get("value"), (rent.get("speed") or {}).get("value")
+    lower_is_better = (buy.get("speed") or {}).get("unit") == "hours"
+    ratio = (sr / sb if lower_is_better else sb / sr) if sb and sr else 1.0
+    margin = rent["hourly_usd"] * ratio - buy["electricity_hourly_usd"]
+    if margin <= 0:
+        return None, ratio
+    return buy["amortisation_monthly_usd"] / margin, ratio
+
+
+def _verdict(local, best_buy, best_rent, budget, inputs) -> tuple[str | None, str, float | None]:
     if local and local["runs_well"]:
-        verdict, why = "local", "this machine already runs it well: use what you have"
-    elif best_buy and best_rent:
-        pair = (f"buy {best_buy['name']} ({best_buy['upfront_usd'] * inputs.exchange_rate:,.0f} {inputs.currency}) "
-                f"or rent {best_rent['name']} on {best_rent['provider']} "
-                f"({best_rent['hourly_usd'] * inputs.exchange_rate:.2f} {inputs.currency}/h)")
-        if breakeven is None:
-            verdict, why = "rent", f"{pair}: renting costs less per hour than the power to run your own"
-        elif inputs.hours_per_month >= breakeven:
-            verdict, why = "buy", (f"{pair}: buying is cheaper above {breakeven:.0f} hours a month, and you plan "
-                                   f"{inputs.hours_per_month:g}")
-        else:
-            verdict, why = "rent", (f"{pair}: renting is cheaper below {breakeven:.0f} hours a month, and you plan "
-                                    f"{inputs.hours_per_month:g}")
-    elif best_rent:
-        verdict, why = "rent", "no GPU to buy in the price list runs it well" + (" within the budget" if budget else "")
-    elif best_buy:
-        verdict, why = "buy", "no cloud GPU in the price list runs it well"
-    else:
-        verdict, why = None, "nothing in the price lists runs it well"
+        return "local", "this machine already runs it well: use what you have", None
+    if best_buy and best_rent:
+        h, ratio = break_even(best_buy, best_rent, inputs)
+        key = unit_key(best_buy) if unit_key(best_buy) == unit_key(best_rent) else None
+        pair = f"buy {best_buy['name']} or rent {best_rent['name']} on {best_rent['provider']}"
+        per_unit = (f" ({best_buy[key]:.4f} against {best_rent[key]:.4f} USD "
+                    f"{key.removeprefix('usd_').replace('_', ' ')} at {inputs.hours_per_month:g} h/month)") if key else ""
+        if h is None:
+            return "rent", f"{pair}: renting costs less per unit of work than the power to run your own{per_unit}", None
+        buy_wins = inputs.hours_per_month > h
+        if key:  # the verdict is the per-unit comparison; the break-even is where it flips
+            buy_wins = best_buy[key] < best_rent[key]
+        if buy_wins:
+            return "buy", f"{pair}: buying is cheaper above {h:.0f} hours a month, and you plan " \
+                          f"{inputs.hours_per_month:g}{per_unit}", h
+        return "rent", f"{pair}: renting is cheaper below {h:.0f} hours a month, and you plan " \
+                       f"{inputs.hours_per_month:g}{per_unit}", h
+    if best_rent:
+        return "rent", "no GPU to buy in the price list runs it well" + (" within the budget" if budget else ""), None
+    if best_buy:
+        return "buy", "no cloud GPU in the price list runs it well", None
+    return None, "nothing in the price lists runs it well", None
+
+
+def _prices_as_of(prices: Prices, today: date | None) -> dict:
     dates = prices.dates()
     as_of = prices.as_of or (dates[0] if dates else None)
     months = age_months(as_of, today) if as_of else None
-    rate = inputs.exchange_rate
-    options = ([local] if local else []) + buys[:TOP] + rents[:TOP]
-    for o in options:
-        for key in ("upfront_usd", "hourly_usd", "monthly_usd"):
-            o[key.replace("_usd", "")] = None if o.get(key) is None else round(o[key] * rate, 4)
-    return {
-        "workloads": [w["id"] for w in workloads],
-        "verdict": verdict, "why": why,
-        "break_even_hours_per_month": None if breakeven is None else round(breakeven, 1),
-        "cheapest_buy": best_buy["name"] if best_buy else None,
-        "cheapest_rent": f"{best_rent['name']} ({best_rent['provider']})" if best_rent else None,
-        "options": options,
-        "other_offers": other,
-        "currency": inputs.currency, "exchange_rate": rate,
-        "inputs": {**{k: v for k, v in inputs.__dict__.items()}, "budget_usd": budget},
-        "prices_as_of": {"snapshot": as_of, "oldest_row": dates[0] if dates else None,
-                         "newest_row": dates[-1] if dates else None,
-                         "age_months": None if months is None else round(months, 1),
-                         "stale": months is not None and months > STALE_MONTHS},
-    }
+    return {"snapshot": as_of, "oldest_row": dates[0] if dates else None, "newest_row": dates[-1] if dates else None,
+            "age_months": None if months is None else round(months, 1),
+            "stale": months is not None and months > STALE_MONTHS}
+
+
+def _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options) -> dict:
+    local = local_option(workloads, local_hw, inputs) if local_hw is not None else None
+    buys = buy_options(workloads, prices, inputs, budget, today, offers)
+    rents, other = rent_options(workloads, prices, inputs, today, offers)
+    best_buy, best_rent = (buys[0] if buys else None), (rents[0] if rents else None)
+    verdict, why, h = _verdict(local, best_buy, best_rent, budget, inputs)
+    keep = (buys, rents) if all_options else (buys[:TOP], rents[:TOP])
+    cheapest_other: dict = {}
+    for o in other:  # one line per accelerator not estimated: its cheapest offer
+        if o["name"] not in cheapest_other or o["hourly_usd"] < cheapest_other[o["name"]]["hourly_usd"]:
+            cheapest_other[o["name"]] = o
+    return {"workloads": [w["id"] for w in workloads], "verdict": verdict, "why": why,
+            "break_even_hours_per_month": None if h is None else round(h, 1),
+            "best_buy": best_buy["id"] if best_buy else None, "best_rent": best_rent["id"] if best_rent else None,
+            "options": ([local] if local else []) + keep[0] + keep[1],
+            "options_found": {"buy": len(buys), "rent": len(rents)},
+            "other_offers": list(cheapest_other.values()) if all_options or not keep[1] else []}
+
+
+def _inputs(inputs: Inputs, budget: float | None) -> dict:
+    return {**{k: v for k, v in inputs.__dict__.items()}, "budget_usd": budget, "psu_headroom": PSU_HEADROOM,
+            "stale_after_months": STALE_MONTHS}
+
+
+def _only_used(offers: dict, entries: list[dict]) -> dict:
+    used = {o.get("offer") for e in entries for o in e["options"] + e["other_offers"]}
+    return {k: v for k, v in sorted(offers.items()) if k in used}
+
+
+def advise(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
+           budget: float | None = None, today: date | None = None, all_options: bool = False) -> dict:
+    """Rent or buy for one set of workloads run together: the entry, with its inputs and offers."""
+    offers: dict = {}
+    entry = _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options)
+    return {**entry, "inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
+            "offers": _only_used(offers, [entry])}
+
+
+def advise_each(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
+                budget: float | None = None, today: date | None = None, all_options: bool = False) -> dict:
+    """Rent or buy for each workload on its own (readiness check): inputs and offers once for all."""
+    offers: dict = {}
+    entries = [_entry([w], prices, inputs, local_hw, budget, today, offers, all_options) for w in workloads]
+    return {"inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
+            "offers": _only_used(offers, entries), "workloads": entries}
+
+
+def add_shopping(verdicts: list[dict], costs: dict) -> None:
+    """Each verdict that does not run well gets the cheapest purchase and rental that do as alternatives."""
+    shops = {e["workloads"][0]: shopping(e) for e in costs["workloads"]}
+    for v in verdicts:
+        if v["verdict"] != "runs well" and shops.get(v["id"]):
+            v.setdefault("alternatives", []).extend(shops[v["id"]])
+
+
+def shopping(entry: dict) -> list[dict]:
+    """The cheapest purchase and rental that run a workload well, as alternatives (alternatives.py)."""
+    out = []
+    for key, kind in (("best_buy", "buy"), ("best_rent", "rent")):
+        o = next((x for x in entry["options"] if x["id"] == entry.get(key)), None)
+        if o is None:
+            continue
+        change = (f"buy {o['name']} ({o['upfront_usd']:,.0f} USD)" if kind == "buy"
+                  else f"rent {o['name']} on {o['provider']} ({o['hourly_usd']:.2f} USD/h)")
+        out.append({"kind": kind, "change": change, "verdict": "runs well",
+                    "placement": "multi-gpu" if o.get("gpus", 1) > 1 else "gpu",
+                    "memory_required_mib": o.get("memory_required_mib"), "speed": o["speed"], "option": o["id"]})
+    return out
+
+
+def explain(o: dict, inputs: dict, offers: dict) -> list[str]:
+    """The sums behind one option, in USD, rebuilt from its numbers, the shared inputs and its offer:
+    each line's result is the next line's input, so a reader can redo them by hand."""
+    hours = float(inputs["hours_per_month"])
+    e = o.get("electricity_hourly_usd")
+    offer = offers.get(o.get("offer") or "", {})
+    lines: list[str] = []
+    if o["kind"] in ("local", "buy"):
+        tdp = o.get("gpu_tdp_w")
+        n = o.get("gpus", 1)
+        load = f"{n} × {tdp:g} W GPU TDP × {inputs['gpu_load']:g} load + " if tdp and n > 1 else (
+            f"{tdp:g} W GPU TDP × {inputs['gpu_load']:g} load + " if tdp else f"{inputs['cpu_watts']:g} W CPU + ")
+        if o["kind"] == "buy":
+            label = ", ".join(dict.fromkeys([offer.get("condition", "new"), offer.get("kind", "system")]))
+            lines.append(f"price {n} × {offer.get('usd', 0):,.0f} USD ({label}, {offer.get('date')})" if n > 1 else
+                         f"price {offer.get('usd', 0):,.0f} USD ({label}, {offer.get('date')})")
+            psu = o.get("psu")
+            if psu:
+                lines.append(f"+ {psu['count']} × {psu['watts']} W PSU at {psu['usd']:,.0f} USD ({psu['date']}) for "
+                             f"{n} × {tdp:g} W + {inputs['host_watts']:g} W host with "
+                             f"{inputs.get('psu_headroom', PSU_HEADROOM) - 1:.0%} headroom = {o['upfront_usd']:,.0f} USD")
+            a = o["amortisation_monthly_usd"]
+            lines.append(f"amortisation {o['upfront_usd']:,.0f} × (1 − {inputs['resale_fraction']:g} resale) ÷ "
+                         f"{inputs['amortisation_months']} months = {a:.2f} USD/month")
+        lines.append(f"power {o['watts']} W = {load}{inputs['host_watts']:g} W host → {o['watts'] / 1000:.3f} kWh/h × "
+                     f"{inputs['electricity_per_kwh']:g} USD/kWh = {e:.4f} USD/h")
+        if o["kind"] == "buy":
+            a = o["amortisation_monthly_usd"]
+            lines.append(f"per hour of use: {a:.2f} ÷ {hours:g} h + {e:.4f} = {o['hourly_usd']:.4f} USD/h; per month "
+                         f"{a:.2f} + {hours:g} h × {e:.4f} = {a + e * hours:.2f} USD")
+            if offer.get("table") != "system":
+                lines.append(f"the rest of the machine (CPU, {'a board with ' + str(n) + ' x16 slots, ' if n > 1 else ''}"
+                             f"{inputs['host_ram_gib']:g} GiB RAM{', a PSU' if n == 1 else ''}) is assumed to exist "
+                             "already")
+        else:
+            lines.append("already owned: no purchase, no amortisation")
+    else:
+        n = o.get("gpus", 1)
+        lines.append(f"{o['provider']} {offer.get('instance', '')}: {offer.get('usd_per_gpu_hour')} USD per GPU-hour × "
+                     f"{n} GPU(s) = {o['hourly_usd']:.4f} USD/h ({offer.get('date')})")
+        if o.get("per_gpu_source"):
+            lines.append(f"{o['provider']} rents GPUs singly: {n} are {n} × the one-GPU rate ({o['per_gpu_source']})")
+        lines.append(f"per month: {hours:g} h × {o['hourly_usd']:.4f} = {o['hourly_usd'] * hours:.2f} USD")
+    key = unit_key(o)
+    speed = o.get("speed") or {}
+    if key:
+        unit = next(u for u, k in UNIT_KEYS.items() if k == key)
+        if speed.get("unit") == "tokens/s":
+            lines.append(f"per unit of work: {o['hourly_usd']:.4f} USD/h ÷ ({speed['value']:g} tokens/s × 3600 s) "
+                         f"× 1M = {o[key]:.4f} USD {unit}")
+        else:
+            lines.append(f"per unit of work: {o['hourly_usd']:.4f} USD/h at {speed['value']:g} {speed['unit']} = "
+                         f"{o[key]:.4f} USD {unit}")
+    return lines

@@ -118,3 +118,16 @@ def require(db, workload: dict) -> list[dict]:
         out.append({"host": row["host"], "collected_at": row["collected_at"], "verdict": r["verdict"],
                     "placement": r["placement"], "why": r["why"]})
     return out
+
+
+def require_all(db, workloads: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(hosts that can't run a workload well, hosts whose verdict is unknown), each per workload:
+    unknown is kept apart so a policy decides it, never counted as a failure by itself."""
+    failing, unknown = [], []
+    for w in workloads:
+        for r in require(db, w):
+            if r["verdict"] == "unknown":
+                unknown.append({"workload": w["id"], **r})
+            elif r["verdict"] != "runs well":
+                failing.append({"workload": w["id"], **r})
+    return failing, unknown

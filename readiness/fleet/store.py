@@ -150,9 +150,12 @@ def tier(verdicts: list[dict]) -> str:
     good = {v["id"] for v in verdicts if v.get("verdict") == "runs well"}
     if not verdicts:
         return "unknown"
+    unknown = {v["id"] for v in verdicts if v.get("verdict") == "unknown"}
     for name, ids in TIERS:
         if good & set(ids):
             return name
+    if unknown & {i for _, ids in TIERS for i in ids}:
+        return "unknown"  # never "no local LLM" for want of a fact
     return "no local LLM"
 
 

@@ -51,6 +51,7 @@ def render(view: dict, color: bool = False) -> str:
         for w in view["workloads"]:
             lines.append(f"  [{w['mark']}] {w['name']}: {w['verdict']}" + (f" · {w['speed']}" if w["speed"] else ""))
             lines.append(f"      {w['why']}")
+            lines += [f"      instead: {alt}" for alt in w.get("alternatives", [])]
         if (view.get("methods") or {}).get("measured"):
             lines.append(f"  Speeds use figures {view['methods']['measured']}")
     if view.get("models"):
@@ -80,16 +81,18 @@ def render_estimate(result: dict) -> str:
     parts = result.get("memory_breakdown_mib") or {}
     if parts:
         lines.append("      memory: " + ", ".join(f"{k.replace('_', ' ')} {v / 1024:.1f} GiB" for k, v in parts.items()))
+    if row["alternatives"]:
+        lines += ["", "Alternatives"] + [f"  - {alt}" for alt in row["alternatives"]]
     lines += ["", "Assumptions"] + [f"  - {a}" for a in result["assumptions"]]
     return "\n".join(lines) + "\n"
 
 
-def _money(value, currency: str) -> str:
-    return "?" if value is None else f"{value:,.2f} {currency}"
+def render_advice(result: dict, inputs: dict | None = None) -> str:
+    """`advise`: the verdict, the break-even, each option with its sums, money in the display currency."""
+    from readiness.report import money
 
-
-def render_advice(result: dict) -> str:
-    cur = result["currency"]
+    i = inputs or result["inputs"]
+    cur = i.get("currency", "USD")
     lines = [f"Rent or buy for: {', '.join(result['workloads'])}", ""]
     lines.append(f"  Verdict: {result['verdict'] or 'none'}: {result['why']}")
     if result.get("break_even_hours_per_month") is not None:
@@ -99,28 +102,23 @@ def render_advice(result: dict) -> str:
     lines.append(f"  Prices: snapshot {p.get('snapshot')} ({age}); rows dated {p.get('oldest_row')} to {p.get('newest_row')}"
                  + (" · WARNING: more than 6 months old, check current prices" if p.get("stale") else ""))
     if cur != "USD":
-        lines.append(f"  Money in {cur} at {result['exchange_rate']:g} {cur} per USD")
+        lines.append(f"  Money in {cur} at {i['exchange_rate']:g} {cur} per USD (the sums are in USD)")
     lines.append("")
     for o in result["options"]:
         label = {"local": "Here", "buy": "Buy ", "rent": "Rent"}[o["kind"]]
         where = f" ({o['provider']})" if o.get("provider") else ""
-        price = (f"{_money(o['upfront'], cur)} up front · " if o["kind"] == "buy" else "") + \
-            f"{_money(o['hourly'], cur)}/h · {_money(o['monthly'], cur)}/month"
-        speed = ""
-        if o.get("speed") and o["speed"].get("value") is not None:
-            speed = f" · {o['speed']['value']:,.1f} {o['speed']['unit']}"
-        unit = f" · {o['unit_cost_usd'] * result['exchange_rate']:,.4f} {cur} {o['unit']}" if o.get("unit_cost_usd") else ""
-        lines.append(f"  {label} {o['name']}{where}: {price}{speed}{unit}")
-        for line in o.get("inputs", []):
-            lines.append(f"         {line}")
-    cheapest: dict = {}
-    for o in result.get("other_offers", []):  # one line per accelerator: its cheapest offer
-        if o["name"] not in cheapest or o["hourly_usd"] < cheapest[o["name"]]["hourly_usd"]:
-            cheapest[o["name"]] = o
-    for o in cheapest.values():
-        lines.append(f"  Also  {o['name']} ({o['provider']}): {o['hourly_usd']} USD/h, needs {o['needs']} (not estimated)")
-    i = result["inputs"]
-    lines += ["", f"Inputs: {i['hours_per_month']:g} h/month, electricity {i['electricity_per_kwh'] * result['exchange_rate']:g} "
+        first, *rest = money.option_lines(o, result)
+        lines.append(f"  {label} {o['name']}{where}: {first}")
+        lines += [f"         {line}" for line in rest]
+    found = result.get("options_found") or {}
+    shown = {k: sum(1 for o in result["options"] if o["kind"] == k) for k in ("buy", "rent")}
+    if any(found.get(k, 0) > shown[k] for k in shown):
+        lines.append(f"  ({found.get('buy', 0)} purchases and {found.get('rent', 0)} rentals run it well; "
+                     "the best are shown)")
+    for o in result.get("other_offers", []):
+        lines.append(f"  Also  {o['name']} ({o['provider']}): {money.amount(o['hourly_usd'], result)}/h, needs "
+                     f"{o['needs']} (not estimated)")
+    lines += ["", f"Inputs: {i['hours_per_month']:g} h/month, electricity {i['electricity_per_kwh'] * i['exchange_rate']:g} "
                   f"{cur}/kWh, amortisation {i['amortisation_months']} months, resale {i['resale_fraction']:g}, host "
                   f"{i['host_watts']:g} W, GPU load {i['gpu_load']:g}" + (f", budget {i['budget_usd']:g} USD" if i.get("budget_usd") else "")]
     return "\n".join(lines) + "\n"

@@ -87,6 +87,9 @@ def _gpu(gpu: dict) -> dict[str, Any]:
         notes.append(f"{gpu['processes_count']} processes using {gib(gpu.get('processes_memory_mib'))}")
     if gpu.get("unified_memory"):
         notes.append("unified memory")
+    if gpu.get("assumed"):
+        notes.insert(0, "assumed, not detected: specs from the catalogue"
+                     + (f" ({gpu['assumed_note']})" if gpu.get("assumed_note") else ""))
     if gpu.get("virtual"):
         notes.append("virtual display adapter")
     if gpu.get("status") != "ok" or gpu.get("status_reason") and not gpu.get("virtual"):
@@ -141,11 +144,16 @@ def build(report: dict) -> dict[str, Any]:
     facts, judged = report["facts"], report["judgments"]
     origin = report.get("origin") or "live"
     host = facts["host"]
-    gpus = [_gpu(g) for g in facts.get("gpus", [])]
+    # With --assume-gpu the judgments are for the assumed machine: its GPUs are shown, marked assumed.
+    assumed = report.get("assumed") or {}
+    gpus = [_gpu(g) for g in (assumed.get("gpus") or facts.get("gpus", []))]
+    ram = _memory_line(facts["memory"])
+    if assumed.get("ram_gib"):
+        ram = f"{assumed['ram_gib']:g} GiB (assumed, not detected; this machine: {ram})"
     rows = [
         ("OS", _os_line(host)),
         ("CPU", _cpu_line(facts["cpu"])),
-        ("RAM", _memory_line(facts["memory"])),
+        ("RAM", ram),
     ]
     for d in facts.get("disks", []):
         rows.append(("Disk", f"{d['path']}: {gib(d['free_mib'])} free of {gib(d['total_mib'])} ({', '.join(d['used_for'])})"))
@@ -157,12 +165,16 @@ def build(report: dict) -> dict[str, Any]:
     workloads = [workload_row(v) for v in judged["verdicts"]]
     names = {v["id"]: v["name"] for v in judged["verdicts"]}
     verdict_words = {"local": "use what you have", "buy": "buy", "rent": "rent", None: "no option"}
+    from readiness.report import money
+
     costs = [{"name": names.get(c["workloads"][0], c["workloads"][0]), "verdict": verdict_words[c["verdict"]],
-              "why": c["why"], "options": c["options"], "break_even": c["break_even_hours_per_month"]}
-             for c in judged.get("costs") or []]
+              "why": c["why"], "break_even": c["break_even_hours_per_month"],
+              "options": [{**o, "provider": o.get("provider"), "inputs": money.option_lines(o, judged["costs"])}
+                          for o in c["options"]]}
+             for c in money.entries(judged.get("costs"))]
     prices_note = None
-    if judged.get("costs"):
-        p = judged["costs"][0]["prices_as_of"]
+    if costs and money.shared(judged["costs"], "prices_as_of"):
+        p = money.shared(judged["costs"], "prices_as_of")
         prices_note = (f"prices: snapshot {p['snapshot']}, {p['age_months']:g} months old"
                        + (" (WARNING: older than 6 months)" if p["stale"] else "")) if p.get("age_months") is not None else None
     findings = [{"mark": "✗" if f["outcome"] == "fail" else "!", "severity": f["severity"], "title": f["title"],
@@ -195,7 +207,7 @@ def build(report: dict) -> dict[str, Any]:
     }
 
 
-MARKS = {"runs well": "✓", "runs slowly": "!", "runs with offload": "!", "does not fit": "✗"}
+MARKS = {"runs well": "✓", "runs slowly": "!", "runs with offload": "!", "does not fit": "✗", "unknown": "?"}
 
 
 def speed_text(v: dict) -> str:
@@ -214,9 +226,19 @@ def speed_text(v: dict) -> str:
     return f"{value:,.1f} {unit}"
 
 
+def alternative_text(a: dict) -> str:
+    """One alternative in words: the change, its verdict, its speed and its memory (or price)."""
+    speed = speed_text(a)
+    parts = [a["verdict"]] + ([speed] if speed else [])
+    if a.get("memory_required_mib") is not None:
+        parts.append(f"needs {gib(a['memory_required_mib'])}")
+    return f"{a['change']}: {', '.join(parts)}"
+
+
 def workload_row(v: dict) -> dict:
     return {"id": v["id"], "name": v["name"], "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
-            "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"]}
+            "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"],
+            "alternatives": [alternative_text(a) for a in v.get("alternatives") or []]}
 
 
 def headline(judged: dict) -> str:
@@ -234,7 +256,9 @@ def headline(judged: dict) -> str:
 
     good = [v for v in llms if v["verdict"] == "runs well"]
     bad = sorted((v for v in llms if v["verdict"] != "runs well"), key=size)
-    costs = {c["workloads"][0]: c for c in judged.get("costs") or []}
+    from readiness.report import money
+
+    costs = {c["workloads"][0]: c for c in money.entries(judged.get("costs"))}
     words = {"rent": "rent", "buy": "buy a GPU", "local": "run it here", None: "no priced option runs it well"}
 
     def b(v):
@@ -248,10 +272,15 @@ def headline(judged: dict) -> str:
             advice = costs.get(bad[0]["id"], {}).get("verdict")
             parts.append(f"{words[advice]} for {b(bad[0])}" if advice in ("rent", "buy") else
                          f"{b(bad[0])} {bad[0]['verdict']}")
+    elif all(v["verdict"] == "unknown" for v in bad):
+        # Unknown is never "no": say what could not be read instead.
+        reasons = list(dict.fromkeys(u for v in bad for u in v.get("unknown", [])))
+        parts.append("Could not judge the LLMs here" + (f": {'; '.join(reasons[:2])}" if reasons else ""))
     else:
-        smallest = bad[0]
+        smallest = next(v for v in bad if v["verdict"] != "unknown")
         advice = costs.get(smallest["id"], {}).get("verdict")
-        parts.append(f"No LLM runs well here (even {smallest['name']} {smallest['verdict']})")
+        known = "runs" if all(v["verdict"] != "unknown" for v in bad) else "is known to run"
+        parts.append(f"No LLM {known} well here (even {smallest['name']} {smallest['verdict']})")
         if advice in ("rent", "buy"):
             parts.append(f"{words[advice]} to run one")
     return "; ".join(parts) + "."
@@ -260,15 +289,19 @@ def headline(judged: dict) -> str:
 def cost_chart(judged: dict, months: int = 36) -> dict | None:
     """Cumulative cost of the cheapest purchase and the cheapest rental for the first workload that
     has both, as SVG polyline points (the template only draws them)."""
-    ranked = sorted(judged.get("costs") or [], key=lambda c: c["verdict"] not in ("buy", "rent"))
+    from readiness.report import money
+
+    ranked = sorted(money.entries(judged.get("costs")), key=lambda c: c["verdict"] not in ("buy", "rent"))
+    rate, currency = money.rate(judged.get("costs"))
+    hours = (money.shared(judged.get("costs"), "inputs") or {}).get("hours_per_month", 40)
     for c in ranked:
         buy = next((o for o in c["options"] if o["kind"] == "buy"), None)
         rent = next((o for o in c["options"] if o["kind"] == "rent"), None)
         if not buy or not rent:
             continue
-        rate = c.get("exchange_rate", 1.0)
-        hours = c["inputs"]["hours_per_month"]
-        buy_line = [(m, (buy["upfront_usd"] + buy["hourly_usd"] * hours * m) * rate) for m in range(months + 1)]
+        # Cash out: the purchase up front, then its electricity; the rental by the hour.
+        power = buy.get("electricity_hourly_usd", buy["hourly_usd"])
+        buy_line = [(m, (buy["upfront_usd"] + power * hours * m) * rate) for m in range(months + 1)]
         rent_line = [(m, rent["hourly_usd"] * hours * m * rate) for m in range(months + 1)]
         top = max(buy_line[-1][1], rent_line[-1][1]) or 1
         w, h, pad = 600, 240, 40
@@ -282,7 +315,7 @@ def cost_chart(judged: dict, months: int = 36) -> dict | None:
         return {"title": f"Rent versus buy: {names.get(c['workloads'][0], c['workloads'][0])}",
                 "buy_label": f"buy {buy['name']}", "rent_label": f"rent {rent['name']} ({rent['provider']})",
                 "buy_points": pts(buy_line), "rent_points": pts(rent_line), "width": w, "height": h, "pad": pad,
-                "top_label": f"{top:,.0f} {c.get('currency', 'USD')}", "months": months, "hours": hours,
+                "top_label": f"{top:,.0f} {currency}", "months": months, "hours": hours,
                 "cross": (f"at {hours:g} hours a month, renting has cost as much as buying after {cross} months"
                           if cross else f"at {hours:g} hours a month, renting stays cheaper for {months} months"),
                 "summary": c["why"]}
@@ -296,7 +329,9 @@ def methods(judged: dict) -> dict:
         dates = sorted(str(r["date"]) for r in rows if r.get("date"))
         return f"{dates[0]} to {dates[-1]}" if dates else "undated"
 
-    prices = judged["costs"][0].get("prices_as_of") if judged.get("costs") else None
+    from readiness.report import money
+
+    prices = money.shared(judged.get("costs"), "prices_as_of") if judged.get("costs") else None
     return {
         "gpu_catalogue": f"{len(data.rows('gpus', 'gpu'))} GPUs, rows dated {span(data.rows('gpus', 'gpu'))}",
         "models": f"{len(data.rows('models', 'model'))} LLM architectures",

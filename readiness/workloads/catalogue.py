@@ -52,6 +52,25 @@ def find_quant(name: str) -> dict:
                          hint="one of: " + ", ".join(quants()))
 
 
+def default_quant(model: dict) -> str:
+    """The model's native release format where it ships quantized (gpt-oss: MXFP4), else Q4_K_M."""
+    return str(model.get("native_quant") or "q4_k_m")
+
+
+@functools.lru_cache(maxsize=None)
+def kv_caches() -> dict[str, dict]:
+    return {k["id"]: k for k in data.rows("quants", "kv_cache")}
+
+
+def find_kv_cache(name: str) -> dict:
+    key = name.strip().lower().replace("-", "_")
+    if key in ("fp16", "f16", "bf16"):
+        key = "f16"
+    if key not in kv_caches():
+        raise ReadinessError(f"unknown KV cache type {name!r}", hint="one of: " + ", ".join(kv_caches()))
+    return kv_caches()[key]
+
+
 def model_from_hf_config(path: str) -> dict:
     """A model description from a Hugging Face config.json (no weights needed)."""
     try:

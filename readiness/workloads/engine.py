@@ -8,7 +8,7 @@ from readiness.workloads import catalogue, images, llm, speed, training
 from readiness.workloads.hardware import Hardware
 
 MIB = 2**20
-VERDICTS = ("runs well", "runs slowly", "runs with offload", "does not fit")
+VERDICTS = ("runs well", "runs slowly", "runs with offload", "does not fit", "unknown")
 # How far off a non-LLM estimate can be: no held-out measurements size it yet (docs/workloads.md).
 RANGE = {"other": 0.5}
 
@@ -51,7 +51,8 @@ def _llm_range(value: float | None, phase: str, group: dict | None, notes: list[
 
 def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict[str, Any]:
     context = int(workload.get("context", 4096))
-    est = llm.estimate(model, quant, context, hw)
+    kv = catalogue.find_kv_cache(str(workload.get("kv_cache", "f16")))
+    est = llm.estimate(model, quant, context, hw, kv_bits=float(kv["bits"]))
     need = est["memory_required_mib"]
     good = float(workload.get("good_speed", 10))
     placement = est["placement"]
@@ -68,8 +69,9 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
         where = {"gpu": f"fits on {est['devices'][0]}", "multi-gpu": f"split across {len(est['devices'])} GPUs",
                  "cpu": "runs on the CPU from RAM" + (" (no GPU can hold it)" if hw.gpus else "")}[placement]
         if decode is None:
-            verdict = "runs slowly"
-            why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; speed unknown (no memory bandwidth figure)"
+            verdict = "unknown"
+            why = (f"speed unknown: no memory bandwidth figure ({where}: needs {gib(need)} of "
+                   f"{_machine_memory(hw)})")
         else:
             verdict = "runs well" if decode >= good else "runs slowly"
             why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; about {decode:.1f} tokens/s"
@@ -80,7 +82,7 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
         + (f" ({model['active_params_b']:g}B active per token)" if model.get("experts") else "")
         + f", {model['layers']} layers, {model['kv_heads']} KV heads × {model['head_dim']} ({model['source']})",
         f"{quant['id']}: {quant['bits']} bits per weight ({quant['source']})",
-        f"context {context} tokens, f16 KV cache; decode reads the active weights and half the context's KV per token",
+        f"context {context} tokens, {kv['id']} KV cache; decode reads the active weights and half the context's KV per token",
         "decode: bytes read per token ÷ (memory bandwidth × efficiency) + a cost per layer; prompt: 2 × active "
         "parameters per token ÷ (INT8 or FP16 peak × efficiency) + the weights each 512-token batch reads; "
         "MoE experts at their per-expert batch, plus routing; factors per backend × generation × quant kind "
@@ -94,6 +96,7 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
     prompt_range = _llm_range(est["prompt_tokens_per_s"], "prompt", est.get("group"), assumptions)
     return {
         "kind": "llm-inference", "model": model["id"], "quant": quant["id"], "context": context,
+        **({"kv_cache": kv["id"]} if kv["id"] != "f16" else {}),
         "placement": placement, "verdict": verdict, "why": why, "devices": est["devices"], "backend": est["backend"],
         "memory_required_mib": need, "memory_breakdown_mib": est["memory_breakdown_mib"],
         "gpu_layers": est["gpu_layers"],
@@ -128,7 +131,7 @@ def _speed_verdict(placement: str, speed: float | None, good: float, higher_is_b
     if placement == "none":
         return "does not fit"
     if speed is None:
-        return "runs slowly"
+        return "unknown"
     ok = speed >= good if higher_is_better else speed <= good
     return "runs well" if ok else "runs slowly"
 
@@ -226,15 +229,39 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
     }
 
 
-def evaluate(workload: dict, hw: Hardware) -> dict[str, Any]:
+def evaluate(workload: dict, hw: Hardware, alternatives_too: bool = False) -> dict[str, Any]:
+    """One workload on one machine; ``alternatives_too`` adds what would fit or run faster
+    (alternatives.py) when it does not run well."""
     if workload["kind"] == "llm-inference":
         model = workload.get("_model") or catalogue.find_model(workload["model"])
         # A model read from its own files brings its measured quantization (readiness/models).
-        quant = workload.get("_quant") or catalogue.find_quant(str(workload.get("quant", "q4_k_m")))
+        quant = workload.get("_quant") or catalogue.find_quant(str(workload.get("quant") or catalogue.default_quant(model)))
         result = evaluate_llm(workload, model, quant, hw)
+        if alternatives_too and result["verdict"] != "runs well":
+            from readiness.workloads import alternatives
+
+            result["alternatives"] = alternatives.for_llm(workload, model, quant, hw, result)
     else:
         result = evaluate_compute(workload, hw)
-    return {"id": workload["id"], "name": workload["name"], **result}
+        if alternatives_too and result["verdict"] != "runs well":
+            from readiness.workloads import alternatives
+
+            result["alternatives"] = alternatives.for_compute(workload, hw, result)
+    return {"id": workload["id"], "name": workload["name"], **_unknown_stays_unknown(result, hw)}
+
+
+def _unknown_stays_unknown(result: dict, hw: Hardware) -> dict:
+    """A verdict that depends on a fact that could not be read is "unknown", with what was missing;
+    never "does not fit". RAM matters only to work that did not fit on the GPUs."""
+    if result["verdict"] in ("runs well", "unknown") or not hw.unknown:
+        return result
+    needed = [u for u in hw.unknown if not u.startswith("RAM") or result["placement"] not in ("gpu", "multi-gpu")]
+    if not needed:
+        return result
+    return {**result, "verdict": "unknown", "placement": "unknown",
+            "why": f"could not judge: {'; '.join(needed)}. With what could be read: {result['verdict']} "
+                   f"({result['why']})",
+            "unknown": needed}
 
 
 def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True, measured: dict | None = None,
@@ -245,4 +272,4 @@ def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True, mea
 
     hw = hardware.from_facts(facts, measured, backend=backend)
     chosen = [w for w in workloads if w.get("headline") or not headline_only]
-    return [evaluate(w, hw) for w in chosen]
+    return [evaluate(w, hw, alternatives_too=True) for w in chosen]

@@ -39,6 +39,9 @@ class Hardware:
     assumptions: list[str] = field(default_factory=list)
     cpu_generation: str = "avx2"  # SIMD level: the CPU backend's factors are grouped by it
     build_date: str | None = None  # the runtime build's date where it matters (a dated measurement); None = today
+    # Facts a judgment needs that could not be read and the catalogue could not supply; a verdict that
+    # depends on them is "unknown", never "does not fit" (engine.py).
+    unknown: list[str] = field(default_factory=list)
 
     @property
     def offload_ram_mib(self) -> float:
@@ -115,11 +118,22 @@ def fp16_tflops(spec: catalog.GpuSpec | None, assumptions: list[str]) -> float |
     return spec.fp16_tflops
 
 
+def _catalogue_name(name: str):
+    """A driver name, else the marketing name inside it: lspci's "AD104GL [L4]", collect_env's
+    "AMD Radeon RX 7900 XT (gfx1100)"."""
+    spec = catalog.lookup(name)
+    if spec is None and "[" in name and name.rstrip().endswith("]"):
+        spec = catalog.lookup(name[name.rindex("[") + 1:name.rstrip().rindex("]")])
+    if spec is None and name.rstrip().endswith(")") and "(gfx" in name:
+        spec = catalog.lookup(name[:name.rindex("(gfx")])
+    return spec
+
+
 def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], ram_mib: float | None = None,
-                      backend_choice: str | None = None) -> Device | None:
+                      backend_choice: str | None = None, unknown: list[str] | None = None) -> Device | None:
     if gpu.get("virtual") or gpu.get("vendor") == "other" or gpu.get("status") != "ok":
         return None
-    spec = catalog.lookup(gpu["name"]) if gpu.get("name") else None
+    spec = _catalogue_name(gpu["name"]) if gpu.get("name") else None
     if spec is None and gpu.get("pci_device_id"):
         spec = _spec_by_pci_id(gpu.get("vendor"), gpu["pci_device_id"])
     name = gpu.get("name") or (spec.name if spec else "unknown GPU")
@@ -140,6 +154,8 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], ram_mib: f
         memory = apple_working_set_mib(gpu["memory_total_mib"])
     if memory is None and spec and spec.memory_gib and not spec.unified_memory:
         memory = spec.memory_gib * 1024
+        assumptions.append(f"{name}: memory {spec.memory_gib:g} GiB is a catalogue fill-in ({spec.name}); "
+                           f"{gpu.get('source') or 'the driver'} did not report it")
     if gpu.get("vendor") == "amd" and gpu.get("integrated") and gpu.get("memory_usable_mib") is None and ram_mib:
         carve = gpu.get("memory_total_mib") or 0
         gtt = gpu.get("memory_gtt_mib")
@@ -150,7 +166,14 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], ram_mib: f
         memory = carve + gtt
         assumptions.append(f"{name}: the GPU may use its {carve / 1024:.1f} GiB carve-out + {gtt / 1024:.1f} GiB GTT")
     if memory is None or bandwidth is None:
-        assumptions.append(f"{name}: memory size or bandwidth unknown; not used for estimates")
+        missing = " and ".join(x for x, v in (("memory size", memory), ("memory bandwidth", bandwidth)) if v is None)
+        why = (f"{name}: {missing} not read (seen through {gpu.get('source') or 'an unknown source'})"
+               + (" and not in the GPU catalogue" if spec is None else f"; the catalogue row {spec.name} has none"))
+        if gpu.get("assumed"):
+            why = f"{name} (assumed): {missing} unknown; its unified memory is the machine's RAM, which was not given"
+        assumptions.append(f"{why}; not used for estimates")
+        if unknown is not None and (not gpu.get("integrated") or gpu.get("assumed")):
+            unknown.append(why)
         return None
     backend = _backend(gpu["vendor"], backend_choice)
     if backend_choice is None and gpu["vendor"] == "amd" and not (stack.get("rocm") or {}).get("version"):
@@ -186,10 +209,11 @@ def from_facts(facts: dict, measured: dict | None = None, backend: str | None = 
     usual one. ``measured``: this machine's bench figures (readiness.bench.apply), used in place of the
     catalogue's by ``apply.to_hardware`` (which scales a measured read to what llama.cpp reaches)."""
     assumptions: list[str] = []
+    unknown: list[str] = []
     mem = facts.get("memory", {})
     cpu_facts = facts.get("cpu", {})
     devices = [] if backend == "cpu" else [
-        d for d in (_device_from_fact(g, facts.get("stack", {}), assumptions, mem.get("total_mib"), backend)
+        d for d in (_device_from_fact(g, facts.get("stack", {}), assumptions, mem.get("total_mib"), backend, unknown)
                     for g in facts.get("gpus", [])) if d]
     total = mem.get("total_mib")
     if mem.get("cgroup_limit_mib"):
@@ -198,6 +222,8 @@ def from_facts(facts: dict, measured: dict | None = None, backend: str | None = 
     available = mem.get("available_mib")
     if available is not None and total is not None:
         available = min(available, total)
+    if available is None:
+        unknown.append("RAM: free memory not read" if total is not None else "RAM: size not read")
     cores = cpu_facts.get("physical_cores") or cpu_facts.get("logical_cpus")
     fig = cpu.figures(cpu_facts.get("model") or "", cores, cpu_facts.get("max_mhz"), cpu_facts.get("flags"),
                       assumptions)
@@ -207,7 +233,7 @@ def from_facts(facts: dict, measured: dict | None = None, backend: str | None = 
         bw = max(bw, chosen[0].bandwidth_gbps or 0)
     hw = Hardware(gpus=chosen, ram_total_mib=total, ram_available_mib=available,
                   cpu_name=cpu_facts.get("model") or "CPU", cpu_cores=cores, cpu_tflops=fig.tflops,
-                  cpu_bandwidth_gbps=bw, assumptions=assumptions, cpu_generation=fig.simd)
+                  cpu_bandwidth_gbps=bw, assumptions=assumptions, cpu_generation=fig.simd, unknown=unknown)
     if measured:
         from readiness.bench import apply
 

@@ -45,11 +45,12 @@ def weights_bytes(model: dict, quant: dict) -> float:
     return (params - emb) * bits / 8 + emb * float(emb_bits) / 8
 
 
-def kv_bytes(model: dict, context: int, batch: int = 1) -> float:
+def kv_bytes(model: dict, context: int, batch: int = 1, kv_bits: float = KV_BYTES * 8) -> float:
+    """``kv_bits``: bits per cached element (16 for f16; a quantized cache, q8_0 or q4_0, is smaller)."""
     full, sliding = _layer_split(model)
     # MLA models cache a latent per layer (kv_dim_per_layer elements), not K and V per head
     per_token_layer = (int(model["kv_dim_per_layer"]) if model.get("kv_dim_per_layer")
-                       else 2 * int(model["kv_heads"]) * int(model["head_dim"])) * KV_BYTES
+                       else 2 * int(model["kv_heads"]) * int(model["head_dim"])) * kv_bits / 8
     window = int(model.get("sliding_window") or context)
     return per_token_layer * (full * context + sliding * min(context, window)) * batch
 
@@ -60,11 +61,11 @@ def activation_bytes(model: dict, context: int) -> float:
     return tokens * (4 * int(model["hidden_size"]) + int(model["vocab_size"])) * 4
 
 
-def memory(model: dict, quant: dict, context: int, backend: dict) -> dict[str, float]:
+def memory(model: dict, quant: dict, context: int, backend: dict, kv_bits: float = KV_BYTES * 8) -> dict[str, float]:
     """MiB by part."""
     return {
         "weights": weights_bytes(model, quant) / MIB,
-        "kv_cache": kv_bytes(model, context) / MIB,
+        "kv_cache": kv_bytes(model, context, kv_bits=kv_bits) / MIB,
         "activations": activation_bytes(model, context) / MIB,
         "overhead": float(backend["overhead_mib"]),
     }
@@ -75,7 +76,7 @@ def active_fraction(model: dict) -> float:
 
 
 def components(model: dict, quant: dict, context: int, bandwidth_gbps: float | None,
-               peak_tflops: float | None) -> dict:
+               peak_tflops: float | None, kv_bits: float = KV_BYTES * 8) -> dict:
     """The per-token work of one model on one place, at 100% of peak: what the fitted factors divide.
 
     decode_s: the active weights and half the context's KV cache read once per generated token.
@@ -84,7 +85,7 @@ def components(model: dict, quant: dict, context: int, bandwidth_gbps: float | N
     every expert that any of its tokens is routed to), spread over its tokens.
     """
     weights = weights_bytes(model, quant)
-    read = weights * active_fraction(model) + kv_bytes(model, max(context // 2, 1))
+    read = weights * active_fraction(model) + kv_bytes(model, max(context // 2, 1), kv_bits=kv_bits)
     split = speed.moe_split(model)
     out: dict = {"layers": int(model["layers"]), "moe_layers": split["moe_layers"] if split else 0,
                  "expert_batch": UBATCH * split["active"] / split["experts"] if split else float(UBATCH)}
@@ -122,14 +123,15 @@ def _place_key(place: dict, quant: dict) -> tuple[str, str, str]:
     return place["backend"], place["generation"], place.get("kernel") or speed.quant_kind(quant)
 
 
-def decode_seconds(model: dict, quant: dict, context: int, places: list[dict], tbl: dict | None = None) -> float:
+def decode_seconds(model: dict, quant: dict, context: int, places: list[dict], tbl: dict | None = None,
+                   kv_bits: float = KV_BYTES * 8) -> float:
     """Seconds per generated token over ``places``: dicts of fraction (of layers), bandwidth_gbps, backend
     and generation. Each place reads its share of the bytes; the per-layer costs are paid on every layer."""
     seconds = 0.0
     for place in places:
         if place["fraction"] <= 0:
             continue
-        c = components(model, quant, context, place["bandwidth_gbps"], None)
+        c = components(model, quant, context, place["bandwidth_gbps"], None, kv_bits)
         eff, _ = speed.efficiency("decode", *_place_key(place, quant), tbl)
         ovh = speed.overhead(place["backend"], tbl)
         seconds += place["fraction"] * decode_time(c, eff, ovh)
@@ -182,16 +184,18 @@ def _cpu_place(fraction: float, hw: Hardware) -> dict:
             "backend": "cpu", "generation": hw.cpu_generation}
 
 
-def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | None = None) -> dict:
+def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | None = None,
+             kv_bits: float = KV_BYTES * 8) -> dict:
     """Placement, memory and speed of one model on one machine (see engine.py for the verdict).
-    ``tbl``: a fitted efficiency table (benchmarks' folds); default readiness/data/efficiency.toml."""
+    ``tbl``: a fitted efficiency table (benchmarks' folds); default readiness/data/efficiency.toml.
+    ``kv_bits``: bits per KV-cache element (16: f16; 8.5: q8_0; 4.5: q4_0)."""
     backends = catalogue.backends()
     gpus = hw.gpus
     gpu_backend = backends[gpus[0].backend] if gpus else backends["cpu"]
     cpu_backend = backends["cpu"]
-    parts = memory(model, quant, context, gpu_backend)
+    parts = memory(model, quant, context, gpu_backend, kv_bits)
     need = sum(parts.values())
-    cpu_parts = memory(model, quant, context, cpu_backend)
+    cpu_parts = memory(model, quant, context, cpu_backend, kv_bits)
     cpu_need = sum(cpu_parts.values())
     layers = int(model["layers"])
     out: dict = {"memory_breakdown_mib": {k: round(v) for k, v in parts.items()},
@@ -239,7 +243,7 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | N
     out["decode_tokens_per_s"] = out["prompt_tokens_per_s"] = None
     if placement != "none":
         if all(p["bandwidth_gbps"] for p in places):  # a GPU with no bandwidth figure: unknown, never guessed
-            out["decode_tokens_per_s"] = round(1 / decode_seconds(model, quant, context, places, tbl), 1)
+            out["decode_tokens_per_s"] = round(1 / decode_seconds(model, quant, context, places, tbl, kv_bits), 1)
         prompt_s = prompt_seconds_per_token(model, quant, prompt_places, tbl)
         stream = out.pop("_stream_bytes_per_token", 0)
         if prompt_s is not None and stream:
