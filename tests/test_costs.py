@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from readiness import catalog, costs, data
+from readiness.catalog import names
 from readiness.costs import Inputs, advisor
 from readiness.errors import ReadinessError
 
@@ -128,7 +129,7 @@ def test_verdict_follows_the_break_even():
 def test_local_machine_that_runs_it_well_says_use_what_you_have():
     from readiness.workloads import hardware
 
-    hw = hardware.from_specs([catalog.parse_gpu_arg("RTX 4090")], 64)
+    hw = hardware.from_specs([names.parse_gpu_arg("RTX 4090")], 64)
     result = advisor.advise([workload("chat-llama-3.1-8b")], costs.load_prices(), I, local_hw=hw)
     local = result["options"][0]
     assert result["verdict"] == "local" and local["kind"] == "local" and local["upfront_usd"] == 0

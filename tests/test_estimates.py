@@ -8,6 +8,7 @@ import pytest
 
 from conftest import FIXTURES
 from readiness import catalog, data
+from readiness.catalog import names
 from readiness.workloads import calibrate, catalogue, engine, hardware, llm
 
 HF = FIXTURES / "hf_configs"
@@ -64,7 +65,7 @@ def test_check_assume_gpu_takes_backend(run):
 
 
 def test_quantized_prompts_use_int8_peak_only_for_builds_that_have_int8_kernels():
-    spec, _ = catalog.parse_gpu_arg("RTX 4090")
+    spec, _ = names.parse_gpu_arg("RTX 4090")
     q4, f16 = catalogue.find_quant("q4_k_m"), catalogue.find_quant("f16")
     dev = hardware.from_specs([(spec, 1)], None).gpus[0]
     assert llm.peak_tflops(dev, q4) == spec.int8_tops
@@ -75,7 +76,7 @@ def test_quantized_prompts_use_int8_peak_only_for_builds_that_have_int8_kernels(
 # -- MoE ---------------------------------------------------------------------------------------------
 
 def _on(gpu, model_id, quant="q4_k_m"):
-    hw = hardware.from_specs([catalog.parse_gpu_arg(gpu)], None)
+    hw = hardware.from_specs([names.parse_gpu_arg(gpu)], None)
     return llm.estimate(catalogue.find_model(model_id), catalogue.find_quant(quant), 4096, hw)
 
 
@@ -84,7 +85,7 @@ def test_moe_prompt_pays_for_the_experts_each_batch_touches():
     dense = {**catalogue.find_model("llama-3.2-3b"), "params_b": moe["active_params_b"],
              "active_params_b": moe["active_params_b"], "layers": moe["layers"]}  # logic: same active size, dense
     q = catalogue.find_quant("q4_k_m")
-    hw = hardware.from_specs([catalog.parse_gpu_arg("RTX 4090")], None)
+    hw = hardware.from_specs([names.parse_gpu_arg("RTX 4090")], None)
     moe_c = llm.components(moe, q, 512, 1008, 165)
     dense_c = llm.components(dense, q, 512, 1008, 165)
     # a 512-token batch routes to (nearly) every expert, so it reads all 30B weights, not the 3B active

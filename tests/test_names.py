@@ -27,7 +27,7 @@ def test_loose_names_resolve(text, gpu_id, count):
 
 def test_a_series_digit_is_not_a_count():
     # "gtx 1080" ends in x + digits; it is a GPU, not 1080 of "gt".
-    assert catalog.parse_gpu_arg("GTX 1080") == (catalog.lookup("GTX 1080"), 1)
+    assert names.parse_gpu_arg("GTX 1080") == (catalog.lookup("GTX 1080"), 1)
     assert names.resolve("RTX 4060").spec.id != names.resolve("RTX 4060 Ti").spec.id
 
 

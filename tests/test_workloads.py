@@ -7,6 +7,7 @@ import pytest
 
 from conftest import FIXTURES, validate, validate_report
 from readiness import catalog, data
+from readiness.catalog import names
 from readiness.errors import ReadinessError
 from readiness.workloads import catalogue, engine, hardware, llm
 
@@ -75,13 +76,13 @@ def test_lookup_never_matches_a_substring():
 @pytest.mark.parametrize("text, count", [("2x RTX 3090", 2), ("RTX 3090x2", 2), ("2× RTX 3090", 2), ("H100 x8", 8),
                                          ("RTX 3090", 1)])
 def test_gpu_counts(text, count):
-    spec, n = catalog.parse_gpu_arg(text)
+    spec, n = names.parse_gpu_arg(text)
     assert n == count and spec.id in ("rtx-3090", "h100-pcie")  # a bare "H100" is the conservative PCIe card
 
 
 def test_unknown_gpu_is_a_user_error():
     with pytest.raises(ReadinessError, match="unknown GPU"):
-        catalog.parse_gpu_arg("Voodoo 5 6000")
+        names.parse_gpu_arg("Voodoo 5 6000")
 
 
 def test_unknown_gpu_in_facts_falls_back_to_what_nvml_measured():
@@ -152,7 +153,7 @@ def test_moe_reads_only_active_experts():
 # -- placement and speed ----------------------------------------------------------------------
 
 def est(gpus, ram, model, quant="q4_k_m", context=4096):
-    hw = hardware.from_specs([catalog.parse_gpu_arg(g) for g in gpus], ram)
+    hw = hardware.from_specs([names.parse_gpu_arg(g) for g in gpus], ram)
     w = {"id": "t", "name": "t", "kind": "llm-inference", "model": model, "quant": quant, "context": context}
     return engine.evaluate(w, hw)
 
@@ -218,8 +219,8 @@ def test_virtual_and_broken_gpus_are_never_used():
 
 
 def test_every_builtin_workload_evaluates_on_a_few_machines():
-    machines = [hardware.from_specs([catalog.parse_gpu_arg("RTX 4090")], 64),
-                hardware.from_specs([catalog.parse_gpu_arg("M3 Max")], 64),
+    machines = [hardware.from_specs([names.parse_gpu_arg("RTX 4090")], 64),
+                hardware.from_specs([names.parse_gpu_arg("M3 Max")], 64),
                 hardware.from_specs([], 16)]
     for w in catalogue.builtin_workloads():
         for hw in machines:
@@ -228,7 +229,7 @@ def test_every_builtin_workload_evaluates_on_a_few_machines():
 
 
 def test_finetune_memory_by_method():
-    hw = hardware.from_specs([catalog.parse_gpu_arg("RTX 4090")], 64)
+    hw = hardware.from_specs([names.parse_gpu_arg("RTX 4090")], 64)
     work = {w["id"]: w for w in catalogue.builtin_workloads()}
     qlora = engine.evaluate(work["qlora-llama-3.1-8b"], hw)
     full = engine.evaluate(work["full-finetune-llama-3.1-8b"], hw)
@@ -237,7 +238,7 @@ def test_finetune_memory_by_method():
 
 
 def test_checkpointing_saves_activation_memory():
-    hw = hardware.from_specs([catalog.parse_gpu_arg("H100")], 64)
+    hw = hardware.from_specs([names.parse_gpu_arg("H100")], 64)
     work = {w["id"]: w for w in catalogue.builtin_workloads()}
     on = engine.evaluate(work["lora-llama-3.1-8b"], hw)["memory_breakdown_mib"]["activations"]
     off = engine.evaluate(work["lora-llama-3.1-8b-no-checkpointing"], hw)["memory_breakdown_mib"]["activations"]

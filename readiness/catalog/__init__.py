@@ -109,12 +109,3 @@ def lookup(name: str) -> GpuSpec | None:
         # "M1 Max" alone: the smaller GPU, so that estimates are never optimistic.
         unique = sorted(unique, key=lambda s: s.gpu_cores or 0)[:1]
     return unique[0] if len(unique) == 1 else None
-
-
-def parse_gpu_arg(text: str) -> tuple[GpuSpec, int]:
-    """"2x RTX 3090", "RTX 3090x2", "H100 x8", "rtx4090" → (spec, count). Unknown names raise
-    (readiness.catalog.names: loose names, the ambiguity rule, "did you mean")."""
-    from readiness.catalog import names
-
-    r = names.resolve(text)
-    return r.spec, r.count

@@ -202,3 +202,9 @@ def resolve(text: str) -> Resolved:
     raise ReadinessError(f"unknown GPU {text.strip()!r}",
                          hint=("did you mean " + ", ".join(repr(n) for n in near) + "? " if near else "")
                          + "see `readiness gpus` for the catalogue")
+
+
+def parse_gpu_arg(text: str):
+    """"2x RTX 3090", "RTX 3090x2", "H100 x8", "rtx4090" → (spec, count). Unknown names raise."""
+    r = resolve(text)
+    return r.spec, r.count

@@ -26,9 +26,9 @@ def _entry(kind: str, change: str, result: dict, **extra) -> dict:
 
 
 def _judge(workload: dict, model: dict, quant: dict, hw: Hardware, **changes) -> dict:
-    from readiness.workloads import engine
+    from readiness.workloads import single
 
-    return engine.evaluate_llm({**workload, **changes}, model, quant, hw)
+    return single.evaluate_llm({**workload, **changes}, model, quant, hw)
 
 
 def _fits(result: dict, hw: Hardware) -> bool:
@@ -116,12 +116,12 @@ def for_llm(workload: dict, model: dict, quant: dict, hw: Hardware, base: dict) 
 
 def for_compute(workload: dict, hw: Hardware, base: dict) -> list[dict]:
     """Image, speech, embedding and training work: only more of the same card changes the memory."""
-    from readiness.workloads import engine
+    from readiness.workloads import single
 
     if base["placement"] != "none" or not hw.gpus or any(g.unified or g.integrated for g in hw.gpus):
         return []
     more = replace(hw, gpus=[*hw.gpus, hw.gpus[0]])
-    r = engine.evaluate_compute(workload, more)
+    r = single.evaluate_compute(workload, more)
     if r["placement"] == "none":
         return []
     return [_entry("add_gpu", f"a second {hw.gpus[0].name} ({len(more.gpus)} in all)", r, gpus=len(more.gpus))]
