@@ -32,7 +32,16 @@ def test_system_profiler_json_m1(run):
     (g,) = gpus(run, APPLE / "system-profiler-displays-json-m1-macbookair-pytorch-serve.json")
     assert (g["vendor"], g["name"], g["gpu_cores"], g["unified_memory"]) == ("apple", "Apple M1", 7, True)
     assert g["memory_bandwidth_gbps"] == 68.0  # catalogue: M1 7-core GPU
+    assert g["derived"]["memory_bandwidth_gbps"] == "catalogue"  # never presented as read from the machine
     assert g["metal_family"] == "GPU family Apple 7"
+
+
+def test_apple_bandwidth_is_said_to_come_from_the_catalogue(run):
+    from conftest import report_from
+
+    v = report_from(APPLE / "system-profiler-displays-json-m1-macbookair-pytorch-serve.json", run=run)
+    said = " ".join(a for w in v["judgments"]["verdicts"] for a in w["assumptions"])
+    assert "68 GB/s from the catalogue" in said and "reported by the driver" not in said
 
 
 def test_intel_mac_lists_its_amd_gpu_with_metal_and_vram(run):

@@ -92,7 +92,7 @@ def test_unknown_gpu_in_facts_falls_back_to_what_nvml_measured():
     hw = hardware.from_facts(facts)
     (dev,) = hw.gpus
     assert dev.bandwidth_gbps == 1500.0 and dev.memory_mib == 32000
-    assert any("measured by the driver" in a for a in hw.assumptions)
+    assert any("reported by the driver" in a for a in hw.assumptions)
     assert any("not in the GPU catalogue" in a for a in hw.assumptions)
 
 

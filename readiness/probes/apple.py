@@ -217,7 +217,9 @@ def parse(raw: dict) -> Result:
                 gpu.status_reason = f"unified memory: the GPU may use {gpu.memory_usable_mib} MiB ({how})"
             spec = catalog.lookup(f"{model} ({d['cores']}-core GPU)" if d.get("cores") else model)
             if spec and spec.memory_bandwidth_gbps:
+                # system_profiler prints no bandwidth: the catalogue's figure, said to be one (issue 13)
                 gpu.memory_bandwidth_gbps = float(spec.memory_bandwidth_gbps)
+                gpu.derived["memory_bandwidth_gbps"] = "catalogue"
             else:
                 gpu.unavailable["memory_bandwidth_gbps"] = "chip not in the GPU catalogue"
         else:

@@ -139,7 +139,8 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], ram_mib: f
     name = gpu.get("name") or (spec.name if spec else "unknown GPU")
     bandwidth = gpu.get("memory_bandwidth_gbps")
     if bandwidth:
-        assumptions.append(f"{name}: memory bandwidth {bandwidth:.0f} GB/s measured by the driver")
+        told = "from the catalogue" if (gpu.get("derived") or {}).get("memory_bandwidth_gbps") else "reported by the driver"
+        assumptions.append(f"{name}: memory bandwidth {bandwidth:.0f} GB/s {told}")
     elif spec and spec.memory_bandwidth_gbps:
         bandwidth = spec.memory_bandwidth_gbps
         assumptions.append(f"{name}: memory bandwidth {bandwidth:.0f} GB/s from the catalogue ({spec.source})")
