@@ -202,7 +202,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     model = view.build(doc)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
-        click.echo(json.dumps(doc, indent=1))
+        click.echo(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))  # for scripts: compact (issue 13); jq indents
     elif quiet:
         click.echo(text.render_quiet(model), nl=False)
     else:

@@ -93,20 +93,44 @@ def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: di
         measured = None  # measured here, not on the assumed machine
     verdicts = engine.verdicts(judged, options.workloads, headline_only=not options.all_workloads,
                                measured=measured, backend=options.backend)
+    verdicts, shared = hoist_assumptions(verdicts)
     judgments: dict[str, Any] = {
         "checks": [{"id": r["id"], "outcome": r["outcome"]} for r in results],
         "findings": [r for r in results if r["outcome"] in ("info", "warn", "fail")],
+        "assumptions": shared,
         "verdicts": verdicts,
         "costs": None,
         "measured": measured,
         "models": None,  # the models found on this machine, judged (check, live); null when not looked for
     }
     if options.prices is not None:
-        from readiness.costs import advisor
-
+        # The cheapest purchase and rental that run each workload well live in its cost entry,
+        # once; the view shows them beside the verdict (no copy in each verdict, issue 13).
         judgments["costs"] = costs_for(judged, verdicts, options, measured)
-        advisor.add_shopping(verdicts, judgments["costs"])
     return Report(facts, judgments, origin, assumption)
+
+
+def hoist_assumptions(verdicts: list[dict]) -> tuple[list[dict], dict[str, list[str]]]:
+    """Each assumption said once: those all verdicts share (the machine's: its RAM bandwidth, an
+    unknown clock) under "all", those all verdicts of one kind share (the LLM speed formula, the
+    context) under that kind; each verdict keeps only its own (issue 13: no repeated inputs)."""
+    def common(group: list[dict]) -> list[str]:
+        if len(group) < 2:
+            return []
+        both = set.intersection(*(set(v.get("assumptions") or []) for v in group))
+        return [a for a in group[0].get("assumptions") or [] if a in both]
+
+    shared: dict[str, list[str]] = {"all": common(verdicts)}
+    for kind in dict.fromkeys(v["kind"] for v in verdicts):
+        said = set(shared["all"])
+        mine = [a for a in common([v for v in verdicts if v["kind"] == kind]) if a not in said]
+        if mine:
+            shared[kind] = mine
+    out = []
+    for v in verdicts:
+        hoisted = set(shared["all"]) | set(shared.get(v["kind"], []))
+        out.append({**v, "assumptions": [a for a in v.get("assumptions") or [] if a not in hoisted]})
+    return out, shared
 
 
 def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measured: dict | None = None) -> dict:

@@ -56,6 +56,12 @@ def report_from(*paths, run, args=()) -> dict:
     return validate_report(json.loads(result.stdout))
 
 
+def assumptions_of(report: dict, verdict: dict) -> list[str]:
+    """Everything a verdict assumed: its own, and what the report states once for its kind and for all."""
+    shared = report["judgments"].get("assumptions") or {}
+    return [*verdict["assumptions"], *shared.get(verdict["kind"], []), *shared.get("all", [])]
+
+
 def facts_from(*paths, run) -> dict:
     return validate(report_from(*paths, run=run)["facts"])
 

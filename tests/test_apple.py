@@ -37,10 +37,10 @@ def test_system_profiler_json_m1(run):
 
 
 def test_apple_bandwidth_is_said_to_come_from_the_catalogue(run):
-    from conftest import report_from
+    from conftest import assumptions_of, report_from
 
-    v = report_from(APPLE / "system-profiler-displays-json-m1-macbookair-pytorch-serve.json", run=run)
-    said = " ".join(a for w in v["judgments"]["verdicts"] for a in w["assumptions"])
+    rep = report_from(APPLE / "system-profiler-displays-json-m1-macbookair-pytorch-serve.json", run=run)
+    said = " ".join(a for w in rep["judgments"]["verdicts"] for a in assumptions_of(rep, w))
     assert "68 GB/s from the catalogue" in said and "reported by the driver" not in said
 
 

@@ -39,7 +39,11 @@ def _check(run, *args):
 
 
 def _cpu_llm(report):
-    return next(v for v in report["judgments"]["verdicts"] if v["kind"] == "llm-inference" and v["placement"] == "cpu")
+    """The first CPU-placed LLM verdict, with every assumption it rests on (its own and the shared)."""
+    from conftest import assumptions_of
+
+    v = next(v for v in report["judgments"]["verdicts"] if v["kind"] == "llm-inference" and v["placement"] == "cpu")
+    return {**v, "assumptions": assumptions_of(report, v)}
 
 
 def _positive(figure):

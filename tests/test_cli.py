@@ -185,3 +185,16 @@ def test_truncated_capture_index_is_an_error(run, tmp_path):
     (cap / "index.json").write_text('{"format": "readiness-capture", "entr')
     result = run("check", "--from", str(cap))
     assert result.exit_code == 2 and "not a readable readiness capture index" in result.stderr
+
+
+def test_check_json_states_each_thing_once(run):
+    """Schema 2 says shared inputs once (issue 13): no assumption repeated in every verdict, no
+    cost option copied into the verdicts, and the whole report stays small."""
+    out = run("check", "--json", "--no-torch")
+    report = validate_report(json.loads(out.stdout))
+    verdicts = report["judgments"]["verdicts"]
+    shared = report["judgments"]["assumptions"]
+    for v in verdicts:
+        assert not set(v["assumptions"]) & set(shared["all"]), v["id"]
+        assert all(a.get("kind") not in ("buy", "rent") for a in v.get("alternatives") or [])
+    assert len(out.stdout.encode()) <= 64 * 1024

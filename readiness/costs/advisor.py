@@ -22,7 +22,7 @@ from readiness.costs import (STALE_MONTHS, Inputs, Prices, age_months, amortisat
                              unit_cost, watts)
 from readiness.workloads import engine, hardware
 
-TOP = 3  # buys and rentals kept per workload unless all options are asked for
+TOP = 2  # buys and rentals kept per workload unless all options are asked for (check --json <= 64 KB, issue 13)
 BUILD_COUNTS = (2, 4)  # multi-GPU builds of one card
 RENT_COUNTS = (2, 4, 8)  # multi-GPU pods where a provider rents GPUs singly
 PSU_HEADROOM = 1.2  # size a PSU for 120% of the GPUs' TDP plus the host (common builder's margin)

@@ -162,7 +162,14 @@ def build(report: dict) -> dict[str, Any]:
     rows.append(("CUDA", _cuda_line(facts["stack"]["cuda"])))
     rows.append(("Python", _python_line(facts["stack"])))
     problems = [p for p in facts.get("probes", []) if p["status"] in ("timeout", "error")]
-    workloads = [workload_row(v) for v in judged["verdicts"]]
+    shared = judged.get("assumptions") or {}
+    from readiness.costs import advisor
+    from readiness.report import money
+
+    shops = {e["workloads"][0]: advisor.shopping(e) for e in money.entries(judged.get("costs"))}
+    workloads = [workload_row({**v, "alternatives": [*(v.get("alternatives") or []),
+                                                      *(shops.get(v["id"], []) if v["verdict"] != "runs well" else [])]},
+                              [*shared.get(v["kind"], []), *shared.get("all", [])]) for v in judged["verdicts"]]
     names = {v["id"]: v["name"] for v in judged["verdicts"]}
     verdict_words = {"local": "use what you have", "buy": "buy", "rent": "rent", None: "no option"}
     from readiness.report import money
@@ -235,9 +242,11 @@ def alternative_text(a: dict) -> str:
     return f"{a['change']}: {', '.join(parts)}"
 
 
-def workload_row(v: dict) -> dict:
+def workload_row(v: dict, shared: list[str] = ()) -> dict:
+    """``shared``: the assumptions all verdicts share, stated once in the report, shown with each."""
     return {"id": v["id"], "name": v["name"], "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
-            "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"],
+            "placement": v["placement"], "why": v["why"], "speed": speed_text(v),
+            "assumptions": [*v["assumptions"], *shared],
             "alternatives": [alternative_text(a) for a in v.get("alternatives") or []]}
 
 
