@@ -15,13 +15,15 @@ DEFAULT_REPORT = "readiness-report.html"
 
 
 def _host(paths: tuple[str, ...], timeout: float, options: dict):
+    from readiness import sanitize
+
     if paths:
         from readiness.host import replay
 
         host, report = replay.load(list(paths))
         host.options = options
         for path, why in report.ignored:
-            click.echo(f"warning: ignored {path}: {why}", err=True)
+            click.echo(sanitize.line(f"warning: ignored {path}: {why}"), err=True)
         if not report.used:
             raise ReadinessError("none of the given paths holds an output readiness can read",
                                  hint="give a capture folder or raw outputs such as /proc/cpuinfo or nvidia-smi -q -x")
@@ -100,16 +102,10 @@ def _options(processes: bool, python_path: str | None, no_torch: bool) -> dict:
 
 
 def _write_report(path: str, html: str, force: bool) -> None:
-    from readiness.report import html as html_report
+    from readiness import outputs
 
-    if os.path.exists(path) and not force and not html_report.is_our_report(path):
-        raise ReadinessError(f"{path} exists and is not a readiness report; not overwriting it",
-                             hint="choose another file with -o, or pass --force")
-    try:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(html)
-    except OSError as e:
-        raise ReadinessError(f"cannot write {path}: {e.strerror or e}") from e
+    outputs.check_target(path, force, outputs.is_our_html)
+    outputs.write_text(path, html)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -361,12 +357,16 @@ def fleet_ingest(paths: tuple[str, ...], db: str, redact: bool) -> None:
     """Store reports (from `readiness check --json`) given as files or folders."""
     from readiness.fleet import store
 
+    from readiness import sanitize
+
     conn = store.connect(db)
     result = store.ingest(conn, paths, redact)
+    for path, why in result.notes:
+        click.echo(sanitize.line(f"note: {path}: {why}"), err=True)
     for path, why in result.skipped:
-        click.echo(f"skipped {path}: {why}", err=True)
-    click.echo(f"stored {len(result.stored)} reports, {len(result.duplicates)} already stored, "
-               f"{len(result.skipped)} skipped; {db}")
+        click.echo(sanitize.line(f"skipped {path}: {why}"), err=True)
+    click.echo(sanitize.line(f"stored {len(result.stored)} reports, {len(result.duplicates)} already stored, "
+                             f"{len(result.skipped)} skipped; {db}"))
     if result.skipped:
         sys.exit(exitcodes.USAGE)
 
@@ -382,16 +382,19 @@ def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, fo
     """The fleet report: tiers, who runs what, stack problems, GPU inventory, stale hosts, changes."""
     from readiness.fleet import report, store
 
-    if not os.path.exists(db):
-        raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
-    view = report.build(store.connect(db), stale_days)
-    _write_report(output, report.render_html(view), force)
+    from readiness import outputs, sanitize
+
+    conn = store.connect(db, create=False)
+    # Both destinations are checked before either is written: a refused CSV must not leave a new HTML.
+    outputs.check_target(output, force, outputs.is_our_html)
     if csv_path:
-        if os.path.exists(csv_path) and not force:
-            raise ReadinessError(f"{csv_path} exists; not overwriting it", hint="choose another file, or --force")
-        with open(csv_path, "w", encoding="utf-8", newline="") as f:
-            f.write(report.to_csv(view))
-    click.echo(f"{view['hosts']} hosts; report written to {output}" + (f", CSV to {csv_path}" if csv_path else ""))
+        outputs.check_target(csv_path, force, None)
+    view = report.build(conn, stale_days)
+    outputs.write_text(output, report.render_html(view))
+    if csv_path:
+        outputs.write_text(csv_path, report.to_csv(view), newline="")
+    click.echo(sanitize.line(f"{view['hosts']} hosts; report written to {output}"
+                             + (f", CSV to {csv_path}" if csv_path else "")))
 
 
 @fleet.command(name="require")
@@ -408,9 +411,9 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     from readiness.workloads import cli_support
 
     wanted = cli_support.chosen_workloads(workload_ids, model, quant, context)
-    if not os.path.exists(db):
-        raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
-    conn = store.connect(db)
+    from readiness import sanitize
+
+    conn = store.connect(db, create=False)
     failing = []
     for w in wanted:
         for r in report.require(conn, w):
@@ -420,7 +423,7 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
         click.echo(json.dumps({"failing": failing}, indent=2))
     else:
         for f in failing:
-            click.echo(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}")
+            click.echo(sanitize.line(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}"))
         click.echo(f"{len({f['host'] for f in failing})} hosts do not meet the requirement")
     sys.exit(exitcodes.POLICY if failing else exitcodes.OK)
 
@@ -471,9 +474,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="readiness", standalone_mode=False)
     except ReadinessError as e:
-        click.echo(f"error: {e.message}", err=True)
+        from readiness import sanitize
+
+        click.echo(f"error: {sanitize.line(e.message)}", err=True)  # messages quote user input
         if e.hint:
-            click.echo(f"hint: {e.hint}", err=True)
+            click.echo(f"hint: {sanitize.line(e.hint)}", err=True)
         sys.exit(e.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -486,7 +491,9 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(exitcodes.OK)
     except Exception as e:  # noqa: BLE001 - last resort: a bug, reported as one line with exit 3
-        click.echo(f"internal error: {type(e).__name__}: {e} (please report this; "
+        from readiness import sanitize
+
+        click.echo(f"internal error: {type(e).__name__}: {sanitize.line(e)} (please report this; "
                    f"set READINESS_DEBUG=1 for the traceback)", err=True)
         if os.environ.get("READINESS_DEBUG"):
             raise

@@ -165,6 +165,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     collect_env = None
     driver_cuda = None
     device_nodes = None
+    machine_id = None
     statuses = []
     for probe, result, seconds in results:
         statuses.append(ProbeStatus(probe.NAME, result.status, result.reason, seconds))
@@ -179,6 +180,8 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                         stack[sub] = part
             elif key == "collect_env":
                 collect_env = value
+            elif key == "machine_id":
+                machine_id = value
             elif key == "cuda_driver_version":
                 driver_cuda = value
             elif key == "nvidia_stack":
@@ -188,6 +191,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                 sections[key] = value
     if driver_cuda:
         cuda.driver_version = driver_cuda
+    sections["host"].machine_id = machine_id
     if collect_env:
         _merge_collect_env(collect_env, sections, stack, gpu_lists)
     gpus = merge_gpus(gpu_lists)

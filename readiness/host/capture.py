@@ -47,7 +47,7 @@ def write(host: CaptureHost, folder: str, redact: bool) -> int:
         value = answer.value
         reason = answer.reason
         if redact:
-            value = redaction.scrub(value, secrets)
+            value = redaction.scrub_identity(key, redaction.scrub(value, secrets))
             reason = redaction.scrub(reason, secrets)
         entry: dict[str, Any] = {"key": key, "status": answer.status, "reason": reason,
                                  "exit_code": answer.exit_code, "seconds": answer.seconds, "file": None}

@@ -22,8 +22,8 @@ class Result:
 
 def all_probes() -> list:
     """The probe modules, in the order their results appear."""
-    from readiness.probes import (amd, apple, cpu, cuda, disks, intel, memory, nvidia, osinfo, pci, power, pystack,
-                                  torch, windows)
+    from readiness.probes import (amd, apple, cpu, cuda, disks, identity, intel, memory, nvidia, osinfo, pci, power,
+                                  pystack, torch, windows)
 
     # torch first: its collect_env format embeds others (lscpu), so it must be recognised first.
-    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power]
+    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power, identity]

@@ -31,9 +31,6 @@ def render(view: dict, facts: dict) -> str:
 
 def is_our_report(path: str) -> bool:
     """True when the file is a report readiness wrote (so it may be replaced without asking)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            head = f.read(2048)
-    except OSError:
-        return False
-    return f'<meta name="generator" content="{GENERATOR}' in head
+    from readiness import outputs
+
+    return outputs.is_our_html(path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from readiness import sanitize
+
 _COLORS = {"✓": "green", "!": "yellow", "✗": "red"}
 
 
@@ -19,12 +21,13 @@ def _paint(line: str, color: bool) -> str:
 
 def render_quiet(view: dict) -> str:
     problems = len(view.get("findings") or [])
-    return f"{view['headline']}\n" + (f"{problems} stack problem(s): run readiness check for the fixes\n" if problems else "")
+    return sanitize.text(f"{view['headline']}\n"
+                         + (f"{problems} stack problem(s): run readiness check for the fixes\n" if problems else ""))
 
 
 def render(view: dict, color: bool = False) -> str:
     lines = [f"readiness {view['tool_version']} · {view['hostname'] or 'this machine'} · {view['origin']}", "",
-             click.style(view["headline"], bold=True) if color else view["headline"], ""]
+             view["headline"], ""]
     width = 6
     for label, value in view["rows"]:
         lines.append(f"  {label:<{width}} {value}")
@@ -59,7 +62,11 @@ def render(view: dict, color: bool = False) -> str:
             lines.append(f"  {view['prices_note']}")
     for p in view["problems"]:
         lines.append(f"  [!] probe {p['name']}: {p['status']}: {p['reason']}")
-    return "\n".join(_paint(line, color) for line in lines) + "\n"
+    # The output boundary: every line is made safe for the terminal, then our own colours go on.
+    safe = [sanitize.line(line) for line in lines]
+    if color:
+        safe[2] = click.style(safe[2], bold=True)
+    return "\n".join(_paint(line, color) for line in safe) + "\n"
 
 
 def render_estimate(result: dict) -> str:
@@ -77,7 +84,7 @@ def render_estimate(result: dict) -> str:
     if parts:
         lines.append("      memory: " + ", ".join(f"{k.replace('_', ' ')} {v / 1024:.1f} GiB" for k, v in parts.items()))
     lines += ["", "Assumptions"] + [f"  - {a}" for a in result["assumptions"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(sanitize.line(line) for line in lines) + "\n"
 
 
 def _money(value, currency: str) -> str:
@@ -119,4 +126,4 @@ def render_advice(result: dict) -> str:
     lines += ["", f"Inputs: {i['hours_per_month']:g} h/month, electricity {i['electricity_per_kwh'] * result['exchange_rate']:g} "
                   f"{cur}/kWh, amortisation {i['amortisation_months']} months, resale {i['resale_fraction']:g}, host "
                   f"{i['host_watts']:g} W, GPU load {i['gpu_load']:g}" + (f", budget {i['budget_usd']:g} USD" if i.get("budget_usd") else "")]
-    return "\n".join(lines) + "\n"
+    return "\n".join(sanitize.line(line) for line in lines) + "\n"
