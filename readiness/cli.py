@@ -95,10 +95,10 @@ class _progress:
         return False
 
 
-def _options(processes: bool, python_path: str | None, no_torch: bool) -> dict:
+def _options(processes: bool, python_path: str | None, no_torch: bool, timeout: float | None = None) -> dict:
     if python_path is not None and not os.path.exists(python_path):
         raise ReadinessError(f"--python {python_path}: no such file")
-    return {"processes": processes, "python": python_path, "torch": not no_torch}
+    return {"processes": processes, "python": python_path, "torch": not no_torch, "timeout_given": timeout is not None}
 
 
 def _write_report(path: str, html: str, force: bool) -> None:
@@ -120,8 +120,10 @@ _python_option = click.option("--python", "python_path", default=None, metavar="
                               help="Probe this Python (a venv's or conda env's) instead of the one running readiness.")
 _no_torch_option = click.option("--no-torch", is_flag=True,
                                 help="Skip the PyTorch probe (it imports torch in a child process, which takes seconds).")
-_timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
-                               help="Seconds allowed for each external command.")
+_timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
+                               help="Seconds allowed for each external command and vendor library [default: 10; "
+                                    "slow ones such as the PyTorch import get up to 60 unless this is given].")
+DEFAULT_TIMEOUT = 10.0
 
 
 @cli.command()
@@ -174,7 +176,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     from readiness import costs as cost_data
 
     prices = None if no_costs else cost_data.load_prices(price_files)
-    host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch))
+    host, origin = _host(from_paths + more_paths, timeout or DEFAULT_TIMEOUT,
+                         _options(processes, python_path, no_torch, timeout))
     with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
         facts = gather(host)
     judged = cli_support.assume_gpu(facts, assume_gpu) if assume_gpu else facts
@@ -231,7 +234,8 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, python_path
     from readiness.host.live import LiveHost
 
     cap.prepare_folder(folder, force)
-    host = cap.CaptureHost(LiveHost(timeout=timeout, options=_options(processes, python_path, no_torch)))
+    host = cap.CaptureHost(LiveHost(timeout=timeout or DEFAULT_TIMEOUT,
+                                    options=_options(processes, python_path, no_torch, timeout)))
     gather(host)
     count = cap.write(host, folder, redact)
     click.echo(f"Captured {count} sources into {folder}" + (" (redacted)" if redact else ""))
@@ -480,9 +484,14 @@ def main(argv: list[str] | None = None) -> None:
         if e.hint:
             click.echo(f"hint: {sanitize.line(e.hint)}", err=True)
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        from readiness.host import runner
+
+        runner.kill_all()  # commands run in their own sessions: the terminal's Ctrl-C never reached them
         click.echo("aborted", err=True)
-        sys.exit(exitcodes.USAGE)
+        sys.stderr.flush()
+        # Probe threads still blocked in a read must not hold the exit: leave now, with 130 (SIGINT).
+        os._exit(130)
     except click.ClickException as e:
         e.show()
         sys.exit(exitcodes.USAGE)

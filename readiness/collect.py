@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
 from readiness import __version__, compat
 from readiness.facts import SCHEMA_VERSION, CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.host.base import OnceHost
-from readiness.probes import Result, all_probes
+from readiness.probes import Result, all_probes, parallel
 
 # When two probes report the same PCI device, the richer source wins.
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
@@ -153,9 +152,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     probes = all_probes() if probes is None else probes
     host = host if isinstance(host, OnceHost) else OnceHost(host)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
-        futures = [(p, pool.submit(_run, p, host)) for p in probes]
-        results = [(p, *f.result()) for p, f in futures]
+    results = parallel.run_all(probes, host, _run)
 
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}

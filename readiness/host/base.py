@@ -85,6 +85,14 @@ class Host:
         return self.ask("call", name, *args)
 
 
+def slow_timeout(host, minimum: float) -> float:
+    """The budget of a command known to be slow (torch's import, PowerShell, system_profiler):
+    at least ``minimum`` by default, but exactly --timeout when the user gave one."""
+    if (getattr(host, "options", None) or {}).get("timeout_given"):
+        return host.timeout
+    return max(host.timeout, minimum)
+
+
 class OnceHost(Host):
     """Asks the wrapped host each question once in a run and keeps the answers: probes that need
     the same answer (sysctl for the CPU and Apple probes, the DRM cards for AMD and Intel,
@@ -98,6 +106,7 @@ class OnceHost(Host):
         self.answers: dict[str, Answer] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._hung: dict[str, str] = {}
 
     def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
         key = key_for(kind, args)
@@ -105,5 +114,14 @@ class OnceHost(Host):
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self.answers:
-                self.answers[key] = self.inner.ask(kind, *args, timeout=timeout)
+                tool = args[0][0] if kind == "cmd" and args and args[0] else None
+                hung = self._hung.get(tool) if tool else None
+                if hung is not None:
+                    # A tool that hung once hangs again: answer at once instead of waiting out the
+                    # timeout for every other question asked of it.
+                    self.answers[key] = Answer(TIMEOUT, reason=f"not run: {hung}")
+                else:
+                    self.answers[key] = self.inner.ask(kind, *args, timeout=timeout)
+                    if tool and self.answers[key].status == TIMEOUT:
+                        self._hung[tool] = self.answers[key].reason or f"{tool} timed out"
             return self.answers[key]
