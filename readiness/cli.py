@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from readiness import __version__, exitcodes
+from readiness import __version__, exitcodes, jsonout
 from readiness.errors import ReadinessError
 
 DEFAULT_REPORT = "readiness-report.html"
@@ -198,7 +198,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     model = view.build(facts, origin)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
-        click.echo(json.dumps(facts, indent=2))
+        click.echo(jsonout.dumps(facts, indent=2))
     elif quiet:
         click.echo(text.render_quiet(model), nl=False)
     else:
@@ -266,7 +266,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         workload = cli_support.llm_workload(model, quant, context, model_config, gguf)
     result = cli_support.estimate(gpus, ram_gib, workload)
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(jsonout.dumps(result, indent=2))
     else:
         click.echo(text.render_estimate(result), nl=False)
 
@@ -296,7 +296,7 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
         raise ReadinessError("--budget must be a positive amount in USD")
     chosen = cli_support.chosen_workloads(workload_ids, model, quant, context, workload_files)
     result = advisor.advise(chosen, costs.load_prices(price_files), inputs, budget=budget)
-    click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result), nl=not as_json)
+    click.echo(jsonout.dumps(result, indent=2) if as_json else text.render_advice(result), nl=not as_json)
 
 
 @cli.command()
@@ -314,7 +314,7 @@ def workloads(show_models: bool, workload_files: tuple[str, ...], as_json: bool)
     else:
         rows = [{k: w.get(k) for k in ("id", "kind", "name", "headline")} for w in cli_support.all_workloads(workload_files)]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(jsonout.dumps(rows, indent=2))
         return
     for r in rows:
         if show_models:
@@ -333,7 +333,7 @@ def gpus(as_json: bool) -> None:
 
     rows = [asdict(s) for s in catalog.all_gpus()]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(jsonout.dumps(rows, indent=2))
         return
     for r in rows:
         mem = f"{r['memory_gib']:g} GiB" if r["memory_gib"] else "shared"
@@ -424,7 +424,7 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
             if r["verdict"] != "runs well":
                 failing.append({"workload": w["id"], **r})
     if as_json:
-        click.echo(json.dumps({"failing": failing}, indent=2))
+        click.echo(jsonout.dumps({"failing": failing}, indent=2))
     else:
         for f in failing:
             click.echo(sanitize.line(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}"))
@@ -446,7 +446,7 @@ def rules_list(rule_files: tuple[str, ...], as_json: bool) -> None:
 
     rows = [{"id": r.id, "severity": r.severity, "title": r.title, "source": r.source} for r in rules.load(rule_files)]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(jsonout.dumps(rows, indent=2))
         return
     for r in rows:
         click.echo(f"{r['id']:<40} {r['severity']:<6} {r['title']}")

@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+from readiness import jsonout
 from readiness.fleet import store
 
 
@@ -107,7 +108,7 @@ def render_html(view: dict) -> str:
     from readiness.report.html import GENERATOR, environment
 
     # Inside <script>, "</script>" in a hostname must not end the script: escape <, > and &.
-    rows_json = json.dumps(view["rows"]).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    rows_json = jsonout.dumps(view["rows"]).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return environment().get_template("fleet.html.j2").render(view=view, generator=GENERATOR, version=__version__,
                                                              rows_json=rows_json)
 

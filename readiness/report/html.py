@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jinja2
+
+from readiness import jsonout
 
 GENERATOR = "readiness"
 
@@ -26,7 +27,7 @@ def environment() -> jinja2.Environment:
 
 def render(view: dict, facts: dict) -> str:
     template = environment().get_template("report.html.j2")
-    return template.render(view=view, facts_json=json.dumps(facts, indent=2), generator=GENERATOR)
+    return template.render(view=view, facts_json=jsonout.dumps(facts, indent=2), generator=GENERATOR)
 
 
 def is_our_report(path: str) -> bool:

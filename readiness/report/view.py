@@ -163,7 +163,8 @@ def build(facts: dict, origin: str = "live") -> dict[str, Any]:
         prices_note = (f"prices: snapshot {p['snapshot']}, {p['age_months']:g} months old"
                        + (" (WARNING: older than 6 months)" if p["stale"] else "")) if p.get("age_months") is not None else None
     findings = [{"mark": "✗" if f["outcome"] == "fail" else "!", "severity": f["severity"], "title": f["title"],
-                 "message": f["message"], "fix": f["fix"], "id": f["id"], "reference": f.get("reference")}
+                 "message": f["message"], "fix": f["fix"], "id": f["id"], "reference": f.get("reference"),
+                 "reference_url": web_link(f.get("reference"))}
                 for f in sorted(facts.get("findings", []), key=lambda f: (f["outcome"] != "fail", f["id"]))]
     counts = {}
     for c in facts.get("checks", []):
@@ -302,3 +303,11 @@ def methods(facts: dict) -> dict:
                    + (": WARNING, older than 6 months" if prices["stale"] else "")) if prices else "costs not computed",
         "stale_prices": bool(prices and prices["stale"]),
     }
+
+
+def web_link(value) -> str | None:
+    """A reference becomes a link only when it is an http(s) address (never javascript:, data:, file:)."""
+    if not isinstance(value, str):
+        return None
+    v = value.strip()
+    return v if v.lower().startswith(("https://", "http://")) and not any(c in v for c in "\x00\n\r\t ") else None
