@@ -144,19 +144,31 @@ def _ingest_process(db, folder):
 
 
 def test_two_concurrent_ingest_processes_both_succeed(tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    for i in range(400):
-        put(a, f"{i}.json", variant(host=f"a-{i}"))
-        put(b, f"{i}.json", variant(host=f"b-{i}"))
+    """A long ingest must not hold the lock for its whole run: a second, short one started while
+    the first is still working gets in between its batches and finishes first (with one
+    transaction per run it waited for the whole run, and failed after the busy timeout)."""
+    big, small = tmp_path / "big", tmp_path / "small"
+    slim = variant()
+    slim["verdicts"] = slim["verdicts"][:2]
+    for i in range(2500):
+        put(big, f"{i}.json", {**slim, "host": {**slim["host"], "hostname": f"big-{i}"}})
+    for i in range(5):
+        put(small, f"{i}.json", {**slim, "host": {**slim["host"], "hostname": f"small-{i}"}})
     db = str(tmp_path / "f.sqlite")
+    store.connect(db).close()
     code = ("import sys; from readiness.fleet import store as s; r = s.ingest(s.connect(sys.argv[1]), [sys.argv[2]]);"
             "sys.exit(5 if r.skipped else 0)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", code, db, str(f)], env=env, stderr=subprocess.PIPE)
-             for f in (a, b)]
-    errs = [p.communicate(timeout=300)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], errs
-    assert store.connect(db).execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 800
+    first = subprocess.Popen([sys.executable, "-c", code, db, str(big)], env=env, stderr=subprocess.PIPE)
+    conn = sqlite3.connect(db, timeout=60)
+    while first.poll() is None and conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0:
+        subprocess.run(["sleep", "0.02"])
+    second = subprocess.run([sys.executable, "-c", code, db, str(small)], env=env, capture_output=True, timeout=300)
+    first_still_running = first.poll() is None
+    first_err = first.communicate(timeout=300)[1]
+    assert second.returncode == 0 and first.returncode == 0, (second.stderr, first_err)
+    assert first_still_running, "the short ingest waited for the long one to finish"
+    assert conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 2505
 
 
 def test_kill_9_mid_ingest_leaves_the_database_intact_and_a_rerun_stores_everything(tmp_path):
