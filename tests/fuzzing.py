@@ -135,7 +135,7 @@ def _valid(doc) -> bool:
     return _VALIDATOR.is_valid(json.loads(text))
 
 
-def fuzz_parsers(tally: Tally, texts: list[str], rng: random.Random, n: int) -> None:
+def fuzz_parsers(tally: Tally, texts: list[str], rng: random.Random, n: int, stop_at_first: bool = False) -> None:
     """The --from recogniser, then the facts built from what it recognised (every probe's parse)."""
     from readiness.host.replay import formats
 
@@ -147,6 +147,8 @@ def fuzz_parsers(tally: Tally, texts: list[str], rng: random.Random, n: int) -> 
         if outcome == "ok" and not _valid(doc):
             outcome = "invalid"
         tally.record("parsers", outcome, seconds, {"text": text, "key": fallback, "system": system}, note)
+        if stop_at_first and tally.crashers:
+            return
 
 
 def parse_one(text: str, fallback_key: str, system):
