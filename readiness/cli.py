@@ -8,15 +8,13 @@ import sys
 
 import click
 
-from readiness import __version__, exitcodes, jsonout
+from readiness import __version__, exitcodes, jsonout, sanitize
 from readiness.errors import ReadinessError
 
 DEFAULT_REPORT = "readiness-report.html"
 
 
 def _host(paths: tuple[str, ...], timeout: float, options: dict):
-    from readiness import sanitize
-
     if paths:
         from readiness.host import replay
 
@@ -361,8 +359,6 @@ def fleet_ingest(paths: tuple[str, ...], db: str, redact: bool) -> None:
     """Store reports (from `readiness check --json`) given as files or folders."""
     from readiness.fleet import store
 
-    from readiness import sanitize
-
     conn = store.connect(db)
     result = store.ingest(conn, paths, redact)
     for path, why in result.notes:
@@ -386,7 +382,7 @@ def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, fo
     """The fleet report: tiers, who runs what, stack problems, GPU inventory, stale hosts, changes."""
     from readiness.fleet import report, store
 
-    from readiness import outputs, sanitize
+    from readiness import outputs
 
     conn = store.connect(db, create=False)
     # Both destinations are checked before either is written: a refused CSV must not leave a new HTML.
@@ -415,8 +411,6 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     from readiness.workloads import cli_support
 
     wanted = cli_support.chosen_workloads(workload_ids, model, quant, context)
-    from readiness import sanitize
-
     conn = store.connect(db, create=False)
     failing = []
     for w in wanted:
@@ -478,8 +472,6 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="readiness", standalone_mode=False)
     except ReadinessError as e:
-        from readiness import sanitize
-
         click.echo(f"error: {sanitize.line(e.message)}", err=True)  # messages quote user input
         if e.hint:
             click.echo(f"hint: {sanitize.line(e.hint)}", err=True)
@@ -489,9 +481,7 @@ def main(argv: list[str] | None = None) -> None:
 
         runner.kill_all()  # commands run in their own sessions: the terminal's Ctrl-C never reached them
         click.echo("aborted", err=True)
-        sys.stderr.flush()
-        # Probe threads still blocked in a read must not hold the exit: leave now, with 130 (SIGINT).
-        os._exit(130)
+        os._exit(130)  # now, with 130 (SIGINT): probe threads stuck in a read must not hold the exit
     except click.ClickException as e:
         e.show()
         sys.exit(exitcodes.USAGE)
@@ -500,8 +490,6 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(exitcodes.OK)
     except Exception as e:  # noqa: BLE001 - last resort: a bug, reported as one line with exit 3
-        from readiness import sanitize
-
         click.echo(f"internal error: {type(e).__name__}: {sanitize.line(e)} (please report this; "
                    f"set READINESS_DEBUG=1 for the traceback)", err=True)
         if os.environ.get("READINESS_DEBUG"):

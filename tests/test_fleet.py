@@ -1,6 +1,7 @@
 """Fleet audits: ingest, history, idempotence, malformed reports, concurrency, redaction, the
 report and CSV, policy checks, and the Ansible playbook against localhost."""
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -28,6 +29,8 @@ def base_report(tmp_path_factory):
 def variant(doc: dict, host: str, when: str, driver: str | None = None, gpus=None) -> dict:
     d = json.loads(json.dumps(doc))
     d["host"]["hostname"] = host
+    # Another host is another machine: hosts are keyed by machine identity (the live report has this one's).
+    d["host"]["machine_id"] = hashlib.sha256(host.encode()).hexdigest()[:32]
     d["collected_at"] = when
     if gpus is not None:
         d["gpus"] = gpus
