@@ -294,8 +294,9 @@ def parse_rules(doc: dict, source: str) -> list[Rule]:
         for key in ("when", "applies"):
             if key in row:
                 try:
-                    paths.check(row[key], key)
+                    paths.check_depth(row[key], key)
                     _check_cond(row[key], key)
+                    paths.check(row[key], key)
                 except ValueError as e:
                     raise ReadinessError(f"{where}: key {e}") from e
         rules.append(Rule(id=row["id"], title=row["title"], severity=row["severity"], when=row["when"],

@@ -58,6 +58,22 @@ def resolve(path: str, item_schema: dict | None):
     return node
 
 
+def check_depth(cond, where: str) -> None:
+    """Before the loader's recursive shape check: iterative, so 1,000 nested `not` cost nothing."""
+    stack = [(cond, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{where}: conditions nested more than {MAX_DEPTH} deep")
+        if isinstance(node, dict):
+            for key in _LOGIC + ("where",):
+                sub = node.get(key)
+                if isinstance(sub, dict):
+                    stack.append((sub, depth + 1))
+                elif isinstance(sub, list):
+                    stack.extend((x, depth + 1) for x in sub)
+
+
 def check(cond, where: str, item_schema=False, depth: int = 0) -> None:
     """Walks a condition before the loader does: depth first (so the loader's recursion is safe)."""
     if depth > MAX_DEPTH:
