@@ -41,9 +41,11 @@ class Outcome:
 
 def run(argv: list[str], timeout: float, env: dict | None = None, max_bytes: int = MAX_OUTPUT_BYTES) -> Outcome:
     posix = os.name == "posix"
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            start_new_session=posix)
+    # Started under the lock: a Ctrl-C's kill_all waits for the registration, so a child started
+    # at that very moment is killed too.
     with _running_lock:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=env, start_new_session=posix)
         _running[proc.pid] = proc
     try:
         if not posix:  # pragma: no cover - Windows pipes can't be selected on
