@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from readiness import __version__, exitcodes
+from readiness import __version__, exitcodes, jsonout, sanitize
 from readiness.cli_bench import bench
 from readiness.errors import ReadinessError
 
@@ -23,7 +23,7 @@ def _host(paths: tuple[str, ...], timeout: float, options: dict):
         host, report = replay.load(list(paths), registry.detectors())
         host.options = options
         for path, why in report.ignored:
-            click.echo(f"warning: ignored {path}: {why}", err=True)
+            click.echo(sanitize.line(f"warning: ignored {path}: {why}"), err=True)
         if not report.used:
             raise ReadinessError("none of the given paths holds an output readiness can read",
                                  hint="give a capture folder or raw outputs such as /proc/cpuinfo or nvidia-smi -q -x")
@@ -80,32 +80,30 @@ class _progress:
         return False
 
 
-def _options(processes: bool, python_path: str | None, no_torch: bool, cache: bool = True) -> dict:
+def _options(processes: bool, python_path: str | None, no_torch: bool, timeout: float | None = None,
+             cache: bool = True) -> dict:
     if python_path is not None and not os.path.exists(python_path):
         raise ReadinessError(f"--python {python_path}: no such file")
-    return {"processes": processes, "python": python_path, "torch": not no_torch, "cache": cache}
+    return {"processes": processes, "python": python_path, "torch": not no_torch, "timeout_given": timeout is not None,
+            "cache": cache}
 
 
 def _check_output(path: str, force: bool) -> None:
-    """Refuse an output path before any work is done: a missing folder, or a file readiness did
-    not write (never overwrite a user's file)."""
-    from readiness.report import html as html_report
+    """Refuse an output path before any work is done: a missing folder, a link, a FIFO, or a file
+    readiness did not write (never overwrite a user's file)."""
+    from readiness import outputs
 
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ReadinessError(f"cannot write {path}: the folder {folder} does not exist")
-    if os.path.exists(path) and not force and not html_report.is_our_report(path):
-        raise ReadinessError(f"{path} exists and is not a readiness report; not overwriting it",
-                             hint="choose another file with -o, or pass --force")
+    outputs.check_target(path, force, outputs.is_our_html)
 
 
 def _write_report(path: str, html: str, force: bool) -> None:
+    from readiness import outputs
+
     _check_output(path, force)
-    try:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(html)
-    except OSError as e:
-        raise ReadinessError(f"cannot write {path}: {e.strerror or e}") from e
+    outputs.write_text(path, html)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,8 +118,10 @@ _python_option = click.option("--python", "python_path", default=None, metavar="
                               help="Probe this Python (a venv's or conda env's) instead of the one running readiness.")
 _no_torch_option = click.option("--no-torch", is_flag=True,
                                 help="Skip the PyTorch probe (it imports torch in a child process, which takes seconds).")
-_timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
-                               help="Seconds allowed for each external command.")
+_timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), default=None,
+                               help="Seconds allowed for each external command and vendor library [default: 10; "
+                                    "slow ones such as the PyTorch import get up to 60 unless this is given].")
+DEFAULT_TIMEOUT = 10.0
 
 
 @cli.command()
@@ -192,7 +192,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     path = output or (None if as_json or no_html else DEFAULT_REPORT)
     if path and not no_html:
         _check_output(path, force)
-    host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch, not no_cache))
+    host, origin = _host(from_paths + more_paths, timeout or DEFAULT_TIMEOUT,
+                         _options(processes, python_path, no_torch, timeout, not no_cache))
     with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
         assuming = " with ".join(filter(None, [assume_gpu, assume_ram_gib and f"{assume_ram_gib:g} GiB RAM"]))
         report = pipeline.check(host, options, origin + (f", assuming {assuming}" if assuming else ""))
@@ -202,7 +203,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     model = view.build(doc)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
-        click.echo(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))  # for scripts: compact (issue 13); jq indents
+        click.echo(jsonout.dumps(doc, separators=(",", ":"), ensure_ascii=False))  # for scripts: compact; jq indents
     elif quiet:
         click.echo(text.render_quiet(model), nl=False)
     else:
@@ -245,7 +246,8 @@ def capture(folder: str, force: bool, redact: bool, processes: bool, python_path
     except ReadinessError as e:
         raise ReadinessError(e.message, hint="use --force to write into it anyway" if e.field == "force" else e.hint)
     # A capture records what the machine says now: nothing remembered from an earlier run.
-    count = pipeline.capture(LiveHost(timeout=timeout, options=_options(processes, python_path, no_torch, cache=False)),
+    count = pipeline.capture(LiveHost(timeout=timeout or DEFAULT_TIMEOUT,
+                                      options=_options(processes, python_path, no_torch, timeout, cache=False)),
                              folder, redact)
     click.echo(f"Captured {count} sources into {folder}" + (" (redacted)" if redact else ""))
     return exitcodes.OK
@@ -283,7 +285,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
     cli_options.check_backend([(r.spec, r.count) for r in resolved], ram, backend)
     result = pipeline.estimate(resolved, ram, workload, backend, prices=_prices(()))
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(jsonout.dumps(result, indent=2))
     else:
         click.echo(text.render_estimate(result), nl=False)
     return exitcodes.OK
@@ -315,7 +317,7 @@ def advise(workload_ids: tuple[str, ...], model: str | None, quant: str | None, 
         raise ReadinessError("--budget must be a positive amount in USD")
     chosen = cli_options.chosen_workloads(workload_ids, model, quant, context, workload_files)
     result = pipeline.advise(chosen, _prices(price_files), inputs, budget)
-    click.echo(json.dumps(result, indent=2) if as_json else text.render_advice(result, result["inputs"]), nl=not as_json)
+    click.echo(jsonout.dumps(result, indent=2) if as_json else text.render_advice(result, result["inputs"]), nl=not as_json)
     return exitcodes.OK
 
 
@@ -336,7 +338,7 @@ def workloads(show_models: bool, workload_files: tuple[str, ...], as_json: bool)
     else:
         rows = [{k: w.get(k) for k in ("id", "kind", "name", "headline")} for w in cli_options.all_workloads(workload_files)]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(jsonout.dumps(rows, indent=2))
         return
     for r in rows:
         if show_models:
@@ -355,7 +357,7 @@ def gpus(as_json: bool) -> None:
 
     rows = [asdict(s) for s in catalog.all_gpus()]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(jsonout.dumps(rows, indent=2))
         return
     for r in rows:
         mem = f"{r['memory_gib']:g} GiB" if r["memory_gib"] else "shared"
@@ -386,10 +388,12 @@ def fleet_ingest(paths: tuple[str, ...], db: str, redact: bool) -> None:
 
     conn = store.connect(db)
     result = store.ingest(conn, paths, redact)
+    for path, why in result.notes:
+        click.echo(sanitize.line(f"note: {path}: {why}"), err=True)
     for path, why in result.skipped:
-        click.echo(f"skipped {path}: {why}", err=True)
-    click.echo(f"stored {len(result.stored)} reports, {len(result.duplicates)} already stored, "
-               f"{len(result.skipped)} skipped; {db}")
+        click.echo(sanitize.line(f"skipped {path}: {why}"), err=True)
+    click.echo(sanitize.line(f"stored {len(result.stored)} reports, {len(result.duplicates)} already stored, "
+                             f"{len(result.skipped)} skipped; {db}"))
     return exitcodes.USAGE if result.skipped else exitcodes.OK
 
 
@@ -404,16 +408,19 @@ def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, fo
     """The fleet report: tiers, who runs what, stack problems, GPU inventory, stale hosts, changes."""
     from readiness.fleet import report, store
 
-    if not os.path.exists(db):
-        raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
-    view = report.build(store.connect(db), stale_days)
-    _write_report(output, report.render_html(view), force)
+    from readiness import outputs
+
+    conn = store.connect(db, create=False)
+    # Both destinations are checked before either is written: a refused CSV must not leave a new HTML.
+    outputs.check_target(output, force, outputs.is_our_html)
     if csv_path:
-        if os.path.exists(csv_path) and not force:
-            raise ReadinessError(f"{csv_path} exists; not overwriting it", hint="choose another file, or --force")
-        with open(csv_path, "w", encoding="utf-8", newline="") as f:
-            f.write(report.to_csv(view))
-    click.echo(f"{view['hosts']} hosts; report written to {output}" + (f", CSV to {csv_path}" if csv_path else ""))
+        outputs.check_target(csv_path, force, None)
+    view = report.build(conn, stale_days)
+    outputs.write_text(output, report.render_html(view))
+    if csv_path:
+        outputs.write_text(csv_path, report.to_csv(view), newline="")
+    click.echo(sanitize.line(f"{view['hosts']} hosts; report written to {output}"
+                             + (f", CSV to {csv_path}" if csv_path else "")))
 
 
 @fleet.command(name="require")
@@ -433,16 +440,14 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     from readiness.fleet import report, store
 
     wanted = cli_options.chosen_workloads(workload_ids, model, quant, context)
-    if not os.path.exists(db):
-        raise ReadinessError(f"{db} does not exist", hint="readiness fleet ingest REPORT.json... first")
-    conn = store.connect(db)
+    conn = store.connect(db, create=False)
     failing, unknown = report.require_all(conn, wanted)
     policy = f"hosts whose verdict is unknown {unknown_policy} (--unknown {unknown_policy})"
     if as_json:
-        click.echo(json.dumps({"failing": failing, "unknown": unknown, "unknown_policy": unknown_policy}, indent=2))
+        click.echo(jsonout.dumps({"failing": failing, "unknown": unknown, "unknown_policy": unknown_policy}, indent=2))
     else:
         for f in failing:
-            click.echo(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}")
+            click.echo(sanitize.line(f"{f['host']}: {f['workload']}: {f['verdict']}: {f['why']}"))
         click.echo(f"{len({f['host'] for f in failing})} hosts do not meet the requirement")
         if unknown:
             click.echo("")
@@ -466,7 +471,7 @@ def rules_list(rule_files: tuple[str, ...], as_json: bool) -> None:
 
     rows = [{"id": r.id, "severity": r.severity, "title": r.title, "source": r.source} for r in rules.load(rule_files)]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(jsonout.dumps(rows, indent=2))
         return
     for r in rows:
         click.echo(f"{r['id']:<40} {r['severity']:<6} {r['title']}")
@@ -509,9 +514,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _error(message: str, hint: str | None = None) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {sanitize.line(message)}", err=True)  # messages quote user input
     if hint:
-        click.echo(f"hint: {hint}", err=True)
+        click.echo(f"hint: {sanitize.line(hint)}", err=True)
 
 
 def _run(argv: list[str] | None) -> int:
@@ -520,9 +525,12 @@ def _run(argv: list[str] | None) -> int:
     except ReadinessError as e:
         _error(e.message, e.hint)
         return e.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        from readiness.host import runner
+
+        runner.kill_all()  # commands run in their own sessions: the terminal's Ctrl-C never reached them
         click.echo("aborted", err=True)
-        return exitcodes.USAGE
+        os._exit(130)  # now, with 130 (SIGINT): probe threads stuck in a read must not hold the exit
     except click.UsageError as e:
         # click prints three lines (Usage / Try / Error); the README promises one error line.
         command = e.ctx.command_path if e.ctx is not None else "readiness"
@@ -536,7 +544,7 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         return exitcodes.OK
     except Exception as e:  # noqa: BLE001 - last resort: a bug, reported as one line with exit 3
-        click.echo(f"internal error: {type(e).__name__}: {e} (please report this; "
+        click.echo(f"internal error: {type(e).__name__}: {sanitize.line(e)} (please report this; "
                    f"set READINESS_DEBUG=1 for the traceback)", err=True)
         if os.environ.get("READINESS_DEBUG"):
             raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from readiness import compat, derive
 from readiness.facts import CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.host.base import OnceHost
+from readiness.probes import parallel
 from readiness.probes.base import run_guarded
 from readiness.probes.registry import all_probes
 
@@ -183,9 +183,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     probes = all_probes() if probes is None else probes
     host = host if isinstance(host, OnceHost) else OnceHost(host)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
-        futures = [(p, pool.submit(run_guarded, p, host)) for p in probes]
-        results = [(p, *f.result()) for p, f in futures]
+    results = parallel.run_all(probes, host, run_guarded)
 
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}
@@ -197,6 +195,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     device_nodes = None
     cpu_fills: list[CpuFacts] = []
     host_fills: list[HostFacts] = []
+    machine_id = None
     statuses = []
     for probe, result, seconds in results:
         if result.status != "absent" or getattr(probe, "LIST_WHEN_ABSENT", True):
@@ -218,6 +217,8 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
                         stack[sub] = part
             elif key == "collect_env":
                 collect_env = value
+            elif key == "machine_id":
+                machine_id = value
             elif key == "cuda_driver_version":
                 driver_cuda = value
             elif key == "nvidia_stack":
@@ -229,6 +230,7 @@ def gather(host, probes: list | None = None) -> dict[str, Any]:
     _fill_section(sections["host"], host_fills)
     if driver_cuda:
         cuda.driver_version = driver_cuda
+    sections["host"].machine_id = machine_id
     if collect_env:
         _merge_collect_env(collect_env, sections, stack, gpu_lists)
     gpus = merge_gpus(gpu_lists)

@@ -20,6 +20,7 @@ class HostFacts:
     hostname: str | None = None
     wsl: bool | None = None
     container: str | None = None  # None, or docker | podman | lxc | kubernetes | containerd | container
+    machine_id: str | None = None  # /etc/machine-id, DMI product UUID, IOPlatformUUID or MachineGuid (lower case)
 
 
 @dataclass

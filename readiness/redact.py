@@ -72,3 +72,27 @@ def _blank(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _blank(v) if k != "err" else v for k, v in value.items()}
     return value
+
+
+# The answers that carry the machine identity (probes/identity.py), by capture key.
+_IDENTITY_KEYS = {"file:/etc/machine-id", "file:/var/lib/dbus/machine-id", "file:/sys/class/dmi/id/product_uuid",
+                  "cmd:ioreg -rd1 -c IOPlatformExpertDevice",
+                  "cmd:reg query 'HKLM\\SOFTWARE\\Microsoft\\Cryptography' /v MachineGuid"}
+_ID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+
+
+def machine_pseudonym(value: str) -> str:
+    """A stable stand-in for a machine identity: the same machine gets the same pseudonym in every
+    redacted capture (so fleet history joins up), and the identity can't be read back from it."""
+    import hashlib
+
+    digest = hashlib.sha256(b"readiness machine-id\0" + value.strip().strip("{}").lower().encode()).hexdigest()
+    return digest[:32]
+
+
+def scrub_identity(key: str, value: Any) -> Any:
+    """Replace the machine identity in the answers that carry one."""
+    if key not in _IDENTITY_KEYS or not isinstance(value, str):
+        return value
+    value = re.sub(r'("IOPlatformSerialNumber"\s*=\s*")[^"\n]*(")', r"\1" + SERIAL + r"\2", value)
+    return _ID_IN_TEXT.sub(lambda m: machine_pseudonym(m.group(0)), value)

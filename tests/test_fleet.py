@@ -1,6 +1,7 @@
 """Fleet audits: ingest, history, idempotence, malformed reports, concurrency, redaction, the
 report and CSV, policy checks, and the Ansible playbook against localhost."""
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -29,6 +30,8 @@ def variant(doc: dict, host: str, when: str, driver: str | None = None, gpus=Non
     d = json.loads(json.dumps(doc))
     f = d["facts"]  # a schema-2 report: the facts apart from the judgments
     f["host"]["hostname"] = host
+    # Another host is another machine: hosts are keyed by machine identity (the live report has this one's).
+    f["host"]["machine_id"] = hashlib.sha256(host.encode()).hexdigest()[:32]
     f["collected_at"] = when
     if gpus is not None:
         f["gpus"] = gpus

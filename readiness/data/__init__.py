@@ -120,6 +120,10 @@ def load_user_file(path) -> dict:
         raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
     except tomllib.TOMLDecodeError as e:
         raise ReadinessError(f"{path}: not valid TOML: {e}") from e
+    except UnicodeDecodeError as e:
+        raise ReadinessError(f"{path}: not UTF-8 text (TOML files are UTF-8): byte {e.start}") from e
+    except RecursionError as e:
+        raise ReadinessError(f"{path}: tables nested too deeply") from e
 
 
 def rows(name: str, table: str) -> list[dict]:

@@ -9,11 +9,16 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+from readiness import jsonout
 from readiness.fleet import store
 
 
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _when(row) -> datetime:
+    """A report's time from its normalised UTC column; one that could not be read counts as oldest."""
+    try:
+        return datetime.strptime(row["collected_utc"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
@@ -40,12 +45,12 @@ def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
                      "SELECT name, vendor, MAX(memory_mib), COUNT(*) FROM gpus WHERE report_id IN "
                      "(SELECT id FROM latest_ids) GROUP BY name, vendor ORDER BY COUNT(*) DESC, name")]
     cutoff = now - timedelta(days=stale_days)
-    stale = [{"host": h["host"], "collected_at": h["collected_at"]} for h in hosts if _parse_time(h["collected_at"]) < cutoff]
+    stale = [{"host": h["host"], "collected_at": h["collected_at"]} for h in hosts if _when(h) < cutoff]
     changes = _changes(db)
     rows = [{"host": h["host"], "collected_at": h["collected_at"], "tier": h["tier"], "os": h["os"],
              "cpu": h["cpu_model"], "ram_gib": round((h["ram_mib"] or 0) / 1024, 1) if h["ram_mib"] else None,
              "gpus": h["gpu_summary"], "driver": h["driver_version"], "torch": h["torch"],
-             "stale": _parse_time(h["collected_at"]) < cutoff} for h in hosts]
+             "stale": _when(h) < cutoff} for h in hosts]
     problems_by_host = Counter(h for p in problems for h in p["examples"])
     models_by_report = dict(db.execute("SELECT report_id, COUNT(*) FROM models WHERE report_id IN "
                                        "(SELECT id FROM latest_ids) GROUP BY report_id").fetchall())
@@ -64,20 +69,35 @@ def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
 
 
 def _changes(db) -> list[dict]:
-    """What moved between each host's last two reports: the driver, the GPUs."""
+    """What moved between each host's last two reports (by machine identity, in time order)."""
     out = []
     prev: dict[str, tuple] = {}
-    for host, at, driver, gpus in db.execute(
-            "SELECT host, collected_at, driver_version, gpu_summary FROM reports r WHERE (SELECT COUNT(*) FROM reports "
-            "r2 WHERE r2.host = r.host AND r2.collected_at >= r.collected_at) <= 2 ORDER BY host, collected_at"):
-        if host in prev:
-            p_at, p_driver, p_gpus = prev[host]
+    for key, host, at, driver, gpus in db.execute(
+            "SELECT host_key, host, collected_at, driver_version, gpu_summary FROM (SELECT r.*, ROW_NUMBER() OVER "
+            "(PARTITION BY host_key ORDER BY collected_utc DESC, id DESC) AS rn FROM reports r) WHERE rn <= 2 "
+            "ORDER BY host, host_key, collected_utc, id"):
+        if key in prev:
+            p_at, p_driver, p_gpus = prev[key]
             if p_driver != driver:
                 out.append({"host": host, "when": at, "what": f"driver {p_driver or 'none'} → {driver or 'none'}"})
             if p_gpus != gpus:
                 out.append({"host": host, "when": at, "what": f"GPUs {p_gpus} → {gpus}"})
-        prev[host] = (at, driver, gpus)
+        prev[key] = (at, driver, gpus)
     return out
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A hostname like '=HYPERLINK(…)' or '@SUM(…)' stays text: a leading quote makes it inert.
+    Control characters go too (a bare CR is not quoted by csv with a LF line end, and splits the row)."""
+    if not isinstance(value, str):
+        return value
+    from readiness import sanitize
+
+    return ("'" if value.startswith(_FORMULA_START) else "") + sanitize.line(value)
 
 
 def to_csv(view: dict) -> str:
@@ -87,7 +107,7 @@ def to_csv(view: dict) -> str:
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()
     for r in view["rows"]:
-        w.writerow({k: r.get(k) for k in cols})
+        w.writerow({k: csv_cell(r.get(k)) for k in cols})
     return buf.getvalue()
 
 
@@ -96,7 +116,7 @@ def render_html(view: dict) -> str:
     from readiness.report.html import GENERATOR, environment
 
     # Inside <script>, "</script>" in a hostname must not end the script: escape <, > and &.
-    rows_json = json.dumps(view["rows"]).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    rows_json = jsonout.dumps(view["rows"]).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return environment().get_template("fleet.html.j2").render(view=view, generator=GENERATOR, version=__version__,
                                                              rows_json=rows_json)
 

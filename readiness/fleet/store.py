@@ -11,44 +11,15 @@ import json
 import os
 import secrets
 import sqlite3
+import stat
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable
 
 from readiness.errors import ReadinessError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reports (
-    id INTEGER PRIMARY KEY,
-    digest TEXT NOT NULL UNIQUE,
-    host TEXT NOT NULL,
-    collected_at TEXT NOT NULL,
-    ingested_at TEXT NOT NULL,
-    tool_version TEXT,
-    os TEXT, cpu_model TEXT, ram_mib INTEGER,
-    gpu_summary TEXT, driver_version TEXT, cuda_driver TEXT, torch TEXT,
-    tier TEXT,
-    doc BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS reports_host ON reports (host, collected_at);
-CREATE TABLE IF NOT EXISTS gpus (report_id INTEGER NOT NULL, idx INTEGER, vendor TEXT, name TEXT,
-                                 memory_mib INTEGER, driver_version TEXT, uuid TEXT);
-CREATE INDEX IF NOT EXISTS gpus_report ON gpus (report_id);
-CREATE TABLE IF NOT EXISTS findings (report_id INTEGER NOT NULL, rule_id TEXT, severity TEXT, outcome TEXT, title TEXT);
-CREATE INDEX IF NOT EXISTS findings_report ON findings (report_id);
-CREATE TABLE IF NOT EXISTS verdicts (report_id INTEGER NOT NULL, workload TEXT, name TEXT, verdict TEXT, placement TEXT);
-CREATE INDEX IF NOT EXISTS verdicts_report ON verdicts (report_id);
-CREATE TABLE IF NOT EXISTS models (report_id INTEGER NOT NULL, name TEXT, store TEXT, verdict TEXT);
-CREATE INDEX IF NOT EXISTS models_report ON models (report_id);
-"""
-
-# The keys a report must have to be stored (the facts document, schema version 1).
-_REQUIRED = {"schema_version": int, "tool": dict, "collected_at": str, "host": dict, "cpu": dict, "memory": dict,
-             "gpus": list, "stack": dict, "probes": list}
-_SLIM = ("schema_version", "tool", "collected_at", "host", "cpu", "memory", "disks", "gpus", "stack", "power",
-         "probes", "findings", "checks", "verdicts", "models")
+from readiness.fleet import db as fleet_db
+from readiness.fleet import validate as checks
 
 # Tiers, from the largest LLM a host runs well (catalogue ids of the headline set).
 TIERS = [("70B-class", ("chat-llama-3.1-70b", "chat-gpt-oss-120b")),
@@ -63,21 +34,11 @@ class IngestResult:
     stored: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
-def connect(path: str) -> sqlite3.Connection:
-    try:
-        db = sqlite3.connect(path, timeout=30, isolation_level=None)
-    except sqlite3.Error as e:
-        raise ReadinessError(f"cannot open {path}: {e}") from e
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA busy_timeout=30000")
-    db.execute("PRAGMA synchronous=NORMAL")
-    try:
-        db.executescript(SCHEMA)
-    except sqlite3.DatabaseError as e:
-        raise ReadinessError(f"{path} is not a readiness fleet database: {e}") from e
-    return db
+def connect(path: str, create: bool = True) -> sqlite3.Connection:
+    return fleet_db.connect(path, create)
 
 
 def _salt(db: sqlite3.Connection) -> str:
@@ -100,49 +61,24 @@ def redact(doc: dict, salt: str) -> dict:
     host = doc.get("host") or {}
     if host.get("hostname"):
         host["hostname"] = pseudonym(host["hostname"], salt, "host")
-    for m in doc.get("models") or []:
-        m["name"] = None  # a model's name can say what a host is for; only the count is kept
+    if host.get("machine_id"):
+        host["machine_id"] = pseudonym(host["machine_id"], salt, "machine")
     for g in doc.get("gpus") or []:
         if g.get("uuid"):
             g["uuid"] = pseudonym(g["uuid"], salt, "gpu")
         if g.get("serial"):
             g["serial"] = pseudonym(g["serial"], salt, "serial")
+    for m in doc.get("models") or []:
+        m["name"] = None  # a model's name can say what a host is for; only the count is kept
     return doc
-
-
-def flatten(doc):
-    """A schema-2 report (facts apart from judgments) in the inventory's flat shape, which is
-    schema 1's: the facts with checks, findings and verdicts beside them. Schema 1 as it is."""
-    if not isinstance(doc, dict) or doc.get("schema_version") != 2:
-        return doc
-    facts, judged = doc.get("facts"), doc.get("judgments")
-    if not isinstance(facts, dict) or not isinstance(judged, dict):
-        return {"schema_version": 2}
-    flat = {**facts, "schema_version": 2, "tool": doc.get("tool")}
-    for key in ("checks", "findings", "verdicts", "models"):
-        if judged.get(key) is not None:
-            flat[key] = judged[key]
-    return flat
 
 
 def validate(doc) -> str | None:
     """Why a document can't be stored, or None."""
-    if not isinstance(doc, dict):
-        return "not a JSON object"
-    version = doc.get("schema_version")
-    if isinstance(version, int) and version not in (1, 2):
-        return f"unknown schema_version {version} (this readiness reads versions 1 and 2)"
-    if version == 2 and "host" not in doc:
-        return "a schema 2 report needs 'facts' and 'judgments' objects"
-    for key, typ in _REQUIRED.items():
-        if not isinstance(doc.get(key), typ):
-            return f"missing or malformed {key!r}"
-    if doc["tool"].get("name") != "readiness":
-        return "not a readiness report"
     try:
-        datetime.fromisoformat(doc["collected_at"].replace("Z", "+00:00"))
-    except ValueError:
-        return "collected_at is not an ISO 8601 time"
+        checks.slim(doc)
+    except checks.Invalid as e:
+        return str(e)
     return None
 
 
@@ -166,63 +102,111 @@ def _files(paths: Iterable[str]) -> list[str]:
             for root, dirs, files in os.walk(p):
                 dirs.sort()
                 out += [os.path.join(root, f) for f in sorted(files) if f.endswith(".json")]
-        elif os.path.exists(p):
+        elif os.path.lexists(p):
             out.append(p)
         else:
             raise ReadinessError(f"cannot read {p}: no such file or folder")
     return out
 
 
-def _slim(doc: dict) -> dict:
-    """What the inventory keeps: the facts, findings and verdicts (without their long assumption lists)."""
-    slim = {k: doc[k] for k in _SLIM if k in doc}
-    if "verdicts" in slim:
-        slim["verdicts"] = [{k: v.get(k) for k in ("id", "name", "kind", "verdict", "placement", "why")}
-                            for v in slim["verdicts"]]
-    if "models" in slim:
-        slim["models"] = [{k: m.get(k) for k in ("name", "store", "verdict", "size_bytes")} for m in slim["models"]
-                          if isinstance(m, dict)]
-    return slim
+#: Reports written per transaction; each one inside its own savepoint.
+BATCH = 256
+
+
+def host_key(slim: dict, digest: str) -> str:
+    """A host is its machine identity; the hostname is only its label. Without either, a report
+    stands alone rather than being merged with every other nameless host."""
+    host = slim["host"]
+    mid = host.get("machine_id")
+    if isinstance(mid, str) and mid.strip():
+        return "mid:" + mid.strip().lower()
+    if host.get("hostname"):
+        return "name:" + host["hostname"]
+    return "report:" + digest
+
+
+def _read(path: str) -> bytes:
+    """A report file's bytes; a FIFO, device or folder is refused without being opened."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise checks.Invalid("not a regular file")
+    if st.st_size > checks.MAX_REPORT_BYTES:
+        raise checks.Invalid(f"larger than {checks.MAX_REPORT_BYTES // 2**20} MiB; not a report")
+    with open(path, "rb") as f:
+        return f.read(checks.MAX_REPORT_BYTES + 1)
+
+
+def _prepare(path: str, do_redact: bool, salt: str, result: IngestResult):
+    """Read and validate one file outside any transaction; None when it is skipped."""
+    try:
+        doc = checks.parse(_read(path))
+        slim, notes = checks.slim(doc)
+        if do_redact:
+            slim = redact(slim, salt)
+        canonical = json.dumps(slim, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    except OSError as e:
+        result.skipped.append((path, f"unreadable: {e.strerror or e}"))
+        return None
+    except checks.Invalid as e:
+        result.skipped.append((path, str(e)))
+        return None
+    except (RecursionError, ValueError, TypeError) as e:
+        result.skipped.append((path, f"cannot be stored: {type(e).__name__}"))
+        return None
+    result.notes += [(path, n) for n in notes]
+    return path, slim, hashlib.sha256(canonical).hexdigest(), zlib.compress(canonical, 1)
 
 
 def ingest(db: sqlite3.Connection, paths: Iterable[str], do_redact: bool = False) -> IngestResult:
-    """Store each report in one transaction, file by file, so memory stays flat for any fleet size."""
+    """Store the reports in short transactions of up to BATCH files, each file in its own savepoint:
+    one corrupt report is named and skipped and never rolls back the others, and another ingest
+    running at the same time gets the lock between batches."""
     result = IngestResult()
-    salt = _salt(db) if do_redact else ""
+    salt = fleet_db.retry(lambda: _salt_tx(db)) if do_redact else ""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     files = _files(paths)
+    for start in range(0, len(files), BATCH):
+        ready = [p for p in (_prepare(f, do_redact, salt, result) for f in files[start:start + BATCH]) if p]
+        stored, dupes, failed = fleet_db.retry(lambda: _write_batch(db, ready, now))
+        result.stored += stored
+        result.duplicates += dupes
+        result.skipped += failed
+    return result
+
+
+def _salt_tx(db: sqlite3.Connection) -> str:
     db.execute("BEGIN IMMEDIATE")
     try:
-        for path in files:
+        salt = _salt(db)
+        db.execute("COMMIT")
+        return salt
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _write_batch(db: sqlite3.Connection, ready: list, now: str):
+    stored, dupes, failed = [], [], []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for path, slim, digest, blob in ready:
+            db.execute("SAVEPOINT one")
             try:
-                with open(path, "rb") as f:
-                    raw = f.read()
-                doc = flatten(json.loads(raw))
-            except OSError as e:
-                result.skipped.append((path, f"unreadable: {e.strerror or e}"))
-                continue
-            except ValueError as e:
-                result.skipped.append((path, f"not valid JSON (truncated?): {getattr(e, 'msg', e)}"
-                                             + (f" at line {e.lineno}" if hasattr(e, "lineno") else "")))
-                continue
-            why = validate(doc)
-            if why:
-                result.skipped.append((path, why))
-                continue
-            slim = _slim(doc)
-            if do_redact:
-                slim = redact(slim, salt)
-            canonical = json.dumps(slim, sort_keys=True, separators=(",", ":")).encode()
-            digest = hashlib.sha256(canonical).hexdigest()
-            if _store_one(db, slim, digest, zlib.compress(canonical, 1), now):
-                result.stored.append(path)
-            else:
-                result.duplicates.append(path)
+                (stored if _store_one(db, slim, digest, blob, now) else dupes).append(path)
+                db.execute("RELEASE one")
+            except (sqlite3.IntegrityError, sqlite3.InterfaceError, OverflowError) as e:
+                db.execute("ROLLBACK TO one")
+                db.execute("RELEASE one")
+                failed.append((path, f"cannot be stored: {e}"))
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    return result
+    return stored, dupes, failed
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _store_one(db: sqlite3.Connection, slim: dict, digest: str, blob: bytes, now: str) -> bool:
@@ -232,12 +216,14 @@ def _store_one(db: sqlite3.Connection, slim: dict, digest: str, blob: bytes, now
     torch = (slim["stack"].get("torch") or {}).get("version")
     cur = db.execute(
         "INSERT OR IGNORE INTO reports (digest, host, collected_at, ingested_at, tool_version, os, cpu_model, "
-        "ram_mib, gpu_summary, driver_version, cuda_driver, torch, tier, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (digest, host, slim["collected_at"], now, slim["tool"].get("version"),
+        "ram_mib, gpu_summary, driver_version, cuda_driver, torch, tier, doc, host_key, collected_utc) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (digest, host, slim["collected_at"], now, _text(slim["tool"].get("version")),
          slim["host"].get("os_release") or slim["host"].get("os"), slim["cpu"].get("model"),
          slim["memory"].get("total_mib"),
-         ", ".join(g.get("name") or g.get("vendor", "?") for g in gpus if not g.get("virtual")) or "none",
-         driver, (slim["stack"].get("cuda") or {}).get("driver_version"), torch, tier(slim.get("verdicts", [])), blob))
+         ", ".join(g.get("name") or g.get("vendor") or "?" for g in gpus if not g.get("virtual")) or "none",
+         driver, (slim["stack"].get("cuda") or {}).get("driver_version"), torch, tier(slim.get("verdicts", [])), blob,
+         host_key(slim, digest), checks.parse_time(slim["collected_at"])[0]))
     if cur.rowcount == 0:
         return False
     rid = cur.lastrowid
@@ -256,11 +242,11 @@ def _store_one(db: sqlite3.Connection, slim: dict, digest: str, blob: bytes, now
 
 
 def latest(db: sqlite3.Connection) -> list[sqlite3.Row]:
-    """Each host's newest report."""
+    """Each host's newest report, by its UTC time (text order of the normalised form is time order)."""
     db.row_factory = sqlite3.Row
     return db.execute(
-        "SELECT r.* FROM reports r JOIN (SELECT host, MAX(collected_at) AS last FROM reports GROUP BY host) m "
-        "ON r.host = m.host AND r.collected_at = m.last GROUP BY r.host ORDER BY r.host").fetchall()
+        "SELECT * FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY host_key ORDER BY collected_utc DESC, id DESC) "
+        "AS rn FROM reports r) WHERE rn = 1 ORDER BY host, host_key").fetchall()
 
 
 def load_doc(row) -> dict:

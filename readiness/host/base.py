@@ -92,6 +92,14 @@ class Host:
         return self.ask("call", name, *args)
 
 
+def slow_timeout(host, minimum: float) -> float:
+    """The budget of a command known to be slow (torch's import, PowerShell, system_profiler):
+    at least ``minimum`` by default, but exactly --timeout when the user gave one."""
+    if (getattr(host, "options", None) or {}).get("timeout_given"):
+        return host.timeout
+    return max(host.timeout, minimum)
+
+
 class OnceHost(Host):
     """Asks the wrapped host each question once in a run and keeps the answers: probes that need
     the same answer (sysctl for the CPU and Apple probes, the DRM cards for AMD and Intel,
@@ -106,17 +114,28 @@ class OnceHost(Host):
         self.answers: dict[str, Answer] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._hung: dict[str, str] = {}
 
     def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
-        return self._once(key_for(kind, args), lambda: self.inner.ask(kind, *args, timeout=timeout))
+        tool = args[0][0] if kind == "cmd" and args and args[0] else None
+        return self._once(key_for(kind, args), tool, lambda: self.inner.ask(kind, *args, timeout=timeout))
 
     def run_cached(self, argv: Sequence[str], timeout: float | None = None) -> Answer:
-        return self._once(cmd_key(argv), lambda: self.inner.run_cached(list(argv), timeout))
+        return self._once(cmd_key(argv), argv[0] if argv else None,
+                          lambda: self.inner.run_cached(list(argv), timeout))
 
-    def _once(self, key: str, get) -> Answer:
+    def _once(self, key: str, tool: str | None, get) -> Answer:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self.answers:
-                self.answers[key] = get()
+                hung = self._hung.get(tool) if tool else None
+                if hung is not None:
+                    # A tool that hung once hangs again: answer at once instead of waiting out the
+                    # timeout for every other question asked of it (issue 19).
+                    self.answers[key] = Answer(TIMEOUT, reason=f"not run: {hung}")
+                else:
+                    self.answers[key] = get()
+                    if tool and self.answers[key].status == TIMEOUT:
+                        self._hung[tool] = self.answers[key].reason or f"{tool} timed out"
             return self.answers[key]

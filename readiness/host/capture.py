@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from readiness import __version__
+from readiness import __version__, jsonout
 from readiness.errors import ReadinessError
 from readiness.host.base import OnceHost
 from readiness.host.replay import CAPTURE_FORMAT, INDEX_NAME
@@ -31,6 +31,12 @@ def prepare_folder(folder: str, force: bool) -> None:
             raise ReadinessError(f"{folder} exists and is not a folder")
         if os.listdir(folder) and not force:
             raise ReadinessError(f"{folder} is not empty", field="force")
+        if os.path.lexists(os.path.join(folder, INDEX_NAME)):
+            # --force adds files beside the user's; it never replaces an index.json (or writes through one).
+            raise ReadinessError(f"{folder} already holds a capture ({INDEX_NAME}); not replacing it",
+                                 hint="capture into a new folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ReadinessError(f"cannot write into {folder}: permission denied")
     else:
         try:
             os.makedirs(folder)
@@ -47,19 +53,14 @@ def write(host: CaptureHost, folder: str, redact: bool) -> int:
         value = answer.value
         reason = answer.reason
         if redact:
-            value = redaction.scrub(value, secrets)
+            value = redaction.scrub_identity(key, redaction.scrub(value, secrets))
             reason = redaction.scrub(reason, secrets)
         entry: dict[str, Any] = {"key": key, "status": answer.status, "reason": reason,
                                  "exit_code": answer.exit_code, "seconds": answer.seconds, "file": None}
         if value is not None:
-            name = _file_name(n, key, value)
-            path = os.path.join(folder, name)
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                if isinstance(value, str):
-                    f.write(value)
-                else:
-                    json.dump(value, f, indent=1, sort_keys=True)
-            entry["file"] = name
+            text = value if isinstance(value, str) else json.dumps(jsonout.finite(value), indent=1, sort_keys=True,
+                                                                   allow_nan=False)
+            entry["file"] = _write_new(folder, _file_name(n, key, value), text)
         entries.append(entry)
     index = {
         "format": CAPTURE_FORMAT,
@@ -70,6 +71,33 @@ def write(host: CaptureHost, folder: str, redact: bool) -> int:
         "redacted": redact,
         "entries": entries,
     }
-    with open(os.path.join(folder, INDEX_NAME), "w", encoding="utf-8") as f:
-        json.dump(index, f, indent=1)
+    _write_exclusive(folder, INDEX_NAME, json.dumps(index, indent=1, allow_nan=False))
     return len(entries)
+
+
+def _write_exclusive(folder: str, name: str, text: str) -> None:
+    """Create the file; never replace one, never follow a link planted under its name."""
+    path = os.path.join(folder, name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise ReadinessError(f"cannot write {path}: {e.strerror or e}",
+                             hint="give capture a folder you can write to") from e
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+def _write_new(folder: str, name: str, text: str) -> str:
+    """Write under ``name`` or, when a file (or link) of that name is already there, a new name."""
+    stem, dot, ext = name.rpartition(".")
+    for n in range(1000):
+        candidate = name if n == 0 else f"{stem}-{n}{dot}{ext}"
+        try:
+            _write_exclusive(folder, candidate, text)
+            return candidate
+        except FileExistsError:
+            continue
+    raise ReadinessError(f"{folder}: no free file name for {name}")

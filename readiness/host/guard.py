@@ -1,5 +1,4 @@
-"""The one guarded query function for vendor libraries (NVML, amdsmi): host code, since the
-libraries are the machine (issue 13)."""
+"""The one guarded query function for vendor libraries (NVML, amdsmi)."""
 
 from __future__ import annotations
 

@@ -8,11 +8,11 @@ import os
 import platform
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from typing import Any, Callable
 
+from readiness.host import runner
 from readiness.host.base import ABSENT, DENIED, ERROR, OK, TIMEOUT, Answer, Host
 
 # Commands always run in the C locale so that their output parses the same everywhere.
@@ -66,12 +66,6 @@ def _glob(pattern: str) -> list[str]:
     return sorted(glob.glob(pattern))
 
 
-def _amdsmi() -> dict:
-    from readiness.host import amdsmi
-
-    return amdsmi.snapshot_live()
-
-
 def _windows_cpu() -> dict | None:
     """The CPU's name and vendor from the registry (Windows only; None elsewhere)."""
     try:
@@ -85,12 +79,6 @@ def _windows_cpu() -> dict | None:
     finally:
         winreg.CloseKey(key)
     return {"name": name, "vendor": vendor}
-
-
-def _nvml() -> dict:
-    from readiness.host import nvml
-
-    return nvml.snapshot_live()
 
 
 def _process(pid: int) -> dict | None:
@@ -120,9 +108,9 @@ CALLS: dict[str, Callable[..., Any]] = {
     "realpath": lambda path: os.path.realpath(path) if os.path.exists(path) else None,
     "windows.cpu": _windows_cpu,
     "process": _process,
-    "nvml": _nvml,
-    "amdsmi": _amdsmi,
 }
+#: Vendor libraries, each run in a child process bounded by the host's timeout (host/vendor_child.py).
+VENDOR_CALLS = ("nvml", "amdsmi")
 
 
 class LiveHost(Host):
@@ -174,6 +162,8 @@ class LiveHost(Host):
             raise
 
     def _call(self, name: str, *args: Any) -> Answer:
+        if name in VENDOR_CALLS:
+            return self._vendor(name)
         fn = CALLS.get(name)
         if fn is None:
             return Answer(ERROR, reason=f"unknown call {name!r}")
@@ -182,38 +172,66 @@ class LiveHost(Host):
             return Answer(ABSENT, reason=f"{name} gave nothing")
         return Answer(OK, value)
 
+    def _vendor(self, name: str) -> Answer:
+        """The library's snapshot from a child Python, so that a hung library is a timeout."""
+        import json
+
+        import readiness
+
+        top = os.path.dirname(os.path.dirname(os.path.abspath(readiness.__file__)))
+        env = {**os.environ, **_C_LOCALE,
+               "PYTHONPATH": os.pathsep.join(p for p in (top, os.environ.get("PYTHONPATH")) if p)}
+        start = time.monotonic()
+        out = runner.run([sys.executable, "-m", "readiness.host.vendor_child", name], self.timeout, env=env)
+        seconds = round(time.monotonic() - start, 4)
+        if out.timed_out:
+            return Answer(TIMEOUT, reason=f"the {name} library timed out after {self.timeout:g} s", seconds=seconds)
+        if out.returncode != 0:
+            last = out.stderr.decode("utf-8", errors="replace").strip().splitlines()
+            return Answer(ERROR, reason=f"the {name} query {_exit_words(out.returncode)}"
+                          + (f": {last[-1][:200]}" if last else ""), seconds=seconds)
+        try:
+            value = json.loads(out.stdout)
+        except (ValueError, RecursionError):
+            return Answer(ERROR, reason=f"the {name} query printed no readable answer", seconds=seconds)
+        return Answer(OK, value, seconds=seconds)
+
     def _cmd(self, argv: list[str], timeout: float | None = None) -> Answer:
         limit = timeout or self.timeout
         exe = shutil.which(argv[0])
         if exe is None:
             return Answer(ABSENT, reason=f"{argv[0]} not found on PATH")
         env = {**os.environ, **_C_LOCALE}
-        posix = os.name == "posix"
         start = time.monotonic()
-        # A new session lets a timeout kill the whole process group: a wrapper script's
-        # children would otherwise keep the pipes open and hang communicate().
-        proc = subprocess.Popen([exe, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env, start_new_session=posix)
-        try:
-            out, err = proc.communicate(timeout=limit)
-        except subprocess.TimeoutExpired:
-            if posix:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            else:
-                proc.kill()
-            proc.communicate()
-            return Answer(TIMEOUT, reason=f"{_short(argv)} timed out after {limit:g}s",
-                          seconds=round(time.monotonic() - start, 4))
+        out = runner.run([exe, *argv[1:]], limit, env=env)
         seconds = round(time.monotonic() - start, 4)
-        text = out.decode("utf-8", errors="replace")
-        if proc.returncode != 0 and not text.strip():
-            reason = err.decode("utf-8", errors="replace").strip().splitlines()
-            return Answer(ERROR, text, reason=f"{argv[0]} exited {proc.returncode}"
-                          + (f": {reason[-1]}" if reason else ""), exit_code=proc.returncode, seconds=seconds)
-        return Answer(OK, text, exit_code=proc.returncode, seconds=seconds)
+        if out.timed_out:
+            return Answer(TIMEOUT, reason=f"{_short(argv)} timed out after {limit:g} s", seconds=seconds)
+        text = out.stdout.decode("utf-8", errors="replace")
+        notes = []
+        if out.truncated:
+            notes.append(f"output cut at {runner.MAX_OUTPUT_BYTES // 2**20} MiB (the rest was discarded)")
+        if out.left_running:
+            notes.append(f"{out.left_running} process(es) it left running were killed")
+        if out.returncode is not None and out.returncode < 0:
+            # Killed by a signal (a crash) after whatever it printed: the output may be partial.
+            return Answer(ERROR, text, reason=f"{argv[0]} {_exit_words(out.returncode)}"
+                          + (f" after {len(out.stdout)} bytes of output" if out.stdout else ""),
+                          exit_code=out.returncode, seconds=seconds)
+        if out.returncode != 0 and not text.strip():
+            reason = out.stderr.decode("utf-8", errors="replace").strip().splitlines()
+            return Answer(ERROR, text, reason=f"{argv[0]} exited {out.returncode}"
+                          + (f": {reason[-1][:300]}" if reason else ""), exit_code=out.returncode, seconds=seconds)
+        return Answer(OK, text, reason="; ".join(notes) or None, exit_code=out.returncode, seconds=seconds)
+
+
+def _exit_words(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited {code}"
 
 
 def _short(argv: list[str]) -> str:

@@ -165,46 +165,65 @@ def _read_text(path: str) -> str | None:
     return decoded[0] if decoded else None
 
 
+_STATUSES = {"ok", "absent", "denied", "timeout", "error"}
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _load_capture(folder: str) -> tuple[dict[str, Answer], str | None]:
+    from readiness.host import contained
+
     index_path = os.path.join(folder, INDEX_NAME)
     try:
-        with open(index_path, encoding="utf-8") as f:
-            index = json.load(f)
+        index = json.loads(contained.read_entry(folder, INDEX_NAME).decode("utf-8"), parse_constant=_no_constant)
         entries = index["entries"]
         system = index.get("system")
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ValueError("'entries' must be a list of objects")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise ReadinessError(f"{index_path} is not a readable readiness capture index: {e}") from e
+        if system is not None and not isinstance(system, str):
+            raise ValueError("'system' must be a string")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        raise ReadinessError(f"{index_path} is not a readable readiness capture index: {str(e)[:200]}") from e
     answers: dict[str, Answer] = {}
     for entry in entries:
         try:
             value = entry.get("value")
             name = entry.get("file")
-            if name:
-                with open(os.path.join(folder, name), encoding="utf-8") as f:
-                    value = json.load(f) if name.endswith(".json") else f.read()
-            answers[entry["key"]] = Answer(entry["status"], value, entry.get("reason"),
-                                           entry.get("exit_code"), entry.get("seconds", 0.0))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise ReadinessError(f"{folder}: capture entry {entry!r:.80} is unreadable: {e}") from e
+            if name is not None:
+                data = contained.read_entry(folder, name).decode("utf-8")
+                value = json.loads(data, parse_constant=_no_constant) if name.endswith(".json") else data
+            key, status = entry["key"], entry["status"]
+            exit_code, seconds, reason = entry.get("exit_code"), entry.get("seconds", 0.0), entry.get("reason")
+            if not isinstance(key, str) or status not in _STATUSES:
+                raise ValueError("key must be a string and status one of " + ", ".join(sorted(_STATUSES)))
+            if not (exit_code is None or (isinstance(exit_code, int) and not isinstance(exit_code, bool))):
+                raise ValueError("exit_code must be an integer")
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds != seconds:
+                raise ValueError("seconds must be a number")
+            if reason is not None and not isinstance(reason, str):
+                raise ValueError("reason must be a string")
+            answers[key] = Answer(status, value, reason, exit_code, float(seconds))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+            raise ReadinessError(f"{folder}: capture entry {str(entry)[:80]} is unreadable: {str(e)[:200]}") from e
     return answers, system
 
 
 def is_capture(folder: str) -> bool:
     """A folder with an index.json of readiness's capture format. An index that names the format
     but can't be read is an error, never a folder of unrecognised files."""
+    from readiness.host import contained
+
     path = os.path.join(folder, INDEX_NAME)
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        with open(path, "rb") as f:
-            raw = f.read(_MAX_RAW_BYTES)
-    except OSError:
+    if not os.path.lexists(path):
         return False
+    # An index.json that is a FIFO, a device or a link out of the folder is refused here (exit 2),
+    # before the folder could be walked as raw files and the FIFO opened.
+    raw = contained.read_entry(folder, INDEX_NAME)
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
         if CAPTURE_FORMAT.encode() in raw:
             raise ReadinessError(f"{path} is not a readable readiness capture index: {type(e).__name__}: {e}",
                                  hint="capture the machine again with `readiness capture FOLDER`") from e

@@ -10,6 +10,7 @@ from readiness.facts import Gpu
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.util import json_in, key_values, size_mib, to_int
+from readiness.host.base import slow_timeout
 
 NAME = "apple"
 
@@ -74,9 +75,9 @@ def collect(host) -> dict:
         return {"system": host.system}
     raw = {"system": host.system, "sysctl": host.run(SYSCTL)}
     for name, argv, fallback in (("displays", DISPLAYS_JSON, DISPLAYS_TEXT), ("hardware", HARDWARE_JSON, HARDWARE_TEXT)):
-        raw[name] = host.run(argv, timeout=max(host.timeout, SLOW_S))
+        raw[name] = host.run(argv, timeout=slow_timeout(host, SLOW_S))
         if not raw[name].ok:
-            raw[name + "_text"] = host.run(fallback, timeout=max(host.timeout, SLOW_S))
+            raw[name + "_text"] = host.run(fallback, timeout=slow_timeout(host, SLOW_S))
     return raw
 
 

@@ -11,6 +11,7 @@ from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.util import json_in, key_values, normalise_arch, timed_out, to_float, to_int
 from readiness.probes.windows import PS
+from readiness.host.base import slow_timeout
 
 NAME = "cpu"
 CIM_CPU = PS + ["Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,NumberOfCores,"
@@ -93,7 +94,7 @@ def collect(host) -> dict:
 
         raw["dxdiag"] = host.run(DXDIAG)
     if host.system in ("windows", None):
-        raw["cim"] = host.run(CIM_CPU, timeout=max(host.timeout, 30.0))
+        raw["cim"] = host.run(CIM_CPU, timeout=slow_timeout(host, 30.0))
     if host.system == "windows" and not raw["cim"].ok:
         # PowerShell may be missing or blocked by policy; the registry still names the CPU.
         raw["windows_cpu"] = host.call("windows.cpu")
@@ -138,16 +139,25 @@ def parse_cpuinfo(text: str) -> dict:
 
 
 def parse_lscpu_json(text: str) -> dict[str, str]:
+    """lscpu -J's fields; {} when the text is not lscpu's JSON (so /proc/cpuinfo's facts stand)."""
     out: dict[str, str] = {}
-
-    def walk(items):
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        return out
+    stack = [doc.get("lscpu")] if isinstance(doc, dict) else []
+    while stack:  # iterative: a deeply nested "children" can't exhaust the stack
+        items = stack.pop()
+        if not isinstance(items, list):
+            continue
         for item in items:
-            field = str(item.get("field", "")).rstrip(":").strip()
-            if field and item.get("data") is not None:
-                out.setdefault(field, str(item["data"]))
-            walk(item.get("children", []))
-
-    walk(json.loads(text)["lscpu"])
+            if not isinstance(item, dict):
+                continue
+            field = str(item.get("field", ""))[:200].rstrip(":").strip()
+            data = item.get("data")
+            if field and isinstance(data, (str, int, float)) and not isinstance(data, bool):
+                out.setdefault(field, str(data))
+            stack.append(item.get("children"))
     return out
 
 
@@ -197,6 +207,9 @@ def parse_lscpu(text: str) -> dict[str, str]:
     return out
 
 
+_FLAG = re.compile(r"[a-z0-9_.]+")
+
+
 def normalise_flags(flags: list[str]) -> list[str]:
     aliases = {row["name"]: row["flag"] for row in data.rows("cpu_flag_aliases", "alias")}
     out = set()
@@ -205,8 +218,11 @@ def normalise_flags(flags: list[str]) -> list[str]:
         if f.startswith("hw.optional."):  # macOS: hw.optional.arm.FEAT_DotProd → dotprod
             f = f.rsplit(".", 1)[-1]
             f = f[5:] if f.startswith("feat_") else f
-        if f:
-            out.add(aliases.get(f, f))
+        f = aliases.get(f, f)
+        # A flag is a short lower-case word; anything else (quotes, brackets, dashes, a pasted
+        # log line) is not a flag and is dropped rather than published.
+        if f and len(f) <= 64 and _FLAG.fullmatch(f):
+            out.add(f)
     return sorted(out)
 
 
@@ -270,9 +286,12 @@ def parse(raw: dict) -> Result:
     cpu = CpuFacts()
     uname = raw["uname"].value if raw["uname"].ok else {}
     lscpu: dict[str, str] = {}
+    garbled = None
     if raw.get("lscpu_json") is not None and raw["lscpu_json"].text:
         lscpu = parse_lscpu_json(raw["lscpu_json"].text)
-    elif raw.get("lscpu") is not None and raw["lscpu"].text:
+        if not lscpu:
+            garbled = "lscpu -J printed something that is not lscpu's JSON; the other sources were used"
+    if not lscpu and raw.get("lscpu") is not None and raw["lscpu"].text:
         lscpu = parse_lscpu(raw["lscpu"].text)
     info = parse_cpuinfo(raw["cpuinfo"].text) if raw.get("cpuinfo") is not None and raw["cpuinfo"].text else {}
     sysctl = _sysctl(raw["sysctl"].text) if raw.get("sysctl") is not None and raw["sysctl"].text else {}
@@ -360,4 +379,5 @@ def parse(raw: dict) -> Result:
     if late:
         return Result({"cpu": cpu}, "timeout", "; ".join(late))
     reason = None if cpu.flags is not None else "instruction-set flags are not available from this source"
+    reason = "; ".join(r for r in (garbled, reason) if r) or None
     return Result({"cpu": cpu}, "ok", reason)

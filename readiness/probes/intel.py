@@ -45,9 +45,12 @@ def devices(text: str | None) -> list[dict]:
         first = re.match(r"^\s*\|?\s*(\d+)\s*(?:\||\s{2,})", line)
         if first:
             out.append({"device_id": int(first.group(1))})
-        kv = re.search(r"(?:^|\||\s{2,})\s*([A-Za-z][A-Za-z ]+?):\s*(.*?)\s*\|?\s*$", line)
-        if out and kv and kv.group(1) in _TEXT_KEYS:
-            out[-1][_TEXT_KEYS[kv.group(1)]] = kv.group(2)
+        # "Key: value" cells between "|" borders or runs of 2+ spaces: a split, not a search, so the
+        # time is linear in the line (a search with lazy groups backtracked on long hostile lines)
+        for cell in re.split(r"\||\s{2,}", line):
+            key, colon, value = cell.partition(":")
+            if out and colon and key.strip() in _TEXT_KEYS:
+                out[-1][_TEXT_KEYS[key.strip()]] = value.strip()
     return [d for d in out if "device_name" in d]
 
 

@@ -93,7 +93,8 @@ def parse(raw: dict) -> Result:
     os_release = raw.get("os_release")
     if not system and os_release is not None and os_release.text:
         system = "linux"
-    facts.os = system.lower() if system else None
+    # Only the three systems the schema knows: a garbled `uname -a` must not invent a fourth.
+    facts.os = system.lower() if system and system.lower() in ("linux", "darwin", "windows") else None
     if uname:
         facts.kernel = uname.get("release") or None
         facts.arch = normalise_arch(uname.get("machine"))

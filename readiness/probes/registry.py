@@ -7,11 +7,12 @@ from __future__ import annotations
 
 
 def all_probes() -> list:
-    from readiness.probes import (amd, apple, cpu, cuda, disks, intel, memory, nvidia, osinfo, pasted, pci, power,
-                                  pystack, torch, windows)
+    from readiness.probes import (amd, apple, cpu, cuda, disks, identity, intel, memory, nvidia, osinfo, pasted, pci,
+                                  power, pystack, torch, windows)
 
     # torch first: its collect_env format embeds others (lscpu), so it must be recognised first.
-    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power, pasted]
+    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power, identity,
+            pasted]
 
 
 def formats(probes: list | None = None) -> list:

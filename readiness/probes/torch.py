@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+from readiness.host.base import slow_timeout
 from readiness.probes import pystack
 from readiness.probes.base import Result
 
@@ -107,7 +108,7 @@ def collect(host) -> dict:
     argv = pystack.python_argv(host)
     raw: dict = {"probe": None}
     if argv:
-        raw["probe"] = host.run_cached([*argv, "-c", SCRIPT], timeout=max(host.timeout, MIN_TIMEOUT_S))
+        raw["probe"] = host.run_cached([*argv, "-c", SCRIPT], timeout=slow_timeout(host, MIN_TIMEOUT_S))
     else:
         # No interpreter to run (raw files given with --from): a pasted collect_env report may answer.
         raw["collect_env"] = host.run(["python", "-m", "torch.utils.collect_env"])

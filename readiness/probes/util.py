@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 from readiness.host.base import TIMEOUT, Answer
+from readiness.host.guard import Guard  # noqa: F401 - kept importable from here
 
 _ARCH = {
     "x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "em64t": "x86_64",
@@ -49,7 +51,11 @@ def to_float(value: Any) -> float | None:
     if value is None:
         return None
     m = re.search(r"-?\d+(?:\.\d+)?", str(value))
-    return float(m.group()) if m else None
+    if not m:
+        return None
+    number = float(m.group())
+    # A 400-digit "power limit" is not a measurement: unknown, never Infinity in the JSON.
+    return number if math.isfinite(number) and abs(number) < 1e18 else None
 
 
 def mib(num_bytes: float | int | None) -> int | None:

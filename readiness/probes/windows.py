@@ -12,6 +12,7 @@ from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.pci import vendor_rows
 from readiness.probes.util import json_in, key_values, to_int
+from readiness.host.base import slow_timeout
 
 NAME = "windows"
 PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
@@ -64,8 +65,8 @@ FORMATS = [(cmd_key(REGISTRY), _is_registry_json), (cmd_key(CIM_JSON), _is_cim_j
 def collect(host) -> dict:
     if host.system not in ("windows", None):
         return {"system": host.system}
-    raw = {"system": host.system, "cim": host.run(CIM_JSON, timeout=max(host.timeout, 30.0)),
-           "registry": host.run(REGISTRY, timeout=max(host.timeout, 30.0))}
+    raw = {"system": host.system, "cim": host.run(CIM_JSON, timeout=slow_timeout(host, 30.0)),
+           "registry": host.run(REGISTRY, timeout=slow_timeout(host, 30.0))}
     if host.system is None or not raw["cim"].ok:
         raw["cim_list"] = host.run(CIM_LIST)
         raw["wmic"] = host.run(WMIC)

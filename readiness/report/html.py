@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jinja2
+
+from readiness import jsonout
 
 GENERATOR = "readiness"
 
@@ -28,14 +29,11 @@ def render(view: dict, report: dict) -> str:
     """The page. It embeds the facts (what was found), not the judgments: those are the page
     itself, and `check --json` gives the whole report."""
     template = environment().get_template("report.html.j2")
-    return template.render(view=view, facts_json=json.dumps(report["facts"], indent=1), generator=GENERATOR)
+    return template.render(view=view, facts_json=jsonout.dumps(report["facts"], indent=1), generator=GENERATOR)
 
 
 def is_our_report(path: str) -> bool:
     """True when the file is a report readiness wrote (so it may be replaced without asking)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            head = f.read(2048)
-    except OSError:
-        return False
-    return f'<meta name="generator" content="{GENERATOR}' in head
+    from readiness import outputs
+
+    return outputs.is_our_html(path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from readiness import sanitize
+
 _COLORS = {"✓": "green", "!": "yellow", "✗": "red"}
 
 
@@ -19,12 +21,13 @@ def _paint(line: str, color: bool) -> str:
 
 def render_quiet(view: dict) -> str:
     problems = len(view.get("findings") or [])
-    return f"{view['headline']}\n" + (f"{problems} stack problem(s): run readiness check for the fixes\n" if problems else "")
+    return sanitize.text(f"{view['headline']}\n"
+                         + (f"{problems} stack problem(s): run readiness check for the fixes\n" if problems else ""))
 
 
 def render(view: dict, color: bool = False) -> str:
     lines = [f"readiness {view['tool_version']} · {view['hostname'] or 'this machine'} · {view['origin']}", "",
-             click.style(view["headline"], bold=True) if color else view["headline"], ""]
+             view["headline"], ""]
     width = 6
     for label, value in view["rows"]:
         lines.append(f"  {label:<{width}} {value}")
@@ -64,7 +67,11 @@ def render(view: dict, color: bool = False) -> str:
             lines.append(f"  {view['prices_note']}")
     for p in view["problems"]:
         lines.append(f"  [!] probe {p['name']}: {p['status']}: {p['reason']}")
-    return "\n".join(_paint(line, color) for line in lines) + "\n"
+    # The output boundary: every line is made safe for the terminal, then our own colours go on.
+    safe = [sanitize.line(line) for line in lines]
+    if color:
+        safe[2] = click.style(safe[2], bold=True)
+    return "\n".join(_paint(line, color) for line in safe) + "\n"
 
 
 def render_estimate(result: dict) -> str:
@@ -84,7 +91,7 @@ def render_estimate(result: dict) -> str:
     if row["alternatives"]:
         lines += ["", "Alternatives"] + [f"  - {alt}" for alt in row["alternatives"]]
     lines += ["", "Assumptions"] + [f"  - {a}" for a in result["assumptions"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(sanitize.line(line) for line in lines) + "\n"
 
 
 def render_advice(result: dict, inputs: dict | None = None) -> str:
@@ -121,7 +128,7 @@ def render_advice(result: dict, inputs: dict | None = None) -> str:
     lines += ["", f"Inputs: {i['hours_per_month']:g} h/month, electricity {i['electricity_per_kwh'] * i['exchange_rate']:g} "
                   f"{cur}/kWh, amortisation {i['amortisation_months']} months, resale {i['resale_fraction']:g}, host "
                   f"{i['host_watts']:g} W, GPU load {i['gpu_load']:g}" + (f", budget {i['budget_usd']:g} USD" if i.get("budget_usd") else "")]
-    return "\n".join(lines) + "\n"
+    return "\n".join(sanitize.line(line) for line in lines) + "\n"
 
 
 def render_models(models: dict, indent: str = "") -> str:
@@ -133,4 +140,5 @@ def render_models(models: dict, indent: str = "") -> str:
         lines.append(f"{indent}  [{m['mark']}] {m['name']} ({m['store']}): {m['verdict']}"
                      + (f" · {m['speed']}" if m["speed"] else ""))
         lines.append(f"{indent}      {m['facts']}" + (f"; {m['why']}" if m["why"] else ""))
-    return "\n".join(lines) + "\n"
+    # model names and paths come from files on disk: no escape sequence reaches the terminal
+    return "\n".join(sanitize.line(line) for line in lines) + "\n"

@@ -185,7 +185,8 @@ def build(report: dict) -> dict[str, Any]:
         prices_note = (f"prices: snapshot {p['snapshot']}, {p['age_months']:g} months old"
                        + (" (WARNING: older than 6 months)" if p["stale"] else "")) if p.get("age_months") is not None else None
     findings = [{"mark": "✗" if f["outcome"] == "fail" else "!", "severity": f["severity"], "title": f["title"],
-                 "message": f["message"], "fix": f["fix"], "id": f["id"], "reference": f.get("reference")}
+                 "message": f["message"], "fix": f["fix"], "id": f["id"], "reference": f.get("reference"),
+                 "reference_url": web_link(f.get("reference"))}
                 for f in sorted(judged["findings"], key=lambda f: (f["outcome"] != "fail", f["id"]))]
     counts = {}
     for c in judged["checks"]:
@@ -403,3 +404,11 @@ def models_view(judged: list[dict] | None, searched: list[dict] | None = None) -
             "none_line": ("No models found. Looked in: " + ", ".join(places) + "." if places else
                           "No models found in Ollama, the Hugging Face cache, LM Studio, llama.cpp's cache or "
                           "GPT4All (readiness models lists the folders).") if not rows else None}
+
+
+def web_link(value) -> str | None:
+    """A reference becomes a link only when it is an http(s) address (never javascript:, data:, file:)."""
+    if not isinstance(value, str):
+        return None
+    v = value.strip()
+    return v if v.lower().startswith(("https://", "http://")) and not any(c in v for c in "\x00\n\r\t ") else None

@@ -270,8 +270,12 @@ def parse_rules(doc: dict, source: str) -> list[Rule]:
     rows = doc.get("rule")
     if not isinstance(rows, list) or not rows:
         raise ReadinessError(f"{source}: no [[rule]] tables")
+    from readiness.rules import paths
+
     rules, seen = [], set()
     for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ReadinessError(f"{source}: rule #{i + 1}: must be a [[rule]] table, not {row!r:.40}")
         rid = row.get("id") if isinstance(row.get("id"), str) else f"#{i + 1}"
         where = f"{source}: rule {rid}"
         for key, typ in _RULE_KEYS.items():
@@ -293,7 +297,9 @@ def parse_rules(doc: dict, source: str) -> list[Rule]:
         for key in ("when", "applies"):
             if key in row:
                 try:
+                    paths.check_depth(row[key], key)
                     _check_cond(row[key], key)
+                    paths.check(row[key], key)
                 except ValueError as e:
                     raise ReadinessError(f"{where}: key {e}") from e
         rules.append(Rule(id=row["id"], title=row["title"], severity=row["severity"], when=row["when"],

@@ -114,8 +114,13 @@ def load_user_workloads(path: str) -> list[dict]:
     rows = doc.get("workload")
     if not isinstance(rows, list) or not rows:
         raise ReadinessError(f"{path}: no [[workload]] tables")
+    from readiness.workloads import user_checks
+
     for i, row in enumerate(rows):
-        where = f"{path}: workload {row.get('id') or f'#{i + 1}'}"
+        if not isinstance(row, dict):
+            raise ReadinessError(f"{path}: workload #{i + 1}: must be a [[workload]] table, not {row!r:.40}")
+        wid = row.get("id")
+        where = f"{path}: workload {wid if isinstance(wid, str) and wid else f'#{i + 1}'}"
         for key, typ in _WORKLOAD_REQUIRED.items():
             if not isinstance(row.get(key), typ):
                 raise ReadinessError(f"{where}: key {key!r} is missing or not a {typ.__name__}")
@@ -129,4 +134,5 @@ def load_user_workloads(path: str) -> list[dict]:
             find_model(row["model"])
             if row["kind"] == "llm-inference":
                 find_quant(str(row.get("quant", "q4_k_m")))
+        user_checks.check(row, where, builtin_workloads())
     return rows

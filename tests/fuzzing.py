@@ -1,0 +1,245 @@
+"""The fuzzing engine shared by tests/test_fuzz.py (a few thousand inputs) and benchmarks/fuzz.py
+(100,000 or more): seeded mutations of the real fixtures, fed to the `--from` recogniser and every
+probe's parser, to capture replay and to fleet ingest. Each run is classified: ok, refused (a
+ReadinessError: exit 2), escaped (any other exception: exit 3, a bug), slow (over its budget) or
+invalid (output that is not schema-valid JSON)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+SCHEMA = json.loads((ROOT / "readiness" / "schema" / "facts.schema.json").read_text())
+BUDGET_S = 10.0
+
+_NASTY = ["\x00", "\x1b[2J", "\x1b]0;t\x07", "\r", "\t", "\ufeff", "\u202e", "é", "日本", "\x9b", "NaN", "Infinity",
+          "9" * 400, "-1", "1e999", '"', "[", "{", "}", "]", ":", ",", "\\", "N/A", "[N/A]", "0x", "GPU 0:",
+          "(UUID: ", "Slot:\t", "<gpu>", "</gpu>", "processor\t: 0\n", "PS C:\\> ", "user@host:~$ "]
+
+
+def fixture_texts() -> list[tuple[str, str]]:
+    out = []
+    for p in sorted(FIXTURES.rglob("*")):
+        if p.is_file() and p.stat().st_size < 400_000 and "fuzz" not in p.parts and "report" not in p.parts:
+            try:
+                out.append((str(p.relative_to(FIXTURES)), p.read_bytes().decode("utf-8")))
+            except UnicodeDecodeError:
+                continue
+    return out
+
+
+def mutate(text: str, rng: random.Random, others: list[str]) -> str:
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(9)
+        n = len(text)
+        at = rng.randrange(n + 1) if n else 0
+        if op == 0 and n:  # flip characters
+            chars = list(text)
+            for _ in range(rng.randint(1, 8)):
+                chars[rng.randrange(n)] = chr(rng.choice([rng.randrange(32, 127), rng.randrange(0, 32),
+                                                          rng.randrange(128, 0x3000)]))
+            text = "".join(chars)
+        elif op == 1:  # insert something nasty
+            text = text[:at] + rng.choice(_NASTY) + text[at:]
+        elif op == 2 and n:  # truncate
+            text = text[:at]
+        elif op == 3:  # repeat a line many times
+            lines = text.splitlines(True) or ["\n"]
+            line = rng.choice(lines)
+            text = text[:at] + line * rng.choice([10, 200, 3000]) + text[at:]
+        elif op == 4:  # splice another fixture
+            other = rng.choice(others)
+            text = text[:at] + other[rng.randrange(len(other) + 1):][:4000] + text[at:]
+        elif op == 5:  # a number made huge, or deep nesting
+            text = text[:at] + rng.choice(["9" * rng.choice([20, 400, 5000]), "[" * 3000, "{\"a\":" * 2000]) + text[at:]
+        elif op == 6 and n:  # delete a span
+            text = text[:at] + text[at + rng.randint(1, 200):]
+        elif op == 7:  # line endings
+            text = text.replace("\n", rng.choice(["\r\n", "\r", "\n\n"]))
+        else:  # a long line
+            text = text[:at] + rng.choice("xA 0:") * rng.choice([1000, 140_000]) + text[at:]
+    return text
+
+
+@dataclass
+class Tally:
+    counts: Counter = field(default_factory=Counter)
+    crashers: list = field(default_factory=list)  # (target, note, input)
+    slowest: float = 0.0
+
+    def record(self, target: str, outcome: str, seconds: float, data=None, note: str = "") -> None:
+        self.counts[outcome] += 1
+        self.counts["inputs"] += 1
+        self.slowest = max(self.slowest, seconds)
+        if seconds > BUDGET_S and outcome != "slow":
+            self.counts["slow"] += 1
+            outcome = "slow"
+        if outcome in ("escaped", "invalid", "slow") and len(self.crashers) < 50:
+            self.crashers.append((target, note, data))
+
+
+class _OverBudget(BaseException):
+    """Raised by the interval timer: a run past its budget is stopped and counted as slow."""
+
+
+def _alarm(signum, frame):
+    raise _OverBudget()
+
+
+def _timed(fn):
+    import signal
+
+    start = time.perf_counter()
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, BUDGET_S)
+    try:
+        result = fn()
+        return "ok", result, time.perf_counter() - start, ""
+    except _OverBudget:
+        return "slow", None, time.perf_counter() - start, "stopped at the budget"
+    except Exception as e:  # noqa: BLE001 - classifying is the point
+        from readiness.errors import ReadinessError
+        from readiness.fleet.validate import Invalid
+
+        seconds = time.perf_counter() - start
+        if isinstance(e, (ReadinessError, Invalid)):
+            return "refused", None, seconds, ""
+        return "escaped", None, seconds, "".join(traceback.format_exception_only(type(e), e)).strip()[:300]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+_VALIDATOR = None
+
+
+def _valid(doc) -> bool:
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+    try:
+        text = json.dumps(doc, allow_nan=False)
+    except ValueError:
+        return False
+    return _VALIDATOR.is_valid(json.loads(text))
+
+
+def fuzz_parsers(tally: Tally, texts: list[str], rng: random.Random, n: int, stop_at_first: bool = False) -> None:
+    """The --from recogniser, then the facts built from what it recognised (every probe's parse)."""
+    from readiness.probes import registry
+
+    keys = [k for k, _ in registry.formats()]
+    for _ in range(n):
+        text = mutate(rng.choice(texts), rng, texts)
+        fallback, system = rng.choice(keys), rng.choice(["linux", None, "windows", "darwin"])
+        outcome, doc, seconds, note = _timed(lambda: parse_one(text, fallback, system))
+        if outcome == "ok" and not _valid(doc):
+            outcome = "invalid"
+        tally.record("parsers", outcome, seconds, {"text": text, "key": fallback, "system": system}, note)
+        if stop_at_first and tally.crashers:
+            return
+
+
+def parse_one(text: str, fallback_key: str, system):
+    """What --from makes of one file; unrecognised text still reaches the parsers, as the answer
+    to ``fallback_key``."""
+    from readiness.collect import gather
+    from readiness.host import replay
+    from readiness.host.base import Answer
+    from readiness.probes import registry
+
+    guard = replay._Guard(registry.detectors())
+    found = {}
+    for key, part, _ in replay._paste_parts(text, guard)[0]:  # what --from does with one file's text
+        found.setdefault(key, part)
+    found = found or {fallback_key: text}
+    answers = {k: Answer("ok", v, exit_code=0) for k, v in found.items()}
+    return gather(replay.ReplayHost(answers, system, "fuzz"))
+
+
+def fuzz_capture(tally: Tally, rng: random.Random, n: int) -> None:
+    from readiness.collect import gather
+    from readiness.host import replay
+    from readiness.probes import registry
+
+    source = FIXTURES / "nvidia" / "device-h200-readiness" / "capture"
+    index_text = (source / "index.json").read_text()
+    work = Path(tempfile.mkdtemp(prefix="fuzz-capture-"))
+    try:
+        folder = work / "cap"
+        shutil.copytree(source, folder)
+        names = sorted(p.name for p in folder.iterdir() if p.name != "index.json")
+        for _ in range(n):
+            target = rng.choice(["index"] + names)
+            original = (source / (target if target != "index" else "index.json")).read_text()
+            mutated = mutate(original if target != "index" else index_text, rng, [index_text])
+            path = folder / (target if target != "index" else "index.json")
+            path.write_text(mutated)
+
+            def one():
+                host, report = replay.load([str(folder)], registry.detectors())
+                return gather(host)
+
+            outcome, doc, seconds, note = _timed(one)
+            if outcome == "ok" and not _valid(doc):
+                outcome = "invalid"
+            tally.record("capture", outcome, seconds, {"file": target, "text": mutated}, note)
+            path.write_text(original)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def fuzz_fleet(tally: Tally, rng: random.Random, n: int) -> None:
+    import sqlite3
+
+    from readiness.fleet import store, validate
+
+    reports = [p.read_text() for p in sorted((FIXTURES / "report").rglob("*.json"))]
+    work = Path(tempfile.mkdtemp(prefix="fuzz-fleet-"))
+    try:
+        conn = store.connect(str(work / "f.sqlite"))
+        for i in range(n):
+            text = mutate(rng.choice(reports), rng, reports)
+            path = work / f"{i % 50}.json"
+            path.write_text(text)
+
+            def one():
+                result = store.ingest(conn, [str(path)])
+                for _, why in result.skipped:
+                    if "cannot be stored" in why:
+                        raise AssertionError(why)
+                return result
+
+            outcome, result, seconds, note = _timed(one)
+            tally.record("fleet", outcome, seconds, text, note)
+        # and the views over whatever got stored
+        from readiness.fleet import report
+
+        outcome, _, seconds, note = _timed(lambda: report.to_csv(report.build(conn)) + report.render_html(
+            report.build(conn)))
+        tally.record("fleet-report", outcome, seconds, None, note)
+        conn.close()
+        del sqlite3, validate
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(n: int, seed: int = 19) -> Tally:
+    rng = random.Random(seed)
+    texts = [t for _, t in fixture_texts()]
+    tally = Tally()
+    fuzz_parsers(tally, texts, rng, int(n * 0.7))
+    fuzz_capture(tally, rng, int(n * 0.1))
+    fuzz_fleet(tally, rng, n - int(n * 0.7) - int(n * 0.1))
+    return tally

@@ -1,0 +1,221 @@
+"""Fault tests (issue 19, items 2, 5 and 10): fake tools on PATH that sleep, flood, print garbage,
+crash after partial output and daemonise a child; a fake NVML that hangs in init. Every fake here
+is a hand-made "logic" input, not a real output. No timing assertions: a hang shows up as the
+subprocess limit being hit (the speed figures come from benchmarks/hangs.py)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from readiness.host import runner
+from readiness.host.base import TIMEOUT, OnceHost
+from readiness.host.live import LiveHost
+
+ROOT = Path(__file__).parent.parent
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="fake tools are shell scripts")
+
+
+def tool(folder: Path, name: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / name
+    p.write_text("#!/bin/sh\n" + textwrap.dedent(body))
+    p.chmod(0o755)
+    return p
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is gone for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def check(tmp_path, path_dir: Path, *args, env_extra=None, limit=120):
+    env = {**os.environ, "PATH": f"{path_dir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT), **(env_extra or {})}
+    proc = subprocess.run([sys.executable, "-m", "readiness", "check", "--json", "--no-costs", "--no-torch", *args],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=limit)
+    return proc
+
+
+# --- the bounded reader ---------------------------------------------------------------------------
+
+def test_a_daemonised_child_can_not_hang_the_reader_and_is_killed(tmp_path):
+    pidfile = tmp_path / "pid"
+    t = tool(tmp_path / "bin", "wrapper", f"""\
+        setsid sleep 999 &
+        echo $! > {pidfile}
+        echo hello
+        """)
+    out = runner.run([str(t)], timeout=30)
+    assert out.stdout == b"hello\n" and not out.timed_out
+    pid = int(pidfile.read_text())
+    for _ in range(50):
+        if not alive(pid):
+            break
+        time.sleep(0.1)
+    assert not alive(pid), "the escaped child was left running"
+    assert out.left_running >= 1
+
+
+def test_a_flood_is_cut_at_the_budget_and_reported(tmp_path):
+    t = tool(tmp_path / "bin", "flood", "head -c 3000000 /dev/zero | tr '\\0' x\n")
+    out = runner.run([str(t)], timeout=60, max_bytes=1000)
+    assert len(out.stdout) == 1000 and out.truncated and out.returncode == 0
+
+
+def test_a_sleeping_tool_is_killed_with_its_group_at_the_deadline(tmp_path):
+    pidfile = tmp_path / "pid"
+    t = tool(tmp_path / "bin", "hang", f"sleep 999 &\necho $! > {pidfile}\nwait\n")
+    out = runner.run([str(t)], timeout=1)
+    assert out.timed_out and out.returncode is None
+    time.sleep(0.2)
+    assert not alive(int(pidfile.read_text()))
+
+
+# --- what the live host makes of it ------------------------------------------------------------------
+
+def test_a_crash_after_partial_output_is_an_error_naming_the_signal(tmp_path, monkeypatch):
+    tool(tmp_path / "bin", "crashy", "echo 'Model name: half'\nkill -SEGV $$\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    a = LiveHost(timeout=10).run(["crashy"])
+    assert a.status == "error" and "SIGSEGV" in a.reason and a.exit_code == -signal.SIGSEGV
+
+
+def test_a_hung_tool_says_timed_out_and_is_asked_only_once(tmp_path, monkeypatch):
+    tool(tmp_path / "bin", "nvidia-smi", "sleep 999\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    host = OnceHost(LiveHost(timeout=0.5))
+    first = host.run(["nvidia-smi", "-q", "-x"])
+    second = host.run(["nvidia-smi", "-L"])
+    assert first.status == TIMEOUT and "timed out after 0.5 s" in first.reason
+    assert second.status == TIMEOUT and second.seconds == 0.0 and "not run" in second.reason
+
+
+def test_the_users_timeout_caps_the_slow_commands_too():
+    from readiness.host.base import slow_timeout
+
+    assert slow_timeout(LiveHost(timeout=3, options={"timeout_given": True}), 60) == 3
+    assert slow_timeout(LiveHost(timeout=10, options={}), 60) == 60
+
+
+# --- whole checks ---------------------------------------------------------------------------------
+
+HUNG_TOOLS = ["nvidia-smi", "lscpu", "rocm-smi", "nvcc"]
+
+
+@pytest.mark.parametrize("name", HUNG_TOOLS)
+def test_check_with_a_hung_tool_finishes_names_it_and_keeps_the_other_facts(tmp_path, name):
+    pidfile = tmp_path / "pids"
+    fake = tool(tmp_path / "bin", name, f"setsid sleep 999 &\necho $! >> {pidfile}\nsleep 999\n")
+    assert fake.exists()
+    proc = check(tmp_path, tmp_path / "bin", "--timeout", "3", limit=60)
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)["facts"]
+    reasons = " ".join(p["reason"] or "" for p in doc["probes"])
+    assert f"{name}" in reasons and "timed out after 3 s" in reasons, doc["probes"]
+    assert doc["memory"]["total_mib"] and doc["host"]["os"] == "linux"
+    assert doc["cpu"]["model"] or doc["cpu"]["logical_cpus"]
+    for pid in map(int, pidfile.read_text().split()):
+        assert not alive(pid), f"{name}'s escaped child {pid} was left running"
+
+
+def test_lscpu_garbage_falls_back_to_proc_cpuinfo(tmp_path):
+    tool(tmp_path / "bin", "lscpu", "echo '{\"lscpu\": [garbage'\n")
+    doc = json.loads(check(tmp_path, tmp_path / "bin").stdout)["facts"]
+    cpu_probe = next(p for p in doc["probes"] if p["name"] == "cpu")
+    assert cpu_probe["status"] == "ok" and "not lscpu's JSON" in cpu_probe["reason"]
+    assert doc["cpu"]["model"] and doc["cpu"]["flags"]
+
+
+def test_a_flooding_tool_is_cut_and_the_check_goes_on(tmp_path):
+    tool(tmp_path / "bin", "nvidia-smi", "yes 'garbage line'\n")
+    proc = check(tmp_path, tmp_path / "bin", "--timeout", "3")
+    assert proc.returncode in (0, 1)
+    assert json.loads(proc.stdout)["facts"]["memory"]["total_mib"]
+
+
+def _fake_nvml(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pynvml.py").write_text(textwrap.dedent(body))
+    return folder
+
+
+def test_a_vendor_library_that_hangs_in_init_is_a_timeout_by_name(tmp_path):
+    lib = _fake_nvml(tmp_path / "lib", """\
+        import time
+        class NVMLError(Exception):
+            pass
+        def nvmlInit():
+            time.sleep(999)
+        """)
+    (tmp_path / "bin").mkdir()
+    proc = check(tmp_path, tmp_path / "bin", "--timeout", "3",
+                 env_extra={"PYTHONPATH": f"{lib}{os.pathsep}{ROOT}"}, limit=60)
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)["facts"]
+    nvidia = next(p for p in doc["probes"] if p["name"] == "nvidia")
+    assert "nvml library timed out after 3 s" in nvidia["reason"], nvidia
+    assert doc["memory"]["total_mib"] and doc["cpu"]["logical_cpus"]
+
+
+def test_ctrl_c_stops_a_check_at_once_with_130(tmp_path):
+    tool(tmp_path / "bin", "lscpu", "sleep 999\n")
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "readiness", "check", "--json", "--no-torch", "--no-costs",
+                             "--timeout", "300"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(100):  # wait until the fake lscpu runs
+        if subprocess.run(["pgrep", "-f", f"{tmp_path}/bin/lscpu"], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    for _ in range(50):  # SIGKILL was sent; give a loaded machine a moment to reap it
+        if subprocess.run(["pgrep", "-f", f"{tmp_path}/bin/lscpu"], capture_output=True).returncode == 1:
+            break
+        time.sleep(0.1)
+    assert subprocess.run(["pgrep", "-f", f"{tmp_path}/bin/lscpu"], capture_output=True).returncode == 1
+
+
+def test_a_fifo_as_output_is_refused_never_opened(tmp_path):
+    fifo = tmp_path / "report.html"
+    os.mkfifo(fifo)
+    proc = subprocess.run([sys.executable, "-m", "readiness", "check", "--no-torch", "--no-costs", "-o", str(fifo),
+                           "--from", str(ROOT / "tests/fixtures/linux/raspberry-pi")],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          timeout=60)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr
+
+
+def test_a_dangling_symlink_as_output_is_refused(tmp_path):
+    link = tmp_path / "report.html"
+    link.symlink_to(tmp_path / "elsewhere" / "x.html")
+    proc = subprocess.run([sys.executable, "-m", "readiness", "check", "--no-torch", "--no-costs", "-o", str(link),
+                           "--from", str(ROOT / "tests/fixtures/linux/raspberry-pi")],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          timeout=60)
+    assert proc.returncode == 2 and "symbolic link" in proc.stderr
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_file_quoting_our_generator_tag_is_not_ours(tmp_path):
+    from readiness.outputs import is_our_html
+
+    quoting = tmp_path / "notes.html"
+    quoting.write_text('<p>readiness writes <meta name="generator" content="readiness 1.0"> in its reports</p>')
+    assert not is_our_html(str(quoting))
+    ours = tmp_path / "ours.html"
+    ours.write_text('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+                    '<meta name="generator" content="readiness 0.1.0">\n')
+    assert is_our_html(str(ours))

@@ -1,0 +1,52 @@
+"""Seeded, bounded fuzzing (issue 19): mutations of the real fixtures fed to the --from recogniser
+and every probe's parser, to capture replay and to fleet ingest. Nothing may escape as an
+exception (exit 3), every output must be schema-valid JSON, and no run may pass its budget (a hang
+bound, not a speed figure: benchmarks/fuzz.py prints those). Minimised crashers found on the way
+are kept in fixtures/fuzz/ and replayed here first. All inputs are "logic" inputs."""
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import fuzzing
+
+CRASHERS = Path(__file__).parent / "fixtures" / "fuzz"
+
+
+def _assert_clean(tally):
+    bad = [(t, note) for t, note, _ in tally.crashers]
+    assert tally.counts["escaped"] == 0 and tally.counts["invalid"] == 0 and tally.counts["slow"] == 0, bad[:10]
+
+
+def test_fuzz_capture_replay():
+    tally = fuzzing.Tally()
+    fuzzing.fuzz_capture(tally, random.Random(19), 300)
+    assert tally.counts["inputs"] == 300
+    _assert_clean(tally)
+
+
+def test_fuzz_fleet_ingest():
+    tally = fuzzing.Tally()
+    fuzzing.fuzz_fleet(tally, random.Random(19), 600)
+    assert tally.counts["ok"] >= 600  # each ingest ends normally: a bad report is skipped by name
+    _assert_clean(tally)
+
+
+def test_fuzz_parsers_and_the_from_recogniser():
+    texts = [t for _, t in fuzzing.fixture_texts()]
+    tally = fuzzing.Tally()
+    fuzzing.fuzz_parsers(tally, texts, random.Random(19), 1500, stop_at_first=True)
+    _assert_clean(tally)
+    assert tally.counts["inputs"] == 1500
+    _assert_clean(tally)
+
+
+@pytest.mark.parametrize("path", sorted(CRASHERS.glob("*.json")), ids=lambda p: p.stem)
+def test_kept_crashers_stay_fixed(path):
+    case = json.loads(path.read_text())
+    outcome, doc, seconds, note = fuzzing._timed(lambda: fuzzing.parse_one(case["text"], case["key"], case["system"]))
+    assert outcome in ("ok", "refused"), note
+    if outcome == "ok":
+        assert fuzzing._valid(doc)
