@@ -28,7 +28,7 @@ def render(view: dict, report: dict) -> str:
     """The page. It embeds the facts (what was found), not the judgments: those are the page
     itself, and `check --json` gives the whole report."""
     template = environment().get_template("report.html.j2")
-    return template.render(view=view, facts_json=json.dumps(report["facts"], indent=1), generator=GENERATOR)
+    return template.render(view=view, facts_json=json.dumps(report["facts"], separators=(",", ":"), ensure_ascii=False), generator=GENERATOR)
 
 
 def is_our_report(path: str) -> bool:
