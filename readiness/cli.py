@@ -57,26 +57,42 @@ def _cost_options(f):
 
 
 class _progress:
-    """A progress line on stderr when work takes more than half a second, and only on a terminal:
-    never inside --json output, never in a pipe or a log."""
+    """Progress on stderr while probing, only on a terminal: never inside --json output, never in a
+    pipe or a log. ``update`` is the pipeline's per-probe callback: it names the probes running."""
 
-    def __init__(self, what: str):
-        self.what = what
-        self.timer = None
+    SLOW = {"torch": "importing torch in a child process, this takes a few seconds"}
 
-    def __enter__(self):
+    def __init__(self, what: str, stream=None):
         import threading
 
-        if sys.stderr.isatty():
-            self.timer = threading.Timer(0.5, lambda: sys.stderr.write(f"readiness: {self.what}…\r"))
-            self.timer.daemon = True
-            self.timer.start()
+        self.what = what
+        self.stream = stream or sys.stderr
+        self.on = self.stream.isatty()
+        self.running: list[str] = []
+        self.lock = threading.Lock()
+        self.shown = False
+
+    def __enter__(self):
         return self
 
+    def update(self, name: str, state: str) -> None:
+        if not self.on:
+            return
+        with self.lock:
+            if state == "start":
+                self.running.append(name)
+            elif name in self.running:
+                self.running.remove(name)
+            slow = next((self.SLOW[n] for n in self.running if n in self.SLOW), None)
+            now = slow or (f"probing {', '.join(self.running)}" if self.running else self.what)
+            self.stream.write(f"\rreadiness: {now}…"[:79].ljust(80) + "\r")
+            self.stream.flush()
+            self.shown = True
+
     def __exit__(self, *exc):
-        if self.timer is not None:
-            self.timer.cancel()
-            sys.stderr.write(" " * 60 + "\r")
+        if self.on and self.shown:
+            self.stream.write(" " * 80 + "\r")
+            self.stream.flush()
         return False
 
 
@@ -154,6 +170,7 @@ _timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 600), def
 @click.option("--no-models", is_flag=True, help="Skip looking for the models already on this machine.")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
+@click.option("-v", "--verbose", is_flag=True, help="Print every detail: each workload's why and alternatives, each cost.")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
 @click.option("--no-bench-cache", is_flag=True, help="Ignore this machine's `readiness bench` results (docs/bench.md).")
 @_cost_options
@@ -165,7 +182,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, backend: str | None,
           assume_ram_gib: float | None, all_workloads: bool, rule_files: tuple[str, ...], fail_on: str | None,
           no_costs: bool, all_options: bool, no_cache: bool, no_models: bool, no_color: bool, quiet: bool,
-          open_report: bool, hours_per_month: float, electricity: float,
+          verbose: bool, open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
           no_bench_cache: bool) -> int:
@@ -193,9 +210,10 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     if path and not no_html:
         _check_output(path, force)
     host, origin = _host(from_paths + more_paths, timeout, _options(processes, python_path, no_torch, not no_cache))
-    with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
+    with _progress("probing this machine" if origin == "live" else "reading the given outputs") as shown:
         assuming = " with ".join(filter(None, [assume_gpu, assume_ram_gib and f"{assume_ram_gib:g} GiB RAM"]))
-        report = pipeline.check(host, options, origin + (f", assuming {assuming}" if assuming else ""))
+        report = pipeline.check(host, options, origin + (f", assuming {assuming}" if assuming else ""),
+                                progress=shown.update)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     doc = report.to_dict()
@@ -206,7 +224,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     elif quiet:
         click.echo(text.render_quiet(model), nl=False)
     else:
-        click.echo(text.render(model, color=color), nl=False)
+        click.echo(text.render(model, color=color, verbose=verbose), nl=False)
     if path and not no_html:
         _write_report(path, html_report.render(model, doc), force)
         if not as_json and not quiet:

@@ -26,8 +26,10 @@ def short_name(v: dict) -> str:
         except Exception:  # noqa: BLE001 - a user's model not in the catalogue keeps its workload name
             name = v["name"]
         return f"{name} {str(v.get('quant') or '').upper()}".strip()
-    name = v["name"].removeprefix("Chat with ")
-    return name if len(name) <= 28 else name[:27].rstrip(" ,(") + "…"
+    # The name before its details: "SDXL" of "SDXL, 1024×1024, 30 steps"; "pre-train a GPT-3-sized model".
+    name = v["name"].removeprefix("Chat with ").removeprefix("For perspective: ")
+    name = name.split(" (")[0].split(", ")[0]
+    return name if len(name) <= 32 else name[:31].rstrip(" ,(") + "…"
 
 
 def _gib(mib: float) -> str:
@@ -182,7 +184,7 @@ def rent_buy_charts(report: dict, width: int = 300, height: int = 170) -> list[d
         marks = [{"x": round(px(planned), 1), "label": f"you plan {planned:g} h", "cls": "planned"}]
         if be is not None and be <= hmax:
             marks.append({"x": round(px(be), 1), "label": f"break-even {be:.0f} h", "cls": "breakeven"})
-        verdict = {"buy": "buy", "rent": "rent"}.get(c["verdict"], c["verdict"] or "no option")
+        verdict = {"buy": "buy", "rent": "rent", "local": "use what you have"}.get(c["verdict"], "no option")
         out.append({
             "id": f"chart-rb-{len(out)}", "width": width, "height": height, "name": name, "verdict": verdict,
             "buy_points": " ".join(f"{px(h):.0f},{py(val):.0f}" for h, val in zip(samples, buy_vals)),
@@ -192,7 +194,7 @@ def rent_buy_charts(report: dict, width: int = 300, height: int = 170) -> list[d
             "title": f"Rent or buy: {name}",
             "desc": f"Cost {unit} ({currency}) against hours of use a month: buy {buy['name']} (solid, falling) "
                     f"against rent {rent['name']} on {rent.get('provider')} (dashed, flat); "
-                    + (f"they cross at {be:.0f} hours a month" if be is not None else "buying never catches up")
+                    + (f"they cross at {be:.0f} hours a month" if be is not None else "no break-even")
                     + f"; you plan {planned:g} hours: {verdict}.",
             "caption": f"{verdict}; cheapest purchase {buy['name']}, cheapest rental {rent['name']} on "
                        f"{rent.get('provider')}" + (f"; break-even {be:.0f} h a month" if be is not None else "")})

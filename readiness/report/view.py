@@ -166,10 +166,15 @@ def build(report: dict) -> dict[str, Any]:
     problems = [p for p in facts.get("probes", []) if p["status"] in ("timeout", "error")]
     workloads = [workload_row(v) for v in judged["verdicts"]]
     names = {v["id"]: v["name"] for v in judged["verdicts"]}
+    from readiness.report.charts import short_name
+
+    shorts = {v["id"]: short_name(v) for v in judged["verdicts"]}
     verdict_words = {"local": "use what you have", "buy": "buy", "rent": "rent", None: "no option"}
 
     costs = [{"name": names.get(c["workloads"][0], c["workloads"][0]), "verdict": verdict_words[c["verdict"]],
               "why": c["why"], "break_even": c["break_even_hours_per_month"],
+              "short": shorts.get(c["workloads"][0], c["workloads"][0]), "answer": c["verdict"],
+              "best_buy": c.get("best_buy"), "best_rent": c.get("best_rent"),
               "options": [{**o, "provider": o.get("provider"), "inputs": _option_lines(o, c, judged["costs"])}
                           for o in c["options"]]}
              for c in money.entries(judged.get("costs"))]
@@ -237,7 +242,9 @@ def alternative_text(a: dict) -> str:
 
 
 def workload_row(v: dict) -> dict:
-    return {"id": v["id"], "name": v["name"], "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
+    from readiness.report.charts import short_name
+
+    return {"id": v["id"], "name": v["name"], "short": short_name(v), "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
             "placement": v["placement"], "why": v["why"], "speed": speed_text(v), "assumptions": v["assumptions"],
             "alternatives": [alternative_text(a) for a in v.get("alternatives") or []]}
 
