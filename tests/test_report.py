@@ -111,10 +111,10 @@ def scrub(html: str) -> str:
     html = html.replace(str(FIXTURES.parent.parent), "<repo>")  # where the checkout is
     html = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", html)
     html = re.sub(r"readiness \d+\.\d+\.\d+", "readiness <version>", html)
-    html = re.sub(r'"version": "\d+\.\d+\.\d+"', '"version": "<version>"', html)
+    html = re.sub(r'"version": ?"\d+\.\d+\.\d+"', '"version": "<version>"', html)
     html = re.sub(r"\d+(\.\d+)? months old", "<age> months old", html)
-    html = re.sub(r'"age_months": [\d.]+', '"age_months": <age>', html)
-    html = re.sub(r'"seconds": [\d.e-]+', '"seconds": <s>', html)
+    html = re.sub(r'"age_months": ?[\d.]+', '"age_months": <age>', html)
+    html = re.sub(r'"seconds": ?[\d.e-]+', '"seconds": <s>', html)
     html = re.sub(r"<td>[\d.e-]+</td></tr>", "<td><s></td></tr>", html)  # probe seconds column
     html = html.replace(" · WARNING: older than 6 months, check the current price", "")  # depends on today
     return html

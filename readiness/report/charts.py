@@ -8,7 +8,7 @@ import math
 from readiness.report import money
 
 WIDTH = 640
-LABEL_W = 190  # the workload names on the left of the bar charts
+LABEL_W = 222  # the workload names on the left of the bar charts
 ROW_H = 22
 TOP, BOTTOM = 34, 30  # room for the legend above and the axis labels below
 
@@ -58,7 +58,7 @@ def memory_chart(report: dict) -> dict | None:
     # A pre-training run needs terabytes: clip such bars rather than squash every other one.
     fitting = [v["memory_required_mib"] for v in verdicts if v["memory_required_mib"] <= 3 * max(have, 1)]
     top = max([have * 1.15] + fitting) or 1
-    plot = WIDTH - LABEL_W - 20
+    plot = WIDTH - LABEL_W - 95  # room on the right for the label of the longest bar
     x = lambda mib: LABEL_W + min(mib, top) / top * plot  # noqa: E731
     rows, table = [], []
     for i, v in enumerate(verdicts):
@@ -72,9 +72,9 @@ def memory_chart(report: dict) -> dict | None:
         else:
             segs.append({"x": LABEL_W, "w": round(max(x(need) - LABEL_W, 1), 1), "cls": cls})
         clipped = need > top
-        label = _gib(need) + (" (beyond the scale)" if clipped else "")
+        label = _gib(need) + (" →" if clipped else "")
         rows.append({"y": y, "label_y": y + 14, "name": short_name(v), "segs": segs,
-                     "value_x": round(min(x(need), WIDTH - 150) + 4, 1), "value": label,
+                     "value_x": round(x(need) + 4, 1), "value": label,
                      "mark": {"ok": "✓", "warn": "!", "bad": "✗"}.get(cls, "?")})
         table.append([v["name"], _gib(need), v["verdict"] + (" (part on the GPU, part in RAM)"
                                                             if v.get("placement") == "offload" else "")])
@@ -88,7 +88,8 @@ def memory_chart(report: dict) -> dict | None:
     return {"id": "chart-memory", "width": WIDTH, "height": height, "rows": rows, "lines": lines,
             "axis_y": height - BOTTOM + 4, "line_top": TOP - 6, "line_bottom": height - BOTTOM + 4,
             "label_y": height - 8, "title": "Memory each workload needs, against this machine",
-            "desc": f"Bars: memory needed per workload, coloured by verdict (hatched: the part offloaded to RAM); "
+            "desc": f"Bars: memory needed per workload, coloured by verdict (hatched: the part offloaded to RAM; → beyond "
+                    f"the scale); "
                     f"lines: this machine has {where}.",
             "headers": ["Workload", "Memory needed", "Verdict"], "table": table}
 
@@ -116,7 +117,8 @@ def speed_chart(report: dict) -> dict | None:
         s = v["speed"]
         rng = s.get("range") or [s["value"], s["value"]]
         cls = VERDICT_CLASS.get(v["verdict"], "unknown")
-        rows.append({"y": y, "label_y": y + 14, "mid_y": y + 8, "name": short_name(v), "cls": cls,
+        mark = {"ok": "✓", "warn": "!", "bad": "✗"}.get(cls, "?")
+        rows.append({"y": y, "label_y": y + 14, "mid_y": y + 8, "name": f"{mark} {short_name(v)}", "cls": cls,
                      "w": round(_log_x(s["value"], lo, hi, plot) - LABEL_W, 1),
                      "r1": round(_log_x(rng[0], lo, hi, plot), 1), "r2": round(_log_x(rng[1], lo, hi, plot), 1),
                      "good_x": round(_log_x(good, lo, hi, plot), 1),
@@ -131,7 +133,7 @@ def speed_chart(report: dict) -> dict | None:
         ticks.append({"x": round(_log_x(t, lo, hi, plot), 1), "label": f"{t:g}"})
         t *= 10
     same = len(set(goods)) == 1
-    return {"id": "chart-speed", "width": WIDTH, "height": height, "rows": rows, "ticks": ticks,
+    return {"id": "chart-speed", "width": WIDTH, "x0": LABEL_W, "height": height, "rows": rows, "ticks": ticks,
             "axis_y": height - BOTTOM + 4, "tick_label_y": height - BOTTOM + 18, "line_top": TOP - 6,
             "title": "Generation speed of each LLM against a comfortable reading speed",
             "desc": "Bars: estimated tokens per second (log scale), whiskers: the likely range; the dark tick on "

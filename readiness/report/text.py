@@ -180,7 +180,8 @@ def render_summary(view: dict, color: bool = False, width: int | None = None) ->
     width = width or shutil.get_terminal_size((100, 24)).columns
     out: list[tuple[str, int]] = []  # (line, indent of its continuation lines)
     add = lambda line, indent=9: out.append((line, indent))  # noqa: E731
-    add(f"readiness {view['tool_version']} · {view['hostname'] or 'this machine'} · {view['origin']}")
+    # The title line stays one line (a long --from path is one word): the headline is always line 3.
+    add(f"readiness {view['tool_version']} · {view['hostname'] or 'this machine'} · {view['origin']}", -1)
     add("")
     add(view["headline"], 0)
     rows = dict(view["rows"])
@@ -228,5 +229,5 @@ def render_summary(view: dict, color: bool = False, width: int | None = None) ->
         add(f"  [!] probe {p['name']}: {p['status']}: {p['reason']}", 6)
     if not view.get("costs"):
         add("Details: readiness check --verbose, or the HTML report.", 0)
-    lines = [wrapped for line, indent in out for wrapped in _wrap(line, width, indent)]
+    lines = [wrapped for line, indent in out for wrapped in ([line] if indent < 0 else _wrap(line, width, indent))]
     return "\n".join(_paint(line, color) for line in lines) + "\n"
