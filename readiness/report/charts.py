@@ -42,9 +42,9 @@ def machine_memory(report: dict) -> tuple[float, float]:
     gpus = assumed.get("gpus") or facts.get("gpus") or []
     gpu = sum(g.get("memory_total_mib") or 0 for g in gpus
               if g.get("status") == "ok" and not g.get("virtual") and not g.get("unified_memory"))
-    ram = (assumed["ram_gib"] * 1024 if assumed.get("ram_gib")
-           else facts.get("memory", {}).get("available_mib") or facts.get("memory", {}).get("total_mib") or 0)
-    return float(gpu), float(ram)
+    mem = facts.get("memory") or {}
+    ram = assumed["ram_gib"] * 1024 if assumed.get("ram_gib") else mem.get("available_mib") or mem.get("total_mib")
+    return float(gpu), (None if ram is None else float(ram))  # RAM not read stays unknown, never 0
 
 
 def memory_chart(report: dict) -> dict | None:
@@ -54,7 +54,7 @@ def memory_chart(report: dict) -> dict | None:
     if not verdicts:
         return None
     gpu, ram = machine_memory(report)
-    have = gpu + ram
+    have = gpu + (ram or 0)
     # A pre-training run needs terabytes: clip such bars rather than squash every other one.
     fitting = [v["memory_required_mib"] for v in verdicts if v["memory_required_mib"] <= 3 * max(have, 1)]
     top = max([have * 1.15] + fitting) or 1
@@ -84,7 +84,8 @@ def memory_chart(report: dict) -> dict | None:
         lines.append({"x": round(x(gpu), 1), "label": f"GPU {_gib(gpu)}"})
     if ram:
         lines.append({"x": round(x(have), 1), "label": ("+ free RAM " if gpu else "free RAM ") + _gib(ram)})
-    where = (f"{_gib(gpu)} of GPU memory and {_gib(ram)} of free RAM" if gpu else f"{_gib(ram)} of free RAM, no GPU memory")
+    ram_words = "free RAM unknown (not read)" if ram is None else f"{_gib(ram)} of free RAM"
+    where = f"{_gib(gpu)} of GPU memory and {ram_words}" if gpu else f"{ram_words}, no GPU memory"
     return {"id": "chart-memory", "width": WIDTH, "height": height, "rows": rows, "lines": lines,
             "axis_y": height - BOTTOM + 4, "line_top": TOP - 6, "line_bottom": height - BOTTOM + 4,
             "label_y": height - 8, "title": "Memory each workload needs, against this machine",
