@@ -189,7 +189,8 @@ def render_summary(view: dict, color: bool = False, width: int | None = None) ->
         if label in ("CUDA", "Python"):
             continue
         add(f"  {label:<6} {value}")
-    add(f"  {'Stack':<6} {rows.get('CUDA', '')} · {rows.get('Python', '')}")
+    # CUDA and Python share a line: the software stack, in one screen's budget.
+    add(f"  {'CUDA':<6} {rows.get('CUDA', '')}; {rows.get('Python', '')}")
     for n, gpu in _gpu_groups(view["gpus"]):
         mark = "[✓]" if gpu["ok"] else "[!]"
         count = f"{n}× " if n > 1 else f"#{gpu['index']} "
@@ -199,8 +200,7 @@ def render_summary(view: dict, color: bool = False, width: int | None = None) ->
         add(f"  {'GPU':<6} no GPU found ({view['no_gpu_reason'].split('; ')[0]})")
     c = view.get("check_counts") or {}
     models = view.get("models")
-    found = ("" if models is None else " · your models: " + (
-        f"{models['count']} found, {models['disk']} on disk (readiness models)" if models["rows"] else "none found"))
+    found = " · your models: none found" if models is not None and not models["rows"] else ""
     if c:
         findings = view["findings"]
         add(f"  {'Health':<6} [{'✓' if not findings else '!'}] {c.get('pass', 0)} checks passed"
@@ -209,13 +209,21 @@ def render_summary(view: dict, color: bool = False, width: int | None = None) ->
         for f in findings:
             add(f"    [{f['mark']}] {f['title']}: fix: {f['fix'].splitlines()[0] if f['fix'] else ''}", 8)
     elif found:
-        add(f"  {'Models':<6} {found.removeprefix(' · your models: ')}")
+        add(f"  {'Models':<6} none found")
+    if models and models["rows"]:
+        # The user's own models, one line each (best first); their facts and why: --verbose.
+        add("")
+        add(f"Your models ({models['count']}, {models['disk']} on disk)")
+        for m in models["rows"]:
+            add(f"  [{m['mark']}] {m['name']} ({m['store']}): {m['verdict']}" + (f" · {m['speed']}" if m["speed"] else ""), 6)
     if view.get("workloads"):
         add("")
         add("Workloads")
         name_w = min(max(len(w["short"]) for w in view["workloads"]), 32)
         for w in view["workloads"]:
             add(f"  [{w['mark']}] {w['short']:<{name_w}} {w['verdict']:<17} {w['speed']}".rstrip(), name_w + 7)
+        if (view.get("methods") or {}).get("measured"):
+            add(f"  Speeds use figures {view['methods']['measured']}", 4)
     if view.get("costs"):
         groups: dict[str, list[tuple[str, str]]] = {}
         for entry in view["costs"]:
