@@ -99,3 +99,35 @@ def test_json_has_no_progress(run):
     r = run("check", "--no-torch", "--json")
     json.loads(r.stdout)
     assert "readiness:" not in r.stdout and "probing" not in r.stdout
+
+
+def test_progress_on_a_real_pty_and_not_in_json_stdout(tmp_path):
+    """stderr on a pseudo-terminal, stdout a pipe: progress goes to the terminal, the JSON stays clean."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "readiness", "check", "--json", "--no-torch"], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=follower, timeout=120,
+                              env={**os.environ, "READINESS_CACHE_DIR": str(tmp_path / "c")})
+        os.close(follower)
+        follower = None
+        said = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            said += chunk
+    finally:
+        if follower is not None:
+            os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 0
+    json.loads(proc.stdout)
+    assert b"readiness: probing" in said and b"probing" not in proc.stdout
