@@ -228,8 +228,10 @@ def options_scatter(report: dict, workload_id: str | None = None) -> dict | None
         px = pl + o["hourly_usd"] * r / xmax * (w - pl - pr)
         py = pt + (h - pt - pb) - o["speed"]["value"] / ymax * (h - pt - pb)
         label = o["name"] + (f" ({o['provider']})" if o.get("provider") else "")
+        right = px > w / 2  # labels of the right half read leftwards, so none runs off the chart
         points.append({"x": round(px, 1), "y": round(py, 1), "kind": o["kind"], "label": label,
-                       "label_x": round(min(px + 7, w - 150), 1), "label_y": round(py + 4, 1)})
+                       "label_x": round(px - 8 if right else px + 8, 1), "anchor": "end" if right else "start",
+                       "label_y": round(py + 4, 1)})
         table.append([o["kind"], label, f"{o['hourly_usd'] * r:,.4f} {currency}/h", f"{o['speed']['value']:,.1f} {unit}"])
     name = names.get(chosen["workloads"][0], chosen["workloads"][0])
     return {"id": "chart-options", "width": w, "height": h, "points": points, "x0": pl, "x1": w - pr, "y0": pt,
