@@ -11,6 +11,7 @@ import click
 from readiness import __version__, exitcodes, jsonout, sanitize
 from readiness.cli_bench import bench
 from readiness.errors import ReadinessError
+from readiness.cli_progress import Progress as _progress
 
 DEFAULT_REPORT = "readiness-report.html"
 
@@ -54,30 +55,6 @@ def _cost_options(f):
     for o in reversed(opts):
         f = o(f)
     return f
-
-
-class _progress:
-    """A progress line on stderr when work takes more than half a second, and only on a terminal:
-    never inside --json output, never in a pipe or a log."""
-
-    def __init__(self, what: str):
-        self.what = what
-        self.timer = None
-
-    def __enter__(self):
-        import threading
-
-        if sys.stderr.isatty():
-            self.timer = threading.Timer(0.5, lambda: sys.stderr.write(f"readiness: {self.what}…\r"))
-            self.timer.daemon = True
-            self.timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        if self.timer is not None:
-            self.timer.cancel()
-            sys.stderr.write(" " * 60 + "\r")
-        return False
 
 
 def _options(processes: bool, python_path: str | None, no_torch: bool, timeout: float | None = None,
@@ -154,6 +131,7 @@ DEFAULT_TIMEOUT = 10.0
 @click.option("--no-models", is_flag=True, help="Skip looking for the models already on this machine.")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
+@click.option("-v", "--verbose", is_flag=True, help="Print every detail: each workload's why and alternatives, each cost.")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in the default browser.")
 @click.option("--no-bench-cache", is_flag=True, help="Ignore this machine's `readiness bench` results (docs/bench.md).")
 @_cost_options
@@ -165,7 +143,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
           more_paths: tuple[str, ...], workload_files: tuple[str, ...], assume_gpu: str | None, backend: str | None,
           assume_ram_gib: float | None, all_workloads: bool, rule_files: tuple[str, ...], fail_on: str | None,
           no_costs: bool, all_options: bool, no_cache: bool, no_models: bool, no_color: bool, quiet: bool,
-          open_report: bool, hours_per_month: float, electricity: float,
+          verbose: bool, open_report: bool, hours_per_month: float, electricity: float,
           amortisation_months: int, resale: float, host_watts: float, currency: str, exchange_rate: float | None,
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
           no_bench_cache: bool) -> int:
@@ -194,9 +172,10 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         _check_output(path, force)
     host, origin = _host(from_paths + more_paths, timeout or DEFAULT_TIMEOUT,
                          _options(processes, python_path, no_torch, timeout, not no_cache))
-    with _progress("probing this machine" if origin == "live" else "reading the given outputs"):
+    with _progress("probing this machine" if origin == "live" else "reading the given outputs") as shown:
         assuming = " with ".join(filter(None, [assume_gpu, assume_ram_gib and f"{assume_ram_gib:g} GiB RAM"]))
-        report = pipeline.check(host, options, origin + (f", assuming {assuming}" if assuming else ""))
+        report = pipeline.check(host, options, origin + (f", assuming {assuming}" if assuming else ""),
+                                progress=shown.update)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     doc = report.to_dict()
@@ -207,7 +186,7 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     elif quiet:
         click.echo(text.render_quiet(model), nl=False)
     else:
-        click.echo(text.render(model, color=color), nl=False)
+        click.echo(text.render(model, color=color, verbose=verbose), nl=False)
     if path and not no_html:
         _write_report(path, html_report.render(model, doc), force)
         if not as_json and not quiet:

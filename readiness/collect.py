@@ -179,11 +179,29 @@ def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, c
                                   "device nodes): run it with --gpus all and the NVIDIA Container Toolkit")
 
 
-def gather(host, probes: list | None = None) -> dict[str, Any]:
+def _told(progress, name: str, state: str) -> None:
+    """Tell the progress display; a display that fails never fails the check."""
+    try:
+        progress(name, state)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _run_telling(probe, host, progress):
+    _told(progress, probe.NAME, "start")
+    try:
+        return run_guarded(probe, host)
+    finally:
+        _told(progress, probe.NAME, "done")
+
+
+def gather(host, probes: list | None = None, progress=None) -> dict[str, Any]:
+    """``progress(name, "start" | "done")``, when given, is called from the probe threads."""
     probes = all_probes() if probes is None else probes
     host = host if isinstance(host, OnceHost) else OnceHost(host)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    results = parallel.run_all(probes, host, run_guarded)
+    run = (lambda p, h: _run_telling(p, h, progress)) if progress else run_guarded
+    results = parallel.run_all(probes, host, run)
 
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}

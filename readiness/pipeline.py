@@ -54,16 +54,16 @@ class Report:
                 "origin": self.origin, "assumed": self.assumed, "facts": self.facts, "judgments": self.judgments}
 
 
-def gather(host) -> dict:
+def gather(host, progress=None) -> dict:
     """The facts document: every probe against the host, assembled (the same document that a
-    capture replayed with --from reproduces)."""
+    capture replayed with --from reproduces). ``progress(probe, "start" | "done")``: optional."""
     from readiness import collect
 
-    return collect.gather(host)
+    return collect.gather(host, progress=progress)
 
 
-def check(host, options: CheckOptions, origin: str = "live") -> Report:
-    facts = gather(host)
+def check(host, options: CheckOptions, origin: str = "live", progress=None) -> Report:
+    facts = gather(host, progress)
     measured, notes = None, []
     if options.use_bench:
         from readiness.bench import apply

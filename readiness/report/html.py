@@ -29,7 +29,8 @@ def render(view: dict, report: dict) -> str:
     """The page. It embeds the facts (what was found), not the judgments: those are the page
     itself, and `check --json` gives the whole report."""
     template = environment().get_template("report.html.j2")
-    return template.render(view=view, facts_json=jsonout.dumps(report["facts"], indent=1), generator=GENERATOR)
+    facts_json = jsonout.dumps(report["facts"], separators=(",", ":"), ensure_ascii=False)  # compact: issue 17 size
+    return template.render(view=view, facts_json=facts_json, generator=GENERATOR)
 
 
 def is_our_report(path: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from readiness.report import money
+
 # The instruction sets that matter for AI inference on CPUs, in display order.
 AI_FLAGS = {
     "x86": ["avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni",
@@ -171,12 +173,16 @@ def build(report: dict) -> dict[str, Any]:
                                                       *(shops.get(v["id"], []) if v["verdict"] != "runs well" else [])]},
                               [*shared.get(v["kind"], []), *shared.get("all", [])]) for v in judged["verdicts"]]
     names = {v["id"]: v["name"] for v in judged["verdicts"]}
+    from readiness.report.charts import short_name
+
+    shorts = {v["id"]: short_name(v) for v in judged["verdicts"]}
     verdict_words = {"local": "use what you have", "buy": "buy", "rent": "rent", None: "no option"}
-    from readiness.report import money
 
     costs = [{"name": names.get(c["workloads"][0], c["workloads"][0]), "verdict": verdict_words[c["verdict"]],
               "why": c["why"], "break_even": c["break_even_hours_per_month"],
-              "options": [{**o, "provider": o.get("provider"), "inputs": money.option_lines(o, judged["costs"])}
+              "short": shorts.get(c["workloads"][0], c["workloads"][0]), "answer": c["verdict"],
+              "best_buy": c.get("best_buy"), "best_rent": c.get("best_rent"),
+              "options": [{**o, "provider": o.get("provider"), "inputs": _option_lines(o, c, judged["costs"])}
                           for o in c["options"]]}
              for c in money.entries(judged.get("costs"))]
     prices_note = None
@@ -192,8 +198,8 @@ def build(report: dict) -> dict[str, Any]:
     for c in judged["checks"]:
         counts[c["outcome"]] = counts.get(c["outcome"], 0) + 1
     return {
-        "headline": headline(judged),
-        "chart": cost_chart(judged),
+        "headline": headline(judged, report.get("assumed")),
+        "charts": charts_view(report),
         "methods": {**methods(judged), "measured": measured_note(judged.get("measured"))},
         "title": f"readiness report for {host.get('hostname') or 'this machine'}",
         "hostname": host.get("hostname"),
@@ -245,17 +251,26 @@ def alternative_text(a: dict) -> str:
 
 def workload_row(v: dict, shared: list[str] = ()) -> dict:
     """``shared``: the assumptions all verdicts share, stated once in the report, shown with each."""
-    return {"id": v["id"], "name": v["name"], "verdict": v["verdict"], "mark": MARKS.get(v["verdict"], "?"),
-            "placement": v["placement"], "why": v["why"], "speed": speed_text(v),
+    from readiness.report.charts import short_name
+
+    return {"id": v["id"], "name": v["name"], "short": short_name(v), "verdict": v["verdict"],
+            "mark": MARKS.get(v["verdict"], "?"), "placement": v["placement"], "why": v["why"], "speed": speed_text(v),
             "assumptions": [*v["assumptions"], *shared],
             "alternatives": [alternative_text(a) for a in v.get("alternatives") or []]}
 
 
-def headline(judged: dict) -> str:
-    """One line: the largest LLM that runs well here, and what to do about the next size up."""
+def headline(judged: dict, assumed: dict | None = None) -> str:
+    """One line in words people know: the largest catalogue LLM that runs well here, by name and
+    quant with its speed, what to do about the next one up, and the assumed GPU when there is one."""
+    from readiness.report import charts, money
+
     llms = [v for v in judged["verdicts"] if v["kind"] == "llm-inference"]
+    suffix = ""
+    if assumed and (assumed.get("resolved") or assumed.get("gpu")):
+        names = assumed.get("resolved") or [assumed["gpu"]]
+        suffix = f" (judged for an assumed {', '.join(names)}, not detected)"
     if not llms:
-        return "No workloads were judged."
+        return "No workloads were judged" + suffix + "."
     from readiness.workloads import catalogue
 
     def size(v):
@@ -264,24 +279,26 @@ def headline(judged: dict) -> str:
         except Exception:  # noqa: BLE001 - a user's model not in the catalogue sorts last
             return 0.0
 
-    good = [v for v in llms if v["verdict"] == "runs well"]
+    good = sorted((v for v in llms if v["verdict"] == "runs well"), key=size, reverse=True)
     bad = sorted((v for v in llms if v["verdict"] != "runs well"), key=size)
-    from readiness.report import money
-
     costs = {c["workloads"][0]: c for c in money.entries(judged.get("costs"))}
     words = {"rent": "rent", "buy": "buy a GPU", "local": "run it here", None: "no priced option runs it well"}
 
-    def b(v):
-        n = size(v)
-        return f"{n:.0f}B" if n >= 10 else f"{n:.1f}B".replace(".0B", "B")
+    def runs(v):
+        speed = (v.get("speed") or {}).get("value")
+        return charts.short_name(v) + (f" at about {speed:,.0f} tokens/s" if speed else "")
 
     parts = []
     if good:
-        parts.append(f"Good for local LLMs up to {b(max(good, key=size))}")
-        if bad:
-            advice = costs.get(bad[0]["id"], {}).get("verdict")
-            parts.append(f"{words[advice]} for {b(bad[0])}" if advice in ("rent", "buy") else
-                         f"{b(bad[0])} {bad[0]['verdict']}")
+        parts.append("Runs " + runs(good[0]) + (f" (and {len(good) - 1} smaller LLM{'s' if len(good) > 2 else ''})"
+                                              if len(good) > 1 else ""))
+        bigger = [v for v in bad if size(v) >= size(good[0]) and v["verdict"] != "unknown"] or \
+            [v for v in bad if v["verdict"] != "unknown"]
+        if bigger:
+            nxt = bigger[0]
+            advice = costs.get(nxt["id"], {}).get("verdict")
+            parts.append(f"{words[advice]} for {charts.short_name(nxt)}" if advice in ("rent", "buy") else
+                         f"{charts.short_name(nxt)} {nxt['verdict']}")
     elif all(v["verdict"] == "unknown" for v in bad):
         # Unknown is never "no": say what could not be read instead.
         reasons = list(dict.fromkeys(u for v in bad for u in v.get("unknown", [])))
@@ -290,46 +307,31 @@ def headline(judged: dict) -> str:
         smallest = next(v for v in bad if v["verdict"] != "unknown")
         advice = costs.get(smallest["id"], {}).get("verdict")
         known = "runs" if all(v["verdict"] != "unknown" for v in bad) else "is known to run"
-        parts.append(f"No LLM {known} well here (even {smallest['name']} {smallest['verdict']})")
+        speed = (smallest.get("speed") or {}).get("value")
+        parts.append(f"No LLM {known} well here (even {charts.short_name(smallest)} {smallest['verdict']}"
+                     + (f", about {speed:,.1f} tokens/s" if speed else "") + ")")
         if advice in ("rent", "buy"):
             parts.append(f"{words[advice]} to run one")
-    return "; ".join(parts) + "."
+    return "; ".join(parts) + suffix + "."
 
 
-def cost_chart(judged: dict, months: int = 36) -> dict | None:
-    """Cumulative cost of the cheapest purchase and the cheapest rental for the first workload that
-    has both, as SVG polyline points (the template only draws them)."""
-    from readiness.report import money
+def _option_lines(o: dict, entry: dict, costs) -> list[str]:
+    """The sums of the options the verdict weighs (this machine, the best buy, the best rental);
+    the others in one line each, to keep the page small (`readiness advise` shows every sum)."""
+    lines = money.option_lines(o, costs)
+    if o["kind"] == "local" or o["id"] in (entry.get("best_buy"), entry.get("best_rent")):
+        return lines
+    return lines[:1] + ["(its sums: readiness advise)"]
 
-    ranked = sorted(money.entries(judged.get("costs")), key=lambda c: c["verdict"] not in ("buy", "rent"))
-    rate, currency = money.rate(judged.get("costs"))
-    hours = (money.shared(judged.get("costs"), "inputs") or {}).get("hours_per_month", 40)
-    for c in ranked:
-        buy = next((o for o in c["options"] if o["kind"] == "buy"), None)
-        rent = next((o for o in c["options"] if o["kind"] == "rent"), None)
-        if not buy or not rent:
-            continue
-        # Cash out: the purchase up front, then its electricity; the rental by the hour.
-        power = buy.get("electricity_hourly_usd", buy["hourly_usd"])
-        buy_line = [(m, (buy["upfront_usd"] + power * hours * m) * rate) for m in range(months + 1)]
-        rent_line = [(m, rent["hourly_usd"] * hours * m * rate) for m in range(months + 1)]
-        top = max(buy_line[-1][1], rent_line[-1][1]) or 1
-        w, h, pad = 600, 240, 40
 
-        def pts(line):
-            return " ".join(f"{pad + m / months * (w - 2 * pad):.1f},{h - pad - v / top * (h - 2 * pad):.1f}"
-                            for m, v in line)
+def charts_view(report: dict) -> dict:
+    """Every chart of the check report, as plain data (readiness/report/charts.py)."""
+    from readiness.report import charts
 
-        cross = next((m for (m, b), (_, r) in zip(buy_line, rent_line) if r >= b and m > 0), None)
-        names = {v["id"]: v["name"] for v in judged["verdicts"]}
-        return {"title": f"Rent versus buy: {names.get(c['workloads'][0], c['workloads'][0])}",
-                "buy_label": f"buy {buy['name']}", "rent_label": f"rent {rent['name']} ({rent['provider']})",
-                "buy_points": pts(buy_line), "rent_points": pts(rent_line), "width": w, "height": h, "pad": pad,
-                "top_label": f"{top:,.0f} {currency}", "months": months, "hours": hours,
-                "cross": (f"at {hours:g} hours a month, renting has cost as much as buying after {cross} months"
-                          if cross else f"at {hours:g} hours a month, renting stays cheaper for {months} months"),
-                "summary": c["why"]}
-    return None
+    slow = next((v["id"] for v in report["judgments"]["verdicts"]
+                 if v["kind"] == "llm-inference" and v["verdict"] != "runs well"), None)
+    return {"memory": charts.memory_chart(report), "speed": charts.speed_chart(report),
+            "rent_buy": charts.rent_buy_charts(report), "options": charts.options_scatter(report, slow)}
 
 
 def methods(judged: dict) -> dict:

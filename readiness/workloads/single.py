@@ -104,7 +104,7 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
         "decode_tokens_per_s": decode, "decode_range": decode_range,
         "prompt_tokens_per_s": est["prompt_tokens_per_s"],
         "prompt_range": prompt_range,
-        "speed": {"value": decode, "unit": "tokens/s", "range": decode_range},
+        "speed": {"value": decode, "unit": "tokens/s", "range": decode_range, "good": good},
         "assumptions": assumptions + hw.assumptions,
     }
 
@@ -225,7 +225,7 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
         "backend": backend["id"] if placement != "none" else None,
         "memory_required_mib": round(need), "memory_breakdown_mib": {k: round(v) for k, v in parts.items()},
         "speed": {"value": round(speed, 2) if speed is not None else None, "unit": unit,
-                  "range": _range(speed, "other")},
+                  "range": _range(speed, "other"), "good": good},
         "assumptions": assumptions,
     }
 
