@@ -114,12 +114,17 @@ def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measure
     workloads seen from a perspective other than this machine's are left out: their cost is not
     this machine's question)."""
     from readiness.costs import advisor
+    from readiness.costs.estimates import Estimates
     from readiness.workloads import hardware
 
     local_hw = hardware.from_facts(judged, measured, backend=options.backend)
     by_id = {w["id"]: w for w in options.workloads}
     priced = [by_id[v["id"]] for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
-    return advisor.advise_each(priced, options.prices, options.cost_inputs, local_hw, all_options=options.all_options)
+    # The verdicts were made on this same machine: the costs reuse them, and estimate each other
+    # (workload, hardware) pair once for this run only (issue 18).
+    memo = Estimates(local={v["id"]: v for v in verdicts})
+    return advisor.advise_each(priced, options.prices, options.cost_inputs, local_hw, all_options=options.all_options,
+                               memo=memo)
 
 
 def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | None = None, prices=None) -> dict:
