@@ -173,7 +173,6 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     from readiness import cli_options
 
     from readiness import pipeline, rules
-    from readiness.report import html as html_report
     from readiness.report import text, view
 
     if more_paths and not from_paths:
@@ -208,6 +207,8 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
     else:
         click.echo(text.render(model, color=color), nl=False)
     if path and not no_html:
+        from readiness.report import html as html_report  # Jinja2 only when an HTML report is written
+
         _write_report(path, html_report.render(model, doc), force)
         if not as_json and not quiet:
             click.echo(f"\nReport written to {path}")
