@@ -179,13 +179,26 @@ def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, c
                                   "device nodes): run it with --gpus all and the NVIDIA Container Toolkit")
 
 
+# Probes by how long they usually take (benchmarks/speed.py; issue 18): the torch child process
+# (seconds when torch is installed), the package listing's Python child, lscpu, NVML's load.
+SLOWEST_FIRST = ("torch", "python", "cpu", "nvidia", "power", "cuda", "os", "amd")
+
+
+def _start_order(probe) -> int:
+    name = getattr(probe, "NAME", "")
+    return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+
 def gather(host, probes: list | None = None) -> dict[str, Any]:
     probes = all_probes() if probes is None else probes
     host = host if isinstance(host, OnceHost) else OnceHost(host)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
-        futures = [(p, pool.submit(run_guarded, p, host)) for p in probes]
-        results = [(p, *f.result()) for p, f in futures]
+    # One thread per probe, so none waits for another; the slowest submitted first (issue 18), so
+    # their child processes start at once; results are kept in the registry's order.
+    with ThreadPoolExecutor(max_workers=max(1, len(probes))) as pool:
+        order = sorted(range(len(probes)), key=lambda i: _start_order(probes[i]))
+        started = {i: pool.submit(run_guarded, probes[i], host) for i in order}
+        results = [(p, *started[i].result()) for i, p in enumerate(probes)]
 
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}
