@@ -12,7 +12,7 @@ never run a workload well (docs/costs.md, "Only the work the answer needs").
 
 from __future__ import annotations
 
-from readiness.workloads import catalogue, engine, hardware, llm
+from readiness.workloads import catalogue, engine, hardware, llm, speed
 
 MIB_PER_GIB = 1024.0
 
@@ -27,6 +27,8 @@ class Estimates:
         self._results: dict[tuple, dict] = {}
         self._cpu_well: dict[str, bool] = {}
         self._need: dict[tuple, float] = {}
+        self._read: dict[str, float] = {}
+        self._max_decode_eff: float | None = None
         self._resolved: dict[str, dict] = {}
         self._local = dict(local or {})  # workload id -> its verdict on this machine (engine.verdicts)
         self.prune = prune
@@ -99,19 +101,44 @@ class Estimates:
 
     def cannot_hold(self, workload: dict, spec, n: int) -> bool:
         """True only when n × ``spec`` provably cannot run ``workload`` well, without estimating
-        its speed. An LLM runs well on a what-if machine only placed wholly on its GPUs (offload is
-        never "runs well") or on its CPU; so: its GPU memory is below what the model needs on that
-        GPU's backend, and the generic CPU every what-if machine has cannot run it well with any
-        amount of RAM. Unified-memory GPUs share their bandwidth with the CPU and are never pruned;
-        other kinds of work are not pruned either (their placement rules differ)."""
+        it. An LLM runs well on a what-if machine only placed wholly on its GPUs (offload is never
+        "runs well") or on its CPU. Wholly on the GPUs is ruled out when their memory is below what
+        the model needs on that backend, or when even the best decode efficiency of the fitted table
+        at the card's bandwidth stays below the workload's good speed (each token reads the active
+        weights and half the KV cache: a bound the estimate can only be slower than). And the CPU is
+        ruled out when the generic CPU of every what-if machine cannot run it well with any amount of
+        RAM. Unified-memory GPUs share their bandwidth with the CPU and are never pruned; other
+        kinds of work are not pruned either (their placement rules differ)."""
         if workload["kind"] != "llm-inference" or spec.unified_memory or not spec.memory_gib:
             return False
         if "_model" not in workload and not workload.get("model"):
             return False
         need = self._gpu_need_mib(workload, spec)
-        if need is None or need <= n * spec.memory_gib * MIB_PER_GIB:
+        if need is None:
+            return False
+        if need <= n * spec.memory_gib * MIB_PER_GIB and not self._too_slow(workload, spec):
             return False
         return not self._cpu_runs_well(workload)
+
+    def _too_slow(self, workload: dict, spec) -> bool:
+        bw = spec.memory_bandwidth_gbps
+        if not bw:
+            return False  # the verdict would be unknown: left to the engine to say so
+        wid = workload["id"]
+        if wid not in self._read:
+            w = self._resolve(workload)
+            kv = catalogue.find_kv_cache(str(w.get("kv_cache", "f16")))
+            context = int(w.get("context", 4096))
+            self._read[wid] = (llm.weights_bytes(w["_model"], w["_quant"]) * llm.active_fraction(w["_model"])
+                               + llm.kv_bytes(w["_model"], max(context // 2, 1), kv_bits=float(kv["bits"])))
+        if self._max_decode_eff is None:
+            effs = [float(r["efficiency"]) for r in speed.table(None).get("efficiency", []) if r["phase"] == "decode"]
+            self._max_decode_eff = max(effs) if effs else 0.0
+        if self._max_decode_eff <= 0 or self._read[wid] <= 0:
+            return False
+        best_tokens_per_s = bw * 1e9 * self._max_decode_eff / self._read[wid]
+        # the engine rounds the speed to 0.1 token/s before comparing it with the good speed
+        return best_tokens_per_s + 0.05 < float(workload.get("good_speed", 10))
 
     def _gpu_need_mib(self, workload: dict, spec) -> float | None:
         hw = self.hardware(spec, 1, None)
