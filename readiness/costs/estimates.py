@@ -54,7 +54,8 @@ class Estimates:
         result = self._results.get(key)
         if result is None:
             self.estimated += 1
-            result = self._results[key] = engine.evaluate(self._resolve(workload), self.hardware(spec, n, ram_gib))
+            result = self._results[key] = engine.evaluate(self._resolve(workload), self.hardware(spec, n, ram_gib),
+                                                          lean=True)
         else:
             self.reused += 1
         return result

@@ -49,10 +49,10 @@ def _llm_range(value: float | None, phase: str, group: dict | None, notes: list[
     return [round(value * f["low"], 2), round(value * f["high"], 2)]
 
 
-def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict[str, Any]:
+def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware, lean: bool = False) -> dict[str, Any]:
     context = int(workload.get("context", 4096))
     kv = catalogue.find_kv_cache(str(workload.get("kv_cache", "f16")))
-    est = llm.estimate(model, quant, context, hw, kv_bits=float(kv["bits"]))
+    est = llm.estimate(model, quant, context, hw, kv_bits=float(kv["bits"]), prompt=not lean)
     need = est["memory_required_mib"]
     good = float(workload.get("good_speed", 10))
     placement = est["placement"]
@@ -77,6 +77,10 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
             why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; about {decode:.1f} tokens/s"
             if verdict == "runs slowly":
                 why += f", below the {good:g} tokens/s of comfortable reading"
+    if lean:  # what the cost engine reads: no ranges, no prompt speed, no assumptions (issue 18)
+        return {"kind": "llm-inference", "placement": placement, "verdict": verdict, "why": why,
+                "memory_required_mib": need, "decode_tokens_per_s": decode,
+                "speed": {"value": decode, "unit": "tokens/s"}}
     assumptions = [
         f"{model['name']}: {model['params_b']:g}B parameters"
         + (f" ({model['active_params_b']:g}B active per token)" if model.get("experts") else "")
@@ -229,14 +233,15 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
     }
 
 
-def evaluate(workload: dict, hw: Hardware, alternatives_too: bool = False) -> dict[str, Any]:
+def evaluate(workload: dict, hw: Hardware, alternatives_too: bool = False, lean: bool = False) -> dict[str, Any]:
     """One workload on one machine; ``alternatives_too`` adds what would fit or run faster
-    (alternatives.py) when it does not run well."""
+    (alternatives.py) when it does not run well. ``lean``: an LLM's verdict, placement, memory and
+    decode speed only (the cost engine weighs hundreds of options and reads nothing else)."""
     if workload["kind"] == "llm-inference":
         model = workload.get("_model") or catalogue.find_model(workload["model"])
         # A model read from its own files brings its measured quantization (readiness/models).
         quant = workload.get("_quant") or catalogue.find_quant(str(workload.get("quant") or catalogue.default_quant(model)))
-        result = evaluate_llm(workload, model, quant, hw)
+        result = evaluate_llm(workload, model, quant, hw, lean=lean and not alternatives_too)
         if alternatives_too and result["verdict"] != "runs well":
             from readiness.workloads import alternatives
 
