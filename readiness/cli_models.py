@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -24,20 +23,17 @@ def models_command(paths: tuple[str, ...], assume_gpu: str | None, context: int 
                    timeout: float) -> None:
     """The models already on this machine (Ollama, Hugging Face, LM Studio, llama.cpp, GPT4All, --path),
     read from their metadata only, and how well each runs here."""
-    from readiness import models as local_models
-    from readiness.collect import gather
+    from readiness import jsonout, pipeline
     from readiness.host.live import LiveHost
     from readiness.report import text, view
 
     for p in paths:
         if not os.path.isdir(p):
             raise ReadinessError(f"--path {p}: no such folder")
-    found = local_models.discover(os.environ, sys.platform, paths)
-    facts = gather(LiveHost(timeout=timeout, options={"processes": False, "python": None, "torch": False}))
-    judged = local_models.judge(facts, found["models"], assume_gpu, context)
-    doc = {"models": judged, "disk_bytes": found["disk_bytes"], "searched": found["searched"],
-           "assumed_gpu": assume_gpu}
+    host = LiveHost(timeout=timeout, options={"processes": False, "python": None, "torch": False})
+    doc = pipeline.models(host, dict(os.environ), sys.platform, paths, assume_gpu, context)
+    judged, found = doc["models"], doc
     if as_json:
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(jsonout.dumps(doc, indent=2))
     else:
         click.echo(text.render_models(view.models_view(judged, found["searched"])), nl=False)

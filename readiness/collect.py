@@ -179,6 +179,16 @@ def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, c
                                   "device nodes): run it with --gpus all and the NVIDIA Container Toolkit")
 
 
+# Probes by how long they usually take (benchmarks/speed.py; issue 18): the torch child process
+# (seconds when torch is installed), the package listing's Python child, lscpu, NVML's load.
+SLOWEST_FIRST = ("torch", "python", "cpu", "nvidia", "power", "cuda", "os", "amd")
+
+
+def _start_order(probe) -> int:
+    name = getattr(probe, "NAME", "")
+    return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+
 def _told(progress, name: str, state: str) -> None:
     """Tell the progress display; a display that fails never fails the check."""
     try:
@@ -201,7 +211,12 @@ def gather(host, probes: list | None = None, progress=None) -> dict[str, Any]:
     host = host if isinstance(host, OnceHost) else OnceHost(host)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     run = (lambda p, h: _run_telling(p, h, progress)) if progress else run_guarded
-    results = parallel.run_all(probes, host, run)
+    # The slowest started first (issue 18), so their child processes start at once; the results
+    # are kept in the registry's order.
+    order = sorted(range(len(probes)), key=lambda i: _start_order(probes[i]))
+    started = parallel.run_all([probes[i] for i in order], host, run)
+    by_index = dict(zip(order, started))
+    results = [by_index[i] for i in range(len(probes))]
 
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}

@@ -138,12 +138,17 @@ def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measure
     workloads seen from a perspective other than this machine's are left out: their cost is not
     this machine's question)."""
     from readiness.costs import advisor
+    from readiness.costs.estimates import Estimates
     from readiness.workloads import hardware
 
     local_hw = hardware.from_facts(judged, measured, backend=options.backend)
     by_id = {w["id"]: w for w in options.workloads}
     priced = [by_id[v["id"]] for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
-    return advisor.advise_each(priced, options.prices, options.cost_inputs, local_hw, all_options=options.all_options)
+    # The verdicts were made on this same machine: the costs reuse them, and estimate each other
+    # (workload, hardware) pair once for this run only (issue 18).
+    memo = Estimates(local={v["id"]: v for v in verdicts})
+    return advisor.advise_each(priced, options.prices, options.cost_inputs, local_hw, all_options=options.all_options,
+                               memo=memo)
 
 
 def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | None = None, prices=None) -> dict:
@@ -179,3 +184,21 @@ def advise(workloads: list[dict], prices, inputs, budget_usd: float | None = Non
     from readiness.costs import advisor
 
     return advisor.advise(workloads, prices, inputs, budget=budget_usd, all_options=all_options)
+
+
+def judge_one(facts: dict, workload: dict) -> dict:
+    """One workload on the machine a facts document describes (fleet require: a stored host)."""
+    from readiness.workloads import engine, hardware
+
+    return engine.evaluate(workload, hardware.from_facts(facts))
+
+
+def models(host, environ: dict, platform: str, paths: tuple = (), assume_gpu: str | None = None,
+           context: int | None = None) -> dict:
+    """`readiness models`: the models in this machine's stores, each judged on it (or on the assumed GPU)."""
+    from readiness import models as local_models
+
+    found = local_models.discover(environ, platform, paths)
+    judged = local_models.judge(gather(host), found["models"], assume_gpu, context)
+    return {"models": judged, "disk_bytes": found["disk_bytes"], "searched": found["searched"],
+            "assumed_gpu": assume_gpu}

@@ -20,7 +20,8 @@ from datetime import date
 from readiness import catalog
 from readiness.costs import (STALE_MONTHS, Inputs, Prices, age_months, amortisation_per_month, electricity_per_hour,
                              unit_cost, watts)
-from readiness.workloads import engine, hardware
+from readiness.costs.estimates import Estimates
+from readiness.workloads import hardware
 
 TOP = 2  # buys and rentals kept per workload unless all options are asked for (check --json <= 64 KB, issue 13)
 BUILD_COUNTS = (2, 4)  # multi-GPU builds of one card
@@ -69,8 +70,9 @@ def unit_key(option: dict) -> str | None:
     return next((k for k in UNIT_KEYS.values() if option.get(k) is not None), None)
 
 
-def local_option(workloads: list[dict], hw: hardware.Hardware, inputs: Inputs) -> dict:
-    results = [engine.evaluate(w, hw) for w in workloads]
+def local_option(workloads: list[dict], hw: hardware.Hardware, inputs: Inputs, memo: Estimates | None = None) -> dict:
+    memo = Estimates() if memo is None else memo
+    results = [memo.local(w, hw) for w in workloads]
     used = hw.gpus[0] if hw.gpus and results[0]["placement"] in ("gpu", "multi-gpu", "offload") else None
     tdp = (used.tdp_w or 0) * (len(hw.gpus) if results[0]["placement"] == "multi-gpu" else 1) if used else None
     w = watts(tdp, inputs, cpu_only=used is None)
@@ -100,8 +102,9 @@ def _psus(n: int, tdp: float, inputs: Inputs, prices: Prices) -> tuple[int, dict
 
 
 def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: float | None,
-                today: date | None = None, offers: dict | None = None) -> list[dict]:
+                today: date | None = None, offers: dict | None = None, memo: Estimates | None = None) -> list[dict]:
     offers = {} if offers is None else offers
+    memo = Estimates() if memo is None else memo
     out = []
     cands = []
     for r in _buy_rows(prices):
@@ -118,8 +121,8 @@ def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: f
         if budget is not None and upfront > budget:
             continue
         ram = row.get("memory_gib") if is_system else inputs.host_ram_gib
-        results = [engine.evaluate(w, hardware.from_specs([(spec, n)], ram or inputs.host_ram_gib)) for w in workloads]
-        if not _runs_well(results):
+        results = memo.runs_well(workloads, spec, n, ram or inputs.host_ram_gib)
+        if results is None:
             continue
         offer_id = _offer_id("system", row["id"]) if is_system else _offer_id(
             "buy", row["gpu"], row.get("condition", "new"), row["date"])
@@ -146,8 +149,9 @@ def _rank(o: dict) -> tuple:
 
 
 def rent_options(workloads: list[dict], prices: Prices, inputs: Inputs, today: date | None = None,
-                 offers: dict | None = None) -> tuple[list[dict], list[dict]]:
+                 offers: dict | None = None, memo: Estimates | None = None) -> tuple[list[dict], list[dict]]:
     offers = {} if offers is None else offers
+    memo = Estimates() if memo is None else memo
     out, other = [], []
     per_gpu = {p["provider"]: p for p in prices.providers if p.get("rents_per_gpu")}
     for o in prices.offers:
@@ -164,9 +168,8 @@ def rent_options(workloads: list[dict], prices: Prices, inputs: Inputs, today: d
         base = int(o.get("gpus_per_instance", 1))
         counts = [base] + ([n for n in RENT_COUNTS if n > base] if base == 1 and o["provider"] in per_gpu else [])
         for n in counts:
-            hw = hardware.from_specs([(spec, n)], max(inputs.host_ram_gib, (spec.memory_gib or 0) * n * 2))
-            results = [engine.evaluate(w, hw) for w in workloads]
-            if not _runs_well(results):
+            results = memo.runs_well(workloads, spec, n, max(inputs.host_ram_gib, (spec.memory_gib or 0) * n * 2))
+            if results is None:
                 continue
             offers[oid] = _offer(o, "offer", today)
             hourly = float(o["usd_per_gpu_hour"]) * n
@@ -227,10 +230,10 @@ def _prices_as_of(prices: Prices, today: date | None) -> dict:
             "stale": months is not None and months > STALE_MONTHS}
 
 
-def _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options) -> dict:
-    local = local_option(workloads, local_hw, inputs) if local_hw is not None else None
-    buys = buy_options(workloads, prices, inputs, budget, today, offers)
-    rents, other = rent_options(workloads, prices, inputs, today, offers)
+def _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options, memo) -> dict:
+    local = local_option(workloads, local_hw, inputs, memo) if local_hw is not None else None
+    buys = buy_options(workloads, prices, inputs, budget, today, offers, memo)
+    rents, other = rent_options(workloads, prices, inputs, today, offers, memo)
     best_buy, best_rent = (buys[0] if buys else None), (rents[0] if rents else None)
     verdict, why, h = _verdict(local, best_buy, best_rent, budget, inputs)
     keep = (buys, rents) if all_options else (buys[:TOP], rents[:TOP])
@@ -257,19 +260,24 @@ def _only_used(offers: dict, entries: list[dict]) -> dict:
 
 
 def advise(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
-           budget: float | None = None, today: date | None = None, all_options: bool = False) -> dict:
+           budget: float | None = None, today: date | None = None, all_options: bool = False,
+           memo: Estimates | None = None) -> dict:
     """Rent or buy for one set of workloads run together: the entry, with its inputs and offers."""
     offers: dict = {}
-    entry = _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options)
+    entry = _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options,
+                   Estimates() if memo is None else memo)
     return {**entry, "inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
             "offers": _only_used(offers, [entry])}
 
 
 def advise_each(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
-                budget: float | None = None, today: date | None = None, all_options: bool = False) -> dict:
-    """Rent or buy for each workload on its own (readiness check): inputs and offers once for all."""
+                budget: float | None = None, today: date | None = None, all_options: bool = False,
+                memo: Estimates | None = None) -> dict:
+    """Rent or buy for each workload on its own (readiness check): inputs and offers once for all.
+    ``memo``: this run's estimates (one per run: the pipeline hands in the verdicts it already made)."""
     offers: dict = {}
-    entries = [_entry([w], prices, inputs, local_hw, budget, today, offers, all_options) for w in workloads]
+    memo = Estimates() if memo is None else memo
+    entries = [_entry([w], prices, inputs, local_hw, budget, today, offers, all_options, memo) for w in workloads]
     return {"inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
             "offers": _only_used(offers, entries), "workloads": entries}
 

@@ -121,10 +121,9 @@ def render_html(view: dict) -> str:
                                                              rows_json=rows_json)
 
 
-def require(db, workload: dict) -> list[dict]:
-    """Each host's latest facts judged for one workload; hosts with the same hardware judged once."""
-    from readiness.workloads import engine, hardware
-
+def require(db, workload: dict, judge) -> list[dict]:
+    """Each host's latest facts judged for one workload by ``judge(facts, workload)`` (the
+    pipeline's: fleet calls no engine itself); hosts with the same hardware judged once."""
     cache: dict[str, dict] = {}
     out = []
     for row in store.latest(db):
@@ -133,19 +132,19 @@ def require(db, workload: dict) -> list[dict]:
                                 doc.get("memory", {}).get("available_mib"), doc.get("cpu", {}).get("model"),
                                 (doc.get("stack", {}).get("rocm") or {}).get("version")], sort_keys=True)
         if signature not in cache:
-            cache[signature] = engine.evaluate(workload, hardware.from_facts(doc))
+            cache[signature] = judge(doc, workload)
         r = cache[signature]
         out.append({"host": row["host"], "collected_at": row["collected_at"], "verdict": r["verdict"],
                     "placement": r["placement"], "why": r["why"]})
     return out
 
 
-def require_all(db, workloads: list[dict]) -> tuple[list[dict], list[dict]]:
+def require_all(db, workloads: list[dict], judge) -> tuple[list[dict], list[dict]]:
     """(hosts that can't run a workload well, hosts whose verdict is unknown), each per workload:
     unknown is kept apart so a policy decides it, never counted as a failure by itself."""
     failing, unknown = [], []
     for w in workloads:
-        for r in require(db, w):
+        for r in require(db, w, judge):
             if r["verdict"] == "unknown":
                 unknown.append({"workload": w["id"], **r})
             elif r["verdict"] != "runs well":

@@ -10,14 +10,15 @@ from readiness.workloads.hardware import Hardware
 from readiness.workloads.single import VERDICTS, evaluate_compute, evaluate_llm, gib  # noqa: F401 - the engine's API
 
 
-def evaluate(workload: dict, hw: Hardware, alternatives_too: bool = False) -> dict[str, Any]:
+def evaluate(workload: dict, hw: Hardware, alternatives_too: bool = False, lean: bool = False) -> dict[str, Any]:
     """One workload on one machine; ``alternatives_too`` adds what would fit or run faster
-    (alternatives.py) when it does not run well."""
+    (alternatives.py) when it does not run well. ``lean``: an LLM's verdict, placement, memory and
+    decode speed only (the cost engine weighs hundreds of options and reads nothing else)."""
     if workload["kind"] == "llm-inference":
         model = workload.get("_model") or catalogue.find_model(workload["model"])
         # A model read from its own files brings its measured quantization (readiness/models).
         quant = workload.get("_quant") or catalogue.find_quant(str(workload.get("quant") or catalogue.default_quant(model)))
-        result = evaluate_llm(workload, model, quant, hw)
+        result = evaluate_llm(workload, model, quant, hw, lean=lean and not alternatives_too)
         if alternatives_too and result["verdict"] != "runs well":
             result["alternatives"] = alternatives.for_llm(workload, model, quant, hw, result)
     else:

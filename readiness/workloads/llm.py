@@ -185,8 +185,9 @@ def _cpu_place(fraction: float, hw: Hardware) -> dict:
 
 
 def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | None = None,
-             kv_bits: float = KV_BYTES * 8) -> dict:
+             kv_bits: float = KV_BYTES * 8, prompt: bool = True) -> dict:
     """Placement, memory and speed of one model on one machine (see engine.py for the verdict).
+    ``prompt``: False leaves the prompt speed out (None), for callers that only weigh decode.
     ``tbl``: a fitted efficiency table (benchmarks' folds); default readiness/data/efficiency.toml.
     ``kv_bits``: bits per KV-cache element (16: f16; 8.5: q8_0; 4.5: q4_0)."""
     backends = catalogue.backends()
@@ -244,7 +245,7 @@ def estimate(model: dict, quant: dict, context: int, hw: Hardware, tbl: dict | N
     if placement != "none":
         if all(p["bandwidth_gbps"] for p in places):  # a GPU with no bandwidth figure: unknown, never guessed
             out["decode_tokens_per_s"] = round(1 / decode_seconds(model, quant, context, places, tbl, kv_bits), 1)
-        prompt_s = prompt_seconds_per_token(model, quant, prompt_places, tbl)
+        prompt_s = prompt_seconds_per_token(model, quant, prompt_places, tbl) if prompt else None
         stream = out.pop("_stream_bytes_per_token", 0)
         if prompt_s is not None and stream:
             prompt_s += stream / (PCIE_GBPS * 1e9)

@@ -50,10 +50,10 @@ def _llm_range(value: float | None, phase: str, group: dict | None, notes: list[
     return [round(value * f["low"], 2), round(value * f["high"], 2)]
 
 
-def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict[str, Any]:
+def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware, lean: bool = False) -> dict[str, Any]:
     context = int(workload.get("context", 4096))
     kv = catalogue.find_kv_cache(str(workload.get("kv_cache", "f16")))
-    est = llm.estimate(model, quant, context, hw, kv_bits=float(kv["bits"]))
+    est = llm.estimate(model, quant, context, hw, kv_bits=float(kv["bits"]), prompt=not lean)
     need = est["memory_required_mib"]
     good = float(workload.get("good_speed", 10))
     placement = est["placement"]
@@ -78,6 +78,10 @@ def evaluate_llm(workload: dict, model: dict, quant: dict, hw: Hardware) -> dict
             why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; about {decode:.1f} tokens/s"
             if verdict == "runs slowly":
                 why += f", below the {good:g} tokens/s of comfortable reading"
+    if lean:  # what the cost engine reads: no ranges, no prompt speed, no assumptions (issue 18)
+        return {"kind": "llm-inference", "placement": placement, "verdict": verdict, "why": why,
+                "memory_required_mib": need, "decode_tokens_per_s": decode,
+                "speed": {"value": decode, "unit": "tokens/s"}}
     assumptions = [
         f"{model['name']}: {model['params_b']:g}B parameters"
         + (f" ({model['active_params_b']:g}B active per token)" if model.get("experts") else "")
