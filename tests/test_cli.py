@@ -198,3 +198,18 @@ def test_check_json_states_each_thing_once(run):
         assert not set(v["assumptions"]) & set(shared["all"]), v["id"]
         assert all(a.get("kind") not in ("buy", "rent") for a in v.get("alternatives") or [])
     assert len(out.stdout.encode()) <= 64 * 1024
+
+
+@pytest.mark.parametrize("args", [["check", "--no-such-option"], ["no-such-command"], ["check", "--fail-on", "often"],
+                                  ["estimate", "--gpu"], ["check", "--timeout", "-1"]])
+def test_every_usage_error_is_one_error_line_and_exit_2(run, args):
+    """click's own errors (unknown option, bad choice, missing value) too: no Usage/Try block."""
+    r = run(*args)
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and lines[0].startswith("error: ") and len(lines) <= 2, r.stderr
+    assert all(line.startswith(("error: ", "hint: ")) for line in lines) and "Usage:" not in r.stderr
+
+
+def test_output_folder_is_checked_before_probing(run, tmp_path):
+    r = run("check", "--no-torch", "-o", str(tmp_path / "missing" / "r.html"))
+    assert r.exit_code == 2 and "does not exist" in r.stderr and r.stdout == ""

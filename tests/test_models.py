@@ -324,3 +324,4 @@ def test_a_moe_config_without_safetensors_is_counted_from_its_architecture(tmp_p
     (j,) = models.judge({"gpus": [], "memory": {"total_mib": 16384, "available_mib": 8192}, "cpu": {}, "stack": {}},
                         [m])
     assert j["verdict"] in ("runs well", "runs slowly") and j["memory_breakdown_mib"]["weights"] > 2000
+

@@ -128,12 +128,6 @@ def _context(m: dict, context: int | None) -> int:
     return max(1, min(ctx, native) if isinstance(native, int) and native > 0 else ctx)
 
 
-def alternatives(model: dict, verdict: dict, facts: dict) -> list | None:
-    """What to run instead when a model does not run well here: issue 13's alternatives engine (being
-    built beside this, helper h16) plugs in here. None means "not computed", never "none exist"."""
-    return None
-
-
 def judge(facts: dict, found: list[dict], assume_gpu: str | None = None, context: int | None = None,
           ram_gib: float | None = None) -> list[dict]:
     """One judgment per model found, sorted best first: the model's metadata, and the verdict the
@@ -157,14 +151,16 @@ def judge(facts: dict, found: list[dict], assume_gpu: str | None = None, context
             w = {"id": f"local:{m['store']}:{m['name']}", "name": m["name"], "kind": "llm-inference",
                  "model": model["id"], "_model": model, "quant": quant["id"], "_quant": quant, "context": ctx,
                  "good_speed": 10.0, "source": model["source"]}
-            r = engine.evaluate(w, hw)
+            # what would fit or run well instead (a smaller quant, KV cache, context, offload, a second
+            # card), judged by the same engine as the verdict (workloads/alternatives.py)
+            r = engine.evaluate(w, hw, alternatives_too=True)
             row.update({k: r.get(k) for k in ("verdict", "why", "placement", "speed", "decode_tokens_per_s",
                                               "decode_range", "prompt_tokens_per_s", "memory_required_mib",
                                               "memory_breakdown_mib", "devices", "backend", "gpu_layers",
                                               "assumptions")})
             row["context"] = ctx
             if r["verdict"] != "runs well":
-                row["alternatives"] = alternatives(model, r, machine)
+                row["alternatives"] = r.get("alternatives") or []
         out.append(row)
     out.sort(key=lambda r: (VERDICT_RANK.get(r["verdict"], 4), -((r.get("speed") or {}).get("value") or 0), r["name"]))
     return out
