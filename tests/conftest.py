@@ -62,6 +62,17 @@ def assumptions_of(report: dict, verdict: dict) -> list[str]:
     return [*verdict["assumptions"], *shared.get(verdict["kind"], []), *shared.get("all", [])]
 
 
+AMD = FIXTURES / "amd"
+APPLE = FIXTURES / "apple"
+WIN = FIXTURES / "windows"
+INTEL = FIXTURES / "intel"
+
+
+def gpus(run, *paths) -> list[dict]:
+    """The GPU list `check --from PATHS` finds."""
+    return facts_from(*paths, run=run)["gpus"]
+
+
 def facts_from(*paths, run) -> dict:
     return validate(report_from(*paths, run=run)["facts"])
 

@@ -8,22 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, facts_from, validate
-from fakes.amdsmi import FakeAmdsmi, FakeAmdGpu
+from conftest import AMD, FIXTURES, gpus, validate
+from fakes.amdsmi import FakeAmdGpu, FakeAmdsmi
 from readiness.collect import gather
-from readiness.host.base import Answer, cmd_key
+from readiness.host.base import Answer
 from readiness.host.replay import ReplayHost
 from readiness.host import amdsmi as amdsmi_lib
-from readiness.probes import amd, apple, windows  # noqa: F401
-
-AMD = FIXTURES / "amd"
-APPLE = FIXTURES / "apple"
-WIN = FIXTURES / "windows"
-INTEL = FIXTURES / "intel"
-
-
-def gpus(run, *paths):
-    return facts_from(*paths, run=run)["gpus"]
+from readiness.probes import amd
 
 
 # -- AMD ----------------------------------------------------------------------------------------

@@ -4,26 +4,9 @@ Parser tests use real outputs (sources in tests/fixtures/README.md). Tests marke
 small hand-made answers through the host seam to check a rule of the code, not a parser."""
 
 import json
-from pathlib import Path
 
-import pytest
-
-from conftest import FIXTURES, facts_from, validate
-from fakes.amdsmi import FakeAmdsmi, FakeAmdGpu
-from readiness.collect import gather
-from readiness.host.base import Answer, cmd_key
-from readiness.host.replay import ReplayHost
-from readiness.host import amdsmi as amdsmi_lib
-from readiness.probes import amd, apple, windows  # noqa: F401
-
-AMD = FIXTURES / "amd"
-APPLE = FIXTURES / "apple"
-WIN = FIXTURES / "windows"
-INTEL = FIXTURES / "intel"
-
-
-def gpus(run, *paths):
-    return facts_from(*paths, run=run)["gpus"]
+from conftest import APPLE, facts_from, gpus
+from readiness.probes import amd, apple
 
 
 # -- Apple --------------------------------------------------------------------------------------
