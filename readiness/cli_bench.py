@@ -13,18 +13,6 @@ import click
 from readiness.errors import ReadinessError
 
 
-def bench_results(host, facts: dict, wanted: bool) -> dict | None:
-    """This machine's remembered bench figures (or None); why any are not used goes to stderr."""
-    if not wanted:
-        return None
-    from readiness.bench import apply
-
-    loaded = apply.for_check(host, facts)
-    for note in loaded.notes:
-        click.echo(f"note: {note}", err=True)
-    return loaded.measured
-
-
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (bench_schema_version 1).")
 @click.option("--disk", "disk_dir", type=click.Path(file_okay=False, exists=True), default=None,

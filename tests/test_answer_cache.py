@@ -62,3 +62,15 @@ def test_the_run_memo_keeps_one_answer_per_command(counting):
     host = OnceHost(LiveHost(options={"cache": False}))
     assert host.run_cached(argv).text == host.run_cached(argv).text
     assert counter.read_text() == "1"
+
+
+def test_the_interpreters_sys_path_is_asked_once_a_run(counting, monkeypatch):
+    """Two cached children of one interpreter (torch, the package listing) share one sys.path query."""
+    argv, counter, _ = counting
+    host = LiveHost()
+    asked = []
+    real = host.run
+    monkeypatch.setattr(host, "run", lambda a, timeout=None: (asked.append(a), real(a, timeout))[1])
+    host.run_cached(argv)
+    host.run_cached([*argv[:-1], argv[-1] + "  # another child"])
+    assert sum("sys.path" in " ".join(a) for a in asked) == 1

@@ -73,15 +73,6 @@ def redact(doc: dict, salt: str) -> dict:
     return doc
 
 
-def validate(doc) -> str | None:
-    """Why a document can't be stored, or None."""
-    try:
-        checks.slim(doc)
-    except checks.Invalid as e:
-        return str(e)
-    return None
-
-
 def tier(verdicts: list[dict]) -> str:
     good = {v["id"] for v in verdicts if v.get("verdict") == "runs well"}
     if not verdicts:

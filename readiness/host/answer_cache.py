@@ -88,12 +88,13 @@ def sys_path_argv(interpreter: str) -> list[str]:
     return [interpreter, "-c", "import sys, json; print(json.dumps(sys.path))"]
 
 
-def run_cached(host, argv: list[str], timeout: float | None, folder) -> Answer:
-    """``host.run(argv)``, or the answer remembered for the same command and fingerprint."""
+def run_cached(host, argv: list[str], timeout: float | None, folder, sys_path_of=None) -> Answer:
+    """``host.run(argv)``, or the answer remembered for the same command and fingerprint.
+    ``sys_path_of(interpreter, timeout)``: the host's (memoised) way to ask an interpreter's sys.path."""
     import shutil
 
     interpreter = shutil.which(argv[0]) or argv[0]
-    paths = host.run(sys_path_argv(argv[0]), timeout)
+    paths = sys_path_of(argv[0], timeout) if sys_path_of else host.run(sys_path_argv(argv[0]), timeout)
     try:
         sys_path = json.loads(paths.text or "")
         if not isinstance(sys_path, list):

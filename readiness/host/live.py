@@ -9,6 +9,7 @@ import platform
 import shutil
 import signal
 import sys
+import threading
 import time
 from typing import Any, Callable
 
@@ -118,6 +119,8 @@ class LiveHost(Host):
         self.timeout = timeout
         self.options = options or {}
         self.system = platform.system().lower() or None
+        self._sys_paths: dict[str, Answer] = {}  # per interpreter, for the answer cache's fingerprint
+        self._sys_paths_lock = threading.Lock()
 
     def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
         start = time.monotonic()
@@ -143,7 +146,17 @@ class LiveHost(Host):
         folder = data.cache_dir()
         if self.options.get("cache") is False or folder is None:
             return self.run(argv, timeout)
-        return answer_cache.run_cached(self, list(argv), timeout, folder)
+        return answer_cache.run_cached(self, list(argv), timeout, folder, self._sys_path)
+
+    def _sys_path(self, interpreter: str, timeout: float | None) -> Answer:
+        """The interpreter's sys.path, asked once a run: the torch probe and the package listing
+        run the same interpreter, and each child costs tens of milliseconds."""
+        from readiness.host import answer_cache
+
+        with self._sys_paths_lock:
+            if interpreter not in self._sys_paths:
+                self._sys_paths[interpreter] = self.run(answer_cache.sys_path_argv(interpreter), timeout)
+            return self._sys_paths[interpreter]
 
     def _file(self, path: str) -> Answer:
         with open(path, "rb") as f:

@@ -158,13 +158,6 @@ def _read_bytes(path: str, top: bool) -> tuple[bytes | None, str | None]:
     return data, None
 
 
-def _read_text(path: str) -> str | None:
-    """The file's text, or None when it is not a text file we could use."""
-    data, _ = _read_bytes(path, top=True)
-    decoded = paste.decode(data) if data is not None else None
-    return decoded[0] if decoded else None
-
-
 _STATUSES = {"ok", "absent", "denied", "timeout", "error"}
 
 

@@ -31,10 +31,3 @@ def render(view: dict, report: dict) -> str:
     template = environment().get_template("report.html.j2")
     facts_json = jsonout.dumps(report["facts"], separators=(",", ":"), ensure_ascii=False)  # compact: issue 17 size
     return template.render(view=view, facts_json=facts_json, generator=GENERATOR)
-
-
-def is_our_report(path: str) -> bool:
-    """True when the file is a report readiness wrote (so it may be replaced without asking)."""
-    from readiness import outputs
-
-    return outputs.is_our_html(path)
