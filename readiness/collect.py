@@ -160,23 +160,26 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
         gpu_lists.append(found)
     host = sections["host"]
     if host.os_release is None and ce.get("os"):
-        host.os_release = ce["os"]
+        sections["host"] = replace(host, os_release=ce["os"])
 
 
 def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, container: str | None,
-                      device_nodes: list[str] | None) -> None:
+                      device_nodes: list[str] | None) -> list[Gpu]:
     """A vendor GPU that only sysfs saw: its driver is bound but the vendor library could not use it."""
     if probe is None:
-        return  # that vendor's probe did not run: nothing to explain
+        return gpus  # that vendor's probe did not run: nothing to explain
+    out = []
     for gpu in gpus:
         if gpu.vendor != vendor or gpu.source != "sysfs" or gpu.status != "ok" or gpu.kernel_driver is None:
+            out.append(gpu)
             continue
         why = probe.reason or "the vendor library gave no answer"
-        gpu.status = "error"
-        gpu.status_reason = f"the {gpu.kernel_driver} driver is bound, but {vendor.upper()} tools can't use it: {why}"
+        reason = f"the {gpu.kernel_driver} driver is bound, but {vendor.upper()} tools can't use it: {why}"
         if container and device_nodes == []:
-            gpu.status_reason += (f"; this {container} container was started without GPU access (no /dev/nvidia* "
-                                  "device nodes): run it with --gpus all and the NVIDIA Container Toolkit")
+            reason += (f"; this {container} container was started without GPU access (no /dev/nvidia* "
+                       "device nodes): run it with --gpus all and the NVIDIA Container Toolkit")
+        out.append(replace(gpu, status="error", status_reason=reason))
+    return out
 
 
 # Probes by how long they usually take (benchmarks/speed.py; issue 18): the torch child process
@@ -259,17 +262,16 @@ def gather(host, probes: list | None = None, progress=None) -> dict[str, Any]:
                 device_nodes = value.get("device_nodes")
             else:
                 sections[key] = value
-    _fill_section(sections["cpu"], cpu_fills)
-    _fill_section(sections["host"], host_fills)
+    sections["cpu"] = _fill_section(sections["cpu"], cpu_fills)
+    sections["host"] = replace(_fill_section(sections["host"], host_fills), machine_id=machine_id)
     if driver_cuda:
-        cuda.driver_version = driver_cuda
-    sections["host"].machine_id = machine_id
+        cuda = replace(cuda, driver_version=driver_cuda)
     if collect_env:
         _merge_collect_env(collect_env, sections, stack, gpu_lists)
     gpus = merge_gpus(gpu_lists)
-    for gpu in gpus:
-        derive.fill_gpu(gpu)  # architecture from the compute capability or the catalogue, marked derived
-    explain_unclaimed(gpus, "nvidia", next((s for s in statuses if s.name == "nvidia"), None),
+    # architecture from the compute capability or the catalogue, marked derived
+    gpus = [derive.fill_gpu(gpu) for gpu in gpus]
+    gpus = explain_unclaimed(gpus, "nvidia", next((s for s in statuses if s.name == "nvidia"), None),
                       sections["host"].container, device_nodes)
     doc = {
         "collected_at": collected_at,
@@ -289,13 +291,15 @@ def gather(host, probes: list | None = None, progress=None) -> dict[str, Any]:
     return doc
 
 
-def _fill_section(section: Any, fills: list) -> None:
+def _fill_section(section: Any, fills: list) -> Any:
     """CPU and host facts from pasted tool outputs (rocminfo's CPU agent, inxi, a CIM table) fill
     only what the section's own probes left unknown."""
+    found: dict[str, Any] = {}
     for fill in fills:
         for name in fill.__dataclass_fields__:
-            if getattr(section, name) is None and getattr(fill, name) is not None:
-                setattr(section, name, getattr(fill, name))
+            if getattr(section, name) is None and name not in found and getattr(fill, name) is not None:
+                found[name] = getattr(fill, name)
+    return replace(section, **found) if found else section
 
 
 _MAX_FACT_NUMBER = 2**53  # the largest integer every JSON reader keeps exactly; no machine has more of anything

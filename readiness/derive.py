@@ -12,6 +12,7 @@ A value the output printed is never replaced.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -37,20 +38,21 @@ def architecture(compute_capability: str | None, name: str | None) -> tuple[str 
     return None, None
 
 
-def fill_gpu(gpu: Any) -> None:
-    """Fill what a Gpu (dataclass or its dict) lacks and can be derived, marking each value."""
+def fill_gpu(gpu: Any) -> Any:
+    """What a GPU lacks and can be derived, filled and marked: a frozen Gpu comes back as a new
+    value (facts are never changed in place, issue 13); a GPU's dict (a replayed document) is filled
+    in place and returned."""
     get = gpu.get if isinstance(gpu, dict) else lambda k, d=None: getattr(gpu, k, d)
-    if get("architecture") is None:
-        arch, how = architecture(get("compute_capability"), get("name"))
-        if arch is not None:
-            derived = get("derived")
-            if derived is None:
-                derived = {}
-            derived["architecture"] = how
-            if isinstance(gpu, dict):
-                gpu["architecture"], gpu["derived"] = arch, derived
-            else:
-                gpu.architecture, gpu.derived = arch, derived
+    if get("architecture") is not None:
+        return gpu
+    arch, how = architecture(get("compute_capability"), get("name"))
+    if arch is None:
+        return gpu
+    derived = {**(get("derived") or {}), "architecture": how}
+    if isinstance(gpu, dict):
+        gpu["architecture"], gpu["derived"] = arch, derived
+        return gpu
+    return replace(gpu, architecture=arch, derived=derived)
 
 
 def fill(doc: dict) -> None:

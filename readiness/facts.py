@@ -8,10 +8,10 @@ guess; the ``probes`` list says why it is unknown.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-@dataclass
+@dataclass(frozen=True)
 class HostFacts:
     os: str | None = None  # linux | darwin | windows
     os_release: str | None = None  # "Ubuntu 22.04.4 LTS", "macOS 14.5", "Windows 11 Pro"
@@ -23,7 +23,7 @@ class HostFacts:
     machine_id: str | None = None  # /etc/machine-id, DMI product UUID, IOPlatformUUID or MachineGuid (lower case)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CpuFacts:
     vendor: str | None = None
     model: str | None = None
@@ -34,7 +34,7 @@ class CpuFacts:
     flags: list[str] | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class MemoryFacts:
     total_mib: int | None = None
     available_mib: int | None = None
@@ -43,7 +43,7 @@ class MemoryFacts:
     cgroup_limit_mib: int | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Disk:
     path: str
     total_mib: int | None
@@ -52,7 +52,7 @@ class Disk:
     used_for: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class MigDevice:
     name: str | None
     memory_total_mib: int | None
@@ -60,7 +60,7 @@ class MigDevice:
     compute_instance_id: int | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class GpuProcess:
     pid: int
     memory_used_mib: int | None
@@ -68,7 +68,7 @@ class GpuProcess:
     command: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Gpu:
     index: int
     vendor: str  # nvidia | amd | apple | intel | other
@@ -133,7 +133,7 @@ class Gpu:
     derived: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CudaToolkit:
     release: str | None  # "12.4"
     version: str | None  # the full version where known, "12.4.131"
@@ -146,7 +146,7 @@ class CudaToolkit:
     unsupported_gpus: list[int] | None = None  # indexes of GPUs this toolkit can't build for
 
 
-@dataclass
+@dataclass(frozen=True)
 class CudaStack:
     driver_version: str | None = None  # highest CUDA version the driver supports, "12.4"
     toolkit_version: str | None = None  # the release of the nvcc on PATH, "12.4"
@@ -161,12 +161,40 @@ class CudaStack:
     libcudart_paths: list[str] = field(default_factory=list)  # every libcudart.so the loader finds
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProbeStatus:
     name: str
     status: str  # ok | absent | unsupported | timeout | error
     reason: str | None
     seconds: float
+
+
+class Draft:
+    """A fact being filled in, field by field, inside one parse function; ``build()`` returns the
+    frozen value. Facts are frozen so that no later stage (merging, derivation, rules) can change
+    what a probe read (issue 13); a probe that reads many sources in turn fills a draft instead of
+    threading a dozen locals. Only the class's own fields can be set, so a misspelt field fails."""
+
+    __slots__ = ("_cls", "_values")
+
+    def __init__(self, cls: type, **values: Any) -> None:
+        start = cls(**values)  # the class's defaults, and its own checks of the values
+        object.__setattr__(self, "_cls", cls)
+        object.__setattr__(self, "_values", {f.name: getattr(start, f.name) for f in fields(cls)})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"{self._cls.__name__} has no field {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._values:
+            raise AttributeError(f"{self._cls.__name__} has no field {name!r}")
+        self._values[name] = value
+
+    def build(self) -> Any:
+        return self._cls(**self._values)
 
 
 def to_dict(obj: Any) -> Any:

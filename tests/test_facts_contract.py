@@ -70,3 +70,35 @@ def test_a_new_field_would_be_caught():
     node = schema_at(PLACES[facts.Gpu])
     assert "no_such_field" not in node["properties"]
     assert {f.name for f in dataclasses.fields(facts.Gpu)} | {"no_such_field"} != set(node["properties"])
+
+
+@pytest.mark.parametrize("cls", list(PLACES), ids=lambda c: c.__name__)
+def test_every_fact_is_frozen_once_a_probe_returns_it(cls):
+    # Issue 13: no stage after the probe (merging, derivation, rules) may change what was read.
+    values = {f.name: None for f in dataclasses.fields(cls)
+              if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    value = cls(**values)
+    first = dataclasses.fields(cls)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(value, first, "changed")
+
+
+def test_a_draft_takes_only_its_class_fields_and_builds_the_frozen_value():
+    draft = facts.Draft(facts.CpuFacts, model="from lscpu")
+    draft.physical_cores = 8
+    assert draft.model == "from lscpu"
+    with pytest.raises(AttributeError, match="no field 'physical_core'"):
+        draft.physical_core = 8  # a misspelt field fails at once instead of vanishing
+    built = draft.build()
+    assert isinstance(built, facts.CpuFacts) and (built.model, built.physical_cores) == ("from lscpu", 8)
+    draft.model = "changed later"
+    assert built.model == "from lscpu"
+
+
+def test_deriving_a_gpu_makes_a_new_value():
+    from readiness import derive
+
+    read = facts.Gpu(index=0, vendor="nvidia", name=None, source="nvml", compute_capability="8.9")
+    filled = derive.fill_gpu(read)
+    assert (read.architecture, read.derived) == (None, {})
+    assert (filled.architecture, filled.derived) == ("Ada Lovelace", {"architecture": "compute capability"})

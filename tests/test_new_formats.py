@@ -121,7 +121,7 @@ def test_pasted_cpu_facts_never_replace_the_cpu_probes_own():
     from readiness.collect import _fill_section as _fill
 
     cpu = CpuFacts(model="from lscpu", physical_cores=None)
-    _fill(cpu, [CpuFacts(model="from rocminfo", physical_cores=8)])
+    cpu = _fill(cpu, [CpuFacts(model="from rocminfo", physical_cores=8)])
     assert cpu.model == "from lscpu" and cpu.physical_cores == 8
 
 

@@ -31,7 +31,8 @@ def test_one_gpu_every_field():
     assert gpu.uuid == "GPU-11111111-2222-3333-4444-555555555555"
     assert gpu.pci_bus_id == "0000:01:00.0" and gpu.pci_device_id == "0x2684" and gpu.pci_vendor_id == "0x10de"
     assert gpu.compute_capability == "8.9" and gpu.architecture is None  # NVML gives no name: derived later
-    derive.fill_gpu(gpu)
+    assert gpu.architecture is None  # frozen: deriving makes a new value, the probe's stays as read
+    gpu = derive.fill_gpu(gpu)
     assert gpu.architecture == "Ada Lovelace" and gpu.derived == {"architecture": "compute capability"}
     assert (gpu.memory_total_mib, gpu.memory_used_mib, gpu.memory_free_mib) == (24564, 1024, 23540)
     assert gpu.driver_version == "570.133.07"
@@ -57,7 +58,7 @@ def test_eight_gpus_with_nvlink():
     assert len(result.facts["gpus"]) == 8
     assert len({g.pci_bus_id for g in result.facts["gpus"]}) == 8
     for g in result.facts["gpus"]:
-        derive.fill_gpu(g)
+        g = derive.fill_gpu(g)
         assert g.architecture == "Hopper" and g.nvlink_active_links == 18 and g.ecc_mode is True
         assert g.memory_bandwidth_gbps == pytest.approx(3352, rel=0.01)  # H100 SXM: 3.35 TB/s
         assert g.processes_count == 0 and g.processes_memory_mib == 0

@@ -8,7 +8,7 @@ import json
 import re
 
 from readiness import data
-from readiness.facts import Gpu
+from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
@@ -349,7 +349,7 @@ def parse(raw: dict) -> Result:
         row = table.get(dev or "", {})
         apu = bool(row.get("apu")) if row else None
         vram, gtt = r.get("vram_mib"), r.get("gtt_mib")
-        gpu = Gpu(index=i, vendor="amd", name=r.get("name") or row.get("name"), source=source,
+        gpu = Draft(Gpu, index=i, vendor="amd", name=r.get("name") or row.get("name"), source=source,
                   pci_bus_id=r.get("pci_bus_id"), pci_vendor_id=AMD, pci_device_id=dev,
                   driver_version=r.get("driver_version") or driver, kernel_driver=r.get("kernel_driver"),
                   memory_total_mib=vram, integrated=apu, unified_memory=apu)
@@ -369,7 +369,7 @@ def parse(raw: dict) -> Result:
         if apu is None:
             gpu.unavailable["integrated"] = (f"device id {dev} not in readiness/data/amd_gpus.toml" if dev else
                                              f"{source} did not report the device id")
-        facts["gpus"].append(gpu)
+        facts["gpus"].append(gpu.build())
     if not rows:
         why = [a.reason for a in (raw.get("amdsmi"), raw.get("rocm_smi")) if a is not None and a.reason]
         return Result(facts, "absent", "no AMD GPU found" + (f" ({why[0]})" if why else ""))

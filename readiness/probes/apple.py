@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from readiness import catalog
-from readiness.facts import Gpu
+from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.util import json_in, key_values, size_mib, to_int
@@ -203,7 +203,7 @@ def parse(raw: dict) -> Result:
     for i, d in enumerate(shown):
         model = d["model"]
         vendor = _vendor(d.get("vendor"), model)
-        gpu = Gpu(index=i, vendor=vendor, name=model, source="system_profiler", gpu_cores=d.get("cores"),
+        gpu = Draft(Gpu, index=i, vendor=vendor, name=model, source="system_profiler", gpu_cores=d.get("cores"),
                   metal_family=d.get("metal"))
         # "Vendor: AMD (0x1002)", "Device ID: 0x6860": the PCI ids of a discrete or Intel GPU
         vid = re.search(r"0x[0-9a-fA-F]{4}\b", d.get("vendor") or "")
@@ -228,7 +228,7 @@ def parse(raw: dict) -> Result:
             gpu.memory_total_mib = vram
             gpu.integrated = vendor == "intel"
             gpu.unified_memory = vendor == "intel"
-        gpus.append(gpu)
+        gpus.append(gpu.build())
     facts: dict = {"gpus": gpus}
     if not gpus:
         return Result(facts, "absent", "system_profiler listed no GPU" if raw.get("displays") or raw.get(

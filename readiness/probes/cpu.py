@@ -6,7 +6,7 @@ import json
 import re
 
 from readiness import data
-from readiness.facts import CpuFacts
+from readiness.facts import CpuFacts, Draft
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.util import json_in, key_values, normalise_arch, timed_out, to_float, to_int
@@ -283,7 +283,7 @@ def _sysctl(text: str) -> dict[str, str]:
 
 
 def parse(raw: dict) -> Result:
-    cpu = CpuFacts()
+    cpu = Draft(CpuFacts)
     uname = raw["uname"].value if raw["uname"].ok else {}
     lscpu: dict[str, str] = {}
     garbled = None
@@ -374,10 +374,10 @@ def parse(raw: dict) -> Result:
         cpu.flags = normalise_flags(names)
 
     if not any([cpu.model, cpu.logical_cpus, cpu.flags]):
-        return Result({"cpu": cpu}, "absent", "no CPU information could be read")
+        return Result({"cpu": cpu.build()}, "absent", "no CPU information could be read")
     late = timed_out(raw)
     if late:
-        return Result({"cpu": cpu}, "timeout", "; ".join(late))
+        return Result({"cpu": cpu.build()}, "timeout", "; ".join(late))
     reason = None if cpu.flags is not None else "instruction-set flags are not available from this source"
     reason = "; ".join(r for r in (garbled, reason) if r) or None
-    return Result({"cpu": cpu}, "ok", reason)
+    return Result({"cpu": cpu.build()}, "ok", reason)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from readiness.facts import CudaStack, CudaToolkit
+from dataclasses import replace
+
+from readiness.facts import CudaStack, CudaToolkit, Draft
 from readiness.probes.base import Result
 from readiness.probes.util import timed_out
 
@@ -186,7 +188,7 @@ def parse_root(entry: dict) -> CudaToolkit | None:
 
 
 def parse(raw: dict) -> Result:
-    stack = CudaStack()
+    stack = Draft(CudaStack)
     toolkits: list[CudaToolkit] = []
     real_roots = {e["path"]: e["real"].value for e in raw["roots"] if e["real"].ok}
     for entry in raw["roots"]:
@@ -207,11 +209,11 @@ def parse(raw: dict) -> Result:
         # whose full version matches exactly (nvcc on PATH is often a wrapper script or a symlink).
         real = raw.get("nvcc_real")
         target = real.value if real is not None and real.ok else stack.nvcc_path
-        for tk in toolkits:
+        for i, tk in enumerate(toolkits):
             if target and tk.path and target.startswith(tk.path.rstrip("/") + "/"):
                 stack.toolkit_path = tk.path
                 if tk.source == "folder-name" and full:  # its own nvcc knows better than a folder name
-                    tk.version, tk.release, tk.source = full, stack.toolkit_version, "nvcc"
+                    toolkits[i] = replace(tk, version=full, release=stack.toolkit_version, source="nvcc")
         if stack.toolkit_path is None:
             same = [tk for tk in toolkits if tk.version == full]
             if len(same) == 1:
@@ -233,8 +235,8 @@ def parse(raw: dict) -> Result:
         stack.libcudart_paths = sorted({p for n, p in pairs if n.startswith("libcudart.so")})
     late = timed_out({"nvcc": nvcc})
     if late:
-        return Result({"stack": {"cuda": stack}}, "timeout", "; ".join(late))
+        return Result({"stack": {"cuda": stack.build()}}, "timeout", "; ".join(late))
     if not toolkits and not stack.toolkit_version:
         why = nvcc.reason or "nvcc gave no version"
-        return Result({"stack": {"cuda": stack}}, "absent", f"no CUDA toolkit found ({why}; no /usr/local/cuda*)")
-    return Result({"stack": {"cuda": stack}})
+        return Result({"stack": {"cuda": stack.build()}}, "absent", f"no CUDA toolkit found ({why}; no /usr/local/cuda*)")
+    return Result({"stack": {"cuda": stack.build()}})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from readiness.facts import Disk
+from readiness.facts import Disk, Draft
 from readiness.probes.base import Result
 from readiness.probes.util import mib
 
@@ -58,11 +58,11 @@ def parse(raw: dict) -> Result:
         u = answer.value
         disk = by_device.get(u["device"])
         if disk is None:
-            disk = Disk(path=path, total_mib=mib(u["total"]), free_mib=mib(u["free"]), used_for=[])
+            disk = Draft(Disk, path=path, total_mib=mib(u["total"]), free_mib=mib(u["free"]), used_for=[])
             by_device[u["device"]] = disk
             disks.append(disk)
         if purpose not in disk.used_for:
             disk.used_for.append(purpose)
     if not disks:
         return Result({"disks": []}, "absent", "no disk usage could be read for home or the current folder")
-    return Result({"disks": disks})
+    return Result({"disks": [d.build() for d in disks]})

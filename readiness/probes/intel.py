@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from readiness import data
-from readiness.facts import Gpu
+from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
@@ -125,7 +125,7 @@ def parse(raw: dict) -> Result:
         local = lmem or (sum(tiles) if tiles else None)
         discrete = True if dev in names or local else (False if dev else None)
         local = local or (_memory_bytes(x) if discrete else None)
-        gpu = Gpu(index=len(gpus), vendor="intel", name=names.get(dev or ""), source="drm", pci_bus_id=bus,
+        gpu = Draft(Gpu, index=len(gpus), vendor="intel", name=names.get(dev or ""), source="drm", pci_bus_id=bus,
                   pci_vendor_id=INTEL, pci_device_id=dev,
                   kernel_driver=card["driver"].value.rsplit("/", 1)[-1] if card["driver"].ok else None,
                   memory_total_mib=local // 2**20 if local else None, integrated=None if discrete is None else not discrete,
@@ -140,7 +140,7 @@ def parse(raw: dict) -> Result:
             gpu.unavailable["memory_total_mib"] = (
                 "the driver exposes no local-memory size: mainline i915 has no lmem_total_bytes "
                 "(the xe driver's tile*/physical_vram_size_bytes, or xpu-smi, give it)")
-        gpus.append(gpu)
+        gpus.append(gpu.build())
         seen.add(bus)
     for key, d in listed.items():
         if key in seen:
@@ -151,14 +151,14 @@ def parse(raw: dict) -> Result:
         # xpu-smi 1.x supports Intel's discrete GPUs only (Arc, Data Center Flex and Max, per
         # intel/xpumanager's README): one it lists with a memory size is discrete.
         discrete = False if "integrated" in kind else (True if "discrete" in kind or dev in names or local else None)
-        gpu = Gpu(index=len(gpus), vendor="intel", name=d.get("device_name"), source="xpu-smi",
+        gpu = Draft(Gpu, index=len(gpus), vendor="intel", name=d.get("device_name"), source="xpu-smi",
                   pci_bus_id=key if isinstance(key, str) else None, pci_vendor_id=INTEL, pci_device_id=dev,
                   driver_version=d.get("driver_version"), memory_total_mib=local // 2**20 if local else None,
                   integrated=None if discrete is None else not discrete,
                   unified_memory=None if discrete is None else not discrete)
         if discrete is not False and local is None:
             gpu.unavailable["memory_total_mib"] = "xpu-smi gave no memory size (`xpu-smi discovery -d N` shows it)"
-        gpus.append(gpu)
+        gpus.append(gpu.build())
     if not gpus:
         return Result({"gpus": []}, "absent", "no Intel GPU found")
     return Result({"gpus": gpus})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from readiness.facts import MemoryFacts
+from readiness.facts import Draft, MemoryFacts
 from readiness.probes.base import Result
 from readiness.probes.util import mib, timed_out, to_int
 
@@ -67,7 +67,7 @@ def parse_meminfo(text: str) -> dict[str, int]:
 
 
 def parse(raw: dict) -> Result:
-    mem = MemoryFacts()
+    mem = Draft(MemoryFacts)
     meminfo = raw.get("meminfo")
     if meminfo is not None and meminfo.text:
         kv = parse_meminfo(meminfo.text)
@@ -82,7 +82,7 @@ def parse(raw: dict) -> Result:
         mem.total_mib = _pasted_total_mib(raw)
     else:
         reason = (meminfo or raw.get("psutil")).reason if (meminfo or raw.get("psutil")) is not None else None
-        return Result({"memory": mem}, "absent", reason or "no memory information could be read")
+        return Result({"memory": mem.build()}, "absent", reason or "no memory information could be read")
     for path in _CGROUP_FILES:
         answer = raw.get(path)
         limit = to_int(answer.text) if answer is not None and answer.text and answer.text.strip() != "max" else None
@@ -90,4 +90,4 @@ def parse(raw: dict) -> Result:
             mem.cgroup_limit_mib = limit // (1024 * 1024)
             break
     late = timed_out(raw)
-    return Result({"memory": mem}, "timeout" if late else "ok", "; ".join(late) or None)
+    return Result({"memory": mem.build()}, "timeout" if late else "ok", "; ".join(late) or None)

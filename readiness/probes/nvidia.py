@@ -6,7 +6,9 @@ the device nodes a container needs, and WSL's driver library.
 
 from __future__ import annotations
 
-from readiness.facts import Gpu, GpuProcess, MigDevice
+from dataclasses import replace
+
+from readiness.facts import Draft, Gpu, GpuProcess, MigDevice
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes import nvidia_smi
@@ -112,10 +114,10 @@ def _v(metric: dict | None):
 
 
 def gpu_from_nvml(d: dict, driver: str | None) -> Gpu:
-    gpu = Gpu(index=d["index"], vendor="nvidia", source="nvml", driver_version=driver, kernel_driver=None)
+    gpu = Draft(Gpu, index=d["index"], vendor="nvidia", source="nvml", driver_version=driver, kernel_driver=None)
     if d.get("error"):
         gpu.status, gpu.status_reason = "error", d["error"]["reason"]
-        return gpu
+        return gpu.build()
     unavailable: dict[str, str] = {}
 
     def take(field: str, metric_name: str, convert=lambda x: x):
@@ -189,7 +191,7 @@ def gpu_from_nvml(d: dict, driver: str | None) -> Gpu:
     links = take("nvlink_active_links", "nvlink_states")
     gpu.nvlink_active_links = None if links is None else sum(1 for s in links if s == 1)
     gpu.unavailable = unavailable
-    return gpu
+    return gpu.build()
 
 
 def process_list(device: dict, info: dict) -> list[GpuProcess]:
@@ -205,7 +207,7 @@ def process_list(device: dict, info: dict) -> list[GpuProcess]:
 
 
 def gpu_from_smi(g: dict, driver: str | None, fmt: str) -> Gpu:
-    gpu = Gpu(index=g["index"], vendor="nvidia", source="nvidia-smi", driver_version=driver)
+    gpu = Draft(Gpu, index=g["index"], vendor="nvidia", source="nvidia-smi", driver_version=driver)
     for name in ("name", "uuid", "memory_total_mib", "memory_free_mib", "memory_used_mib", "compute_capability",
                  "power_limit_w", "power_default_limit_w", "max_sm_clock_mhz", "max_memory_clock_mhz",
                  "memory_bus_width_bits", "pcie_generation", "pcie_width", "pcie_generation_max", "pcie_width_max",
@@ -219,7 +221,7 @@ def gpu_from_smi(g: dict, driver: str | None, fmt: str) -> Gpu:
         gpu.memory_free_mib = gpu.memory_total_mib - gpu.memory_used_mib
     gpu.unavailable = {f: f"not in the nvidia-smi {fmt} output" for f in ("compute_capability", "memory_bandwidth_gbps")
                        if getattr(gpu, f) is None}
-    return gpu
+    return gpu.build()
 
 
 def _add_listed(gpus: list[Gpu], listing, driver: str | None) -> None:
@@ -227,14 +229,15 @@ def _add_listed(gpus: list[Gpu], listing, driver: str | None) -> None:
     It adds the uuids the table lacks, and the GPUs a table cut short no longer shows."""
     if listing is None or not listing.ok or nvidia_smi.detect(listing.text or "") != "list":
         return
-    by_index = {g.index: g for g in gpus}
+    at = {g.index: i for i, g in enumerate(gpus)}
     for g in nvidia_smi.parse_list(listing.text or "")["gpus"]:
-        known = by_index.get(g["index"])
+        i = at.get(g["index"])
+        known = None if i is None else gpus[i]
         if known is None:
             gpus.append(gpu_from_smi(g, driver, "list"))
         elif known.name is None or known.name.endswith("...") or known.name == g["name"]:
-            known.name = g["name"]  # the table truncates long names; -L prints them whole
-            known.uuid = known.uuid or g["uuid"]
+            # the table truncates long names; -L prints them whole
+            gpus[i] = replace(known, name=g["name"], uuid=known.uuid or g["uuid"])
 
 
 def _nvml_failure(raw: dict) -> str:
@@ -272,8 +275,8 @@ def _parse(raw: dict) -> Result:
         facts["cuda_driver_version"] = cuda_version(_v(nvml.get("cuda_driver_version")))
         facts["gpus"] = [gpu_from_nvml(d, driver) for d in nvml.get("devices", [])]
         if "process_info" in raw:
-            for gpu, d in zip(facts["gpus"], nvml.get("devices", [])):
-                gpu.processes = process_list(d, raw["process_info"])
+            facts["gpus"] = [replace(gpu, processes=process_list(d, raw["process_info"]))
+                             for gpu, d in zip(facts["gpus"], nvml.get("devices", []))]
         if not facts["gpus"]:
             return Result(facts, "absent", "NVML works, but it sees no NVIDIA device")
         return Result(facts)

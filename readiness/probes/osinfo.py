@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from readiness.facts import HostFacts
+from readiness.facts import Draft, HostFacts
 from readiness.probes.base import Result
 from readiness.probes.util import is_arch, normalise_arch
 
@@ -88,7 +88,7 @@ def parse(raw: dict) -> Result:
     uname = raw["uname"].value if raw["uname"].ok else None
     if uname is None and raw.get("uname_a") is not None and raw["uname_a"].text:
         uname = parse_uname_a(raw["uname_a"].text)
-    facts = HostFacts()
+    facts = Draft(HostFacts)
     system = (uname or {}).get("system") or raw.get("system")
     os_release = raw.get("os_release")
     if not system and os_release is not None and os_release.text:
@@ -125,5 +125,5 @@ def parse(raw: dict) -> Result:
         if edition:
             facts.os, facts.os_release, facts.wsl = "windows", edition, False
     if facts.os is None:
-        return Result({"host": facts}, "absent", "no uname or os-release output to read")
-    return Result({"host": facts})
+        return Result({"host": facts.build()}, "absent", "no uname or os-release output to read")
+    return Result({"host": facts.build()})

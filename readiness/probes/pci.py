@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from readiness import data
-from readiness.facts import Gpu
+from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.util import bus_id
@@ -231,7 +231,7 @@ def parse(raw: dict) -> Result:
         if not dev["class"].startswith(tuple(row.get("classes", _CLASSES))):
             continue  # e.g. Intel's class-0x12 devices are NPUs, not GPUs (pci_vendors.toml)
         driver = dev["driver"]
-        gpu = Gpu(index=len(gpus), vendor=row["vendor"], name=row.get("name") or dev.get("name"), pci_bus_id=dev["bus"],
+        gpu = Draft(Gpu, index=len(gpus), vendor=row["vendor"], name=row.get("name") or dev.get("name"), pci_bus_id=dev["bus"],
                   source=source, pci_vendor_id=dev["vendor"], pci_device_id=dev["device"], kernel_driver=driver,
                   virtual=row["kind"] == "virtual")
         if row.get("reason"):
@@ -253,6 +253,6 @@ def parse(raw: dict) -> Result:
                                  f"({driver} is bound instead of {' or '.join(row['drivers'])})")
         if gpu.status == "ok" and dev["note"]:
             gpu.status_reason = dev["note"]
-        gpus.append(gpu)
+        gpus.append(gpu.build())
     reason = None if gpus else "no display or accelerator devices on the PCI bus"
     return Result({"gpus": gpus}, "ok", reason)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from readiness import data
-from readiness.facts import Gpu
+from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.pci import vendor_rows
@@ -232,7 +232,7 @@ def parse(raw: dict) -> Result:
         vid, did = _ids(a.get("pnp"))
         vid, did = vid or a.get("vendor_id"), did or a.get("device_id")
         cls = _classify(name)
-        gpu = Gpu(index=i, vendor=_vendor(vid, f"{name} {a.get('maker') or ''}", known) if cls != "virtual" else "other",
+        gpu = Draft(Gpu, index=i, vendor=_vendor(vid, f"{name} {a.get('maker') or ''}", known) if cls != "virtual" else "other",
                   name=name or None,
                   source=source, driver_version=a.get("driver"), pci_vendor_id=vid, pci_device_id=did,
                   virtual=cls == "virtual", integrated=True if cls == "integrated" else (False if cls is None and
@@ -258,7 +258,7 @@ def parse(raw: dict) -> Result:
             gpu.memory_total_mib = None
         if gpu.virtual:
             gpu.status_reason = "a virtual display adapter, not an AI accelerator"
-        gpus.append(gpu)
+        gpus.append(gpu.build())
     if not gpus:
         return Result({"gpus": []}, "absent", "no display adapters from CIM, wmic or dxdiag")
     return Result({"gpus": gpus})
