@@ -73,8 +73,18 @@ def gpus(run, *paths) -> list[dict]:
     return facts_from(*paths, run=run)["gpus"]
 
 
-def facts_from(*paths, run) -> dict:
-    return validate(report_from(*paths, run=run)["facts"])
+def facts_from(*paths, run=None) -> dict:
+    """The facts document `check --from PATHS` reports, validated: read through the same recogniser
+    and assembly as the CLI but without judging it, so a parser test costs the parse, not a whole
+    check (issue 13). The CLI's own wiring of --from is tested by report_from's callers."""
+    from readiness import jsonout, pipeline
+    from readiness.host import replay
+    from readiness.probes import registry
+
+    host, found = replay.load([str(p) for p in paths], registry.detectors())
+    assert found.used, f"nothing read from {paths}: {found.ignored}"
+    host.options = {"processes": False, "python": None, "torch": True, "timeout_given": False, "cache": True}
+    return validate(json.loads(jsonout.dumps(pipeline.gather(host))))
 
 
 @pytest.fixture(autouse=True)
