@@ -15,7 +15,7 @@ FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *inxi.FORMATS]
 
 _GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
                 cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}
-_CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
+_CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(gfxinfo.SYCL_LS): gfxinfo.sycl_cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
                 cmd_key(inxi.CIM_CPU_TABLE): inxi.cim_cpu}
 _ARGVS = [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, gfxinfo.CLINFO, gfxinfo.SYCL_LS, inxi.INXI,
           inxi.CIM_CPU_TABLE, inxi.CIM_GPU_TABLE]
