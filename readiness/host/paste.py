@@ -88,6 +88,8 @@ def decode(data: bytes) -> tuple[str, str] | None:
 # CSI (colours, cursor moves), OSC (window titles, links; ended by BEL or ST) and two-byte escapes.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|[\x00-\x08\x0b\x0c\x0e-\x1a\x7f]")
 _FENCE = re.compile(r"[ \t]{0,8}(?:```|~~~)[\w+-]{0,40}[ \t]*")
+_GLUED_FENCE = re.compile(r"[ \t]{0,8}(?:```|~~~)(?=\S)")
+_GLUED_CLOSE = re.compile(r"(?<=\S)[ \t]{0,8}(?:```|~~~)[ \t]{0,8}$")
 _QUOTE = re.compile(r"(?:>[ \t]?|#[ \t])")
 
 
@@ -143,6 +145,12 @@ def clean(text: str) -> Cleaned:
             line = line[:MAX_LINE_CHARS]
         if _FENCE.fullmatch(line):
             continue
+        if "```" in line or "~~~" in line:
+            # a fence glued to the output's first or last line ("```Architecture:   x86_64")
+            glued = _GLUED_FENCE.match(line)
+            if glued:
+                line = line[glued.end():]
+            line = _GLUED_CLOSE.sub("", line)
         if not line.strip():
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
