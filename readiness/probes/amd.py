@@ -405,10 +405,11 @@ def parse(raw: dict) -> Result:
         gpu = Gpu(index=i, vendor="amd", name=r.get("name") or row.get("name"), source=source,
                   pci_bus_id=r.get("pci_bus_id"), pci_vendor_id=AMD, pci_device_id=dev,
                   driver_version=r.get("driver_version") or driver, kernel_driver=r.get("kernel_driver"),
-                  memory_total_mib=vram, integrated=apu, unified_memory=apu, uuid=r.get("uuid"),
-                  pcie_width_max=r.get("pcie_width_max"), pcie_generation_max=r.get("pcie_generation_max"))
+                  memory_total_mib=vram, integrated=apu, unified_memory=apu)
         gpu.gfx_target = r.get("gfx_target") or row.get("gfx_target")
         gpu.memory_gtt_mib = gtt
+        gpu.uuid, gpu.pcie_width_max = r.get("uuid"), r.get("pcie_width_max")
+        gpu.pcie_generation_max = r.get("pcie_generation_max")
         if vram is not None and r.get("vram_used_mib") is not None:
             gpu.memory_used_mib = r["vram_used_mib"]
             gpu.memory_free_mib = vram - r["vram_used_mib"]
