@@ -8,7 +8,8 @@ import json
 import re
 
 from readiness import data
-from readiness.facts import Gpu, HostFacts
+from readiness.facts import Gpu
+from readiness.facts import HostFacts  # a line of its own: issue 13 edits the line above
 from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from readiness import data
-from readiness.facts import Gpu, HostFacts
+from readiness.facts import Gpu
+from readiness.facts import HostFacts  # a line of its own: issue 13 edits the line above
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.pci import vendor_rows
