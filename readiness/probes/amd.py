@@ -9,11 +9,11 @@ import re
 
 from readiness import data
 from readiness.facts import Gpu
-from readiness.facts import HostFacts  # a line of its own: issue 13 edits the line above
 from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
 from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
+from readiness.facts import HostFacts
 
 NAME = "amd"
 AMD = "0x1002"
@@ -398,6 +398,9 @@ def parse(raw: dict) -> Result:
         rows, source = sys_rows, "drm"
     rocm = raw["rocm_version"].text.strip() if raw.get("rocm_version") is not None and raw["rocm_version"].text else None
     facts: dict = {"stack": {"rocm": {"version": rocm}}, "gpus": []}
+    kernels = [r["kernel"] for r in rows if r.get("kernel")]  # amd-smi static's DRIVER OS_KERNEL_VERSION
+    if kernels:
+        facts["host_fill"] = [HostFacts(kernel=kernels[0])]
     for i, r in enumerate(rows):
         dev = (r.get("device_id") or "").lower() or None
         row = table.get(dev or "", {})
@@ -426,9 +429,6 @@ def parse(raw: dict) -> Result:
             gpu.unavailable["integrated"] = (f"device id {dev} not in readiness/data/amd_gpus.toml" if dev else
                                              f"{source} did not report the device id")
         facts["gpus"].append(gpu)
-    kernels = [r["kernel"] for r in rows if r.get("kernel")]
-    if kernels:
-        facts["host_fill"] = [HostFacts(kernel=kernels[0])]
     if not rows:
         why = [a.reason for a in (raw.get("amdsmi"), raw.get("rocm_smi")) if a is not None and a.reason]
         return Result(facts, "absent", "no AMD GPU found" + (f" ({why[0]})" if why else ""))

@@ -8,12 +8,12 @@ import re
 
 from readiness import data
 from readiness.facts import Gpu
-from readiness.facts import HostFacts  # a line of its own: issue 13 edits the line above
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.pci import vendor_rows
 from readiness.probes.util import json_in, key_values, to_int
 from readiness.host.base import slow_timeout
+from readiness.facts import HostFacts
 
 NAME = "windows"
 PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
