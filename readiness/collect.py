@@ -140,6 +140,14 @@ def _stack_defaults(stack: dict) -> dict:
             "tools": stack.get("tools") or {}}
 
 
+def _build_vendor(ce: dict) -> str:
+    """The vendor of a GPU whose name names none ("Device 66a1", a PCI id the name table lacked):
+    collect_env lists the GPUs its build sees, torch's HIP devices on a ROCm build, nvidia-smi's
+    on a CUDA build."""
+    build = (ce.get("torch") or {}).get("build") or ""
+    return "amd" if build.startswith("rocm") else "nvidia" if build.startswith("cuda") else "other"
+
+
 def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -> None:
     """A pasted collect_env report fills what no other source gave: Python, packages, GPUs, OS."""
     if not stack.get("python") or not stack["python"].get("version"):
@@ -152,7 +160,7 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
             vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name or "Quadro" in name
                                   or "(nvgpu)" in name) else (
                 "amd" if ("AMD" in name or "Radeon" in name or "Instinct" in name) else
-                "intel" if "Intel" in name else "other")
+                "intel" if "Intel" in name else _build_vendor(ce))
             found.append(Gpu(index=i, vendor=vendor, name=name, source="collect_env",
                              driver_version=ce["driver"] if vendor == "nvidia" else
                              ce.get("intel_driver") if vendor == "intel" else None,

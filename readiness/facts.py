@@ -91,7 +91,7 @@ class Gpu:
     # Metal's working set (or iogpu.wired_limit_mb) on Apple. Null when it can't be told.
     memory_usable_mib: int | None = None
     virtual: bool = False  # an emulated display adapter (VMware SVGA, Hyper-V, virtio), never an AI accelerator
-    # NVIDIA (issue #3); null for other vendors.
+    # NVIDIA (issue #3), and AMD where amd-smi prints a real one (not its placeholder); null otherwise.
     uuid: str | None = None
     compute_capability: str | None = None
     architecture: str | None = None

@@ -88,16 +88,26 @@ def decode(data: bytes) -> tuple[str, str] | None:
 # CSI (colours, cursor moves), OSC (window titles, links; ended by BEL or ST) and two-byte escapes.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|[\x00-\x08\x0b\x0c\x0e-\x1a\x7f]")
 _FENCE = re.compile(r"[ \t]{0,8}(?:```|~~~)[\w+-]{0,40}[ \t]*")
+_GLUED_FENCE = re.compile(r"[ \t]{0,8}(?:```|~~~)(?=\S)")
+_GLUED_CLOSE = re.compile(r"(?<=\S)[ \t]{0,8}(?:```|~~~)[ \t]{0,8}$")
 _QUOTE = re.compile(r"(?:>[ \t]?|#[ \t])")
 
 
+_TOOLS = (r"rocminfo|clinfo|vulkaninfo|glxinfo|sycl-ls|inxi|lscpu|lspci|nvidia-smi|rocm-smi|amd-smi|xpu-smi|cat|uname|"
+          r"sysctl|system_profiler")
+# The command typed without a prompt on the first line, its output quoted below it.
+_BARE_COMMAND = re.compile(r"(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:%s)(?:[ \t].{0,300})?" % _TOOLS)
+
+
 def _strip_quote(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], bool]:
-    """Remove one level of `> ` (e-mail, markdown) or `# ` quoting when every non-blank line has it."""
+    """Remove one level of `> ` (e-mail, markdown) or `# ` quoting when every non-blank line has it
+    (a bare command line over the quoted output aside)."""
     body = [t for _, t in lines if t.strip()]
     if not body:
         return lines, False
+    head = body[0] if len(body) > 1 and _BARE_COMMAND.fullmatch(body[0].strip()) else None
     for prefix in (">", "# "):
-        if all(t.lstrip(" ").startswith(prefix) for t in body):
+        if all(t.lstrip(" ").startswith(prefix) for t in body[1 if head is not None else 0:]):
             out = []
             for n, t in lines:
                 s = t.lstrip(" ")
@@ -135,6 +145,12 @@ def clean(text: str) -> Cleaned:
             line = line[:MAX_LINE_CHARS]
         if _FENCE.fullmatch(line):
             continue
+        if "```" in line or "~~~" in line:
+            # a fence glued to the output's first or last line ("```Architecture:   x86_64")
+            glued = _GLUED_FENCE.match(line)
+            if glued:
+                line = line[glued.end():]
+            line = _GLUED_CLOSE.sub("", line)
         if not line.strip():
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
@@ -168,8 +184,7 @@ _PROMPT = re.compile(
     r"|[\w.-]{1,64}@[\w.-]{1,64}(?::[^$#%\n]{0,200}|[ \t][^$#%\n]{0,200})?[$#%]"
     r"|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\][$#]"
     r"|~?[$%]"
-    r"|#(?=[ \t]+(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:rocminfo|clinfo|vulkaninfo|glxinfo|sycl-ls|inxi|lscpu|lspci|"
-    r"nvidia-smi|rocm-smi|amd-smi|xpu-smi|cat|uname|sysctl|system_profiler)\b))"
+    r"|#(?=[ \t]+(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:" + _TOOLS + r")\b))"
     r"(?:[ \t]+(?P<cmd>.{0,2000}))?)")  # a space after the prompt, so "$5 an hour" is no prompt
 
 # The first line of an output that can follow another in one paste, by format.

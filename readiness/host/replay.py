@@ -64,6 +64,9 @@ class Detectors:
     formats: list[tuple[str, Detector]]
     splitters: list[Callable[[str], dict[str, str]]]
     whole: frozenset[str] = frozenset()
+    # {program: (key, detector)}: a looser detector for a fragment of that program's output,
+    # asked only when the prompt line over the segment ran that program.
+    fragments: dict[str, tuple[str, Detector]] = field(default_factory=dict)
 
 
 class _Guard:
@@ -100,6 +103,18 @@ class _Guard:
                 return {key: text}
         return {}
 
+    def fragment(self, command: str, text: str) -> dict[str, str]:
+        """A fragment the user cut from an output (`$ lscpu`, `[...]`, one line kept) is too little
+        for the format's own detector; the command on the prompt line says what it is."""
+        words = command.split()
+        while words and words[0] in ("sudo", "doas", "time"):
+            words = words[1:]
+        program = words[0].rsplit("/", 1)[-1] if words else ""
+        if program not in self.detectors.fragments or "|" in command:
+            return {}
+        key, detect = self.detectors.fragments[program]
+        return {key: text} if self.call(detect, text) else {}
+
 
 def _paste_parts(text: str, guard: _Guard) -> tuple[list[tuple[str, str, paste.Segment]], list[paste.Segment]]:
     """([(key, text, segment)], [unrecognised segments]) for one decoded file."""
@@ -111,7 +126,8 @@ def _paste_parts(text: str, guard: _Guard) -> tuple[list[tuple[str, str, paste.S
         if not whole and segment.command:
             # Some outputs only say what they are through the command that printed them
             # (`sysctl -n machdep.cpu.brand_string` prints just "Apple M3"): try again with it.
-            whole = guard.recognise(f"$ {segment.command}\n{segment.text}")
+            whole = guard.recognise(f"$ {segment.command}\n{segment.text}") or guard.fragment(segment.command,
+                                                                                          segment.text)
         pieces = paste.split_headers(segment)
         if whole and (len(pieces) == 1 or any(k in guard.detectors.whole for k in whole)):
             found.extend((k, part, segment) for k, part in whole.items())

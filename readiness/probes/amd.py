@@ -13,6 +13,7 @@ from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
 from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
+from readiness.facts import HostFacts
 
 NAME = "amd"
 AMD = "0x1002"
@@ -116,7 +117,9 @@ def collect(host) -> dict:
         for name, argv in (("amd_smi", AMD_SMI_STATIC), ("amd_smi_text", AMD_SMI_STATIC_TEXT),
                            ("amd_smi_list", AMD_SMI_LIST), ("rocm_smi", ROCM_SMI), ("rocm_smi_text", ROCM_SMI_TEXT)):
             raw[name] = host.run(argv)
-            if raw[name].ok and raw[name].text and raw[name].text.strip():
+            # a paste may hold `amd-smi list` and `amd-smi static` both: parse merges them
+            if raw[name].ok and raw[name].text and raw[name].text.strip() and not (
+                    getattr(host, "replayed", False) and name.startswith("amd_smi")):
                 break
             if raw[name].status == "absent" and "not found on PATH" in (raw[name].reason or "") and name.startswith("amd_smi"):
                 continue
@@ -152,8 +155,28 @@ def parse_amd_smi_static(text: str) -> list[dict]:
         asic, bus, vram, driver = g.get("asic", {}), g.get("bus", {}), g.get("vram", {}), g.get("driver", {})
         out.append({"index": g.get("gpu", i), "name": _clean(asic.get("market_name")), "device_id": asic.get("device_id"),
                     "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": bus_id(bus.get("bdf")),
-                    "vram_mib": _size_mib(vram.get("size")), "driver_version": _driver_version(driver.get("version"))})
+                    "vram_mib": _size_mib(vram.get("size")), "driver_version": _driver_version(driver.get("version")),
+                    **_bus_and_driver(bus.get("max_pcie_width"), bus.get("pcie_interface_version"), driver.get("name"),
+                                      driver.get("os_kernel_version"))})
     return out
+
+
+def _bus_and_driver(width, interface, driver_name, kernel) -> dict:
+    """BUS's MAX_PCIE_WIDTH and PCIE_INTERFACE_VERSION ("Gen 5"), DRIVER's NAME and the
+    OS_KERNEL_VERSION that ROCm 7's amd-smi prints under it."""
+    gen = re.fullmatch(r"(?:Gen|PCIe)\s?(\d{1,2})", str(_clean(interface) or ""), re.I)
+    return {"pcie_width_max": to_int(_clean(width)), "pcie_generation_max": int(gen.group(1)) if gen else None,
+            "kernel_driver": _clean(driver_name), "kernel": _clean(kernel)}
+
+
+# amd-smi's stand-in when the GPU has no unique id: 00ff + the device id, then zeros. Every card
+# of one model prints the same one (ROCm issue 5480), so it names no GPU.
+_PLACEHOLDER_UUID = re.compile(r"[0-9a-f]{4}[0-9a-f]{4}-0000-1000-8000-0{12}", re.I)
+
+
+def _uuid(value) -> str | None:
+    value = _clean(value)
+    return None if not value or _PLACEHOLDER_UUID.fullmatch(value) else value.lower()
 
 
 def _driver_version(value) -> str | None:
@@ -181,25 +204,46 @@ def _text_sections(block: str) -> dict[str, dict[str, str]]:
     return sections
 
 
+def _blocks(text: str) -> list[tuple[int | None, str]]:
+    """The "GPU: N" blocks of amd-smi's text outputs; one GPU's blocks from several commands in
+    one paste (`amd-smi list` then `amd-smi static`) are one block (amd-smi numbers GPUs alike
+    in every command). An AI_NIC block (a Pensando NIC) is no GPU's."""
+    merged: dict = {}
+    for block in re.split(r"(?m)^(?=[A-Z_]{2,20}: \d)", text):
+        head = re.match(r"GPU: (\d{1,4})", block)
+        if not head:
+            continue
+        index = int(head.group(1))
+        merged[index] = merged.get(index, "") + "GPU:\n" + block.split("\n", 1)[-1] + "\n"
+    return list(merged.items())
+
+
 def parse_amd_smi_static_text(text: str) -> list[dict]:
     out = []
-    for block in re.split(r"(?m)^GPU: ", text)[1:]:
+    for index, block in _blocks(text):
         sec = _text_sections(block)
-        asic, board, vram = sec.get("ASIC", {}), sec.get("BOARD", {}), sec.get("VRAM", {})
-        out.append({"index": to_int(block.split("\n", 1)[0]),
+        asic, board, vram, bus = sec.get("ASIC", {}), sec.get("BOARD", {}), sec.get("VRAM", {}), sec.get("BUS", {})
+        driver = sec.get("DRIVER", {})
+        out.append({"index": index,
                     "name": _clean(asic.get("MARKET_NAME") or board.get("PRODUCT_NAME")),
                     "device_id": asic.get("DEVICE_ID"), "gfx_target": _clean(asic.get("TARGET_GRAPHICS_VERSION")),
-                    "pci_bus_id": bus_id(sec.get("BUS", {}).get("BDF")), "vram_mib": _size_mib(vram["SIZE"]) if "SIZE" in vram else None,
-                    "driver_version": _driver_version(sec.get("DRIVER", {}).get("VERSION"))})
+                    "pci_bus_id": bus_id(bus.get("BDF") or sec.get("GPU", {}).get("BDF")),
+                    "vram_mib": _size_mib(vram["SIZE"]) if "SIZE" in vram else None,
+                    "driver_version": _driver_version(driver.get("VERSION")),
+                    "uuid": _uuid(sec.get("GPU", {}).get("UUID") or asic.get("UUID")),
+                    **_bus_and_driver(bus.get("MAX_PCIE_WIDTH"), bus.get("PCIE_INTERFACE_VERSION"), driver.get("NAME"),
+                                      driver.get("OS_KERNEL_VERSION"))})
     return out
 
 
 def parse_amd_smi_list(text: str) -> list[dict]:
     out = []
-    for block in re.split(r"(?m)^GPU: ", text)[1:]:
+    for index, block in _blocks(text):
         bdf = re.search(r"BDF:\s*(\S+)", block)
-        out.append({"index": to_int(block.split("\n", 1)[0]), "name": None, "device_id": None, "gfx_target": None,
-                    "pci_bus_id": bus_id(bdf.group(1) if bdf else None), "vram_mib": None, "driver_version": None})
+        uuid = re.search(r"UUID:\s*(\S+)", block)
+        out.append({"index": index, "name": None, "device_id": None, "gfx_target": None,
+                    "pci_bus_id": bus_id(bdf.group(1) if bdf else None), "vram_mib": None, "driver_version": None,
+                    "uuid": _uuid(uuid.group(1)) if uuid else None})
     return out
 
 
@@ -303,11 +347,17 @@ def _from_amdsmi(snap: dict) -> list[dict]:
     return out
 
 
-def _merge(primary: list[dict], extra: list[dict]) -> list[dict]:
-    """Fill what a tool left out from sysfs, matching by PCI bus id (or by position)."""
+def _merge(primary: list[dict], extra: list[dict], key: str | None = None) -> list[dict]:
+    """Fill what a tool left out from sysfs, matching by PCI bus id (or by position, or by `key`)."""
     by_bus = {e["pci_bus_id"]: e for e in extra if e.get("pci_bus_id")}
+    by_key = {e[key]: e for e in extra if key and e.get(key) is not None}
     for i, p in enumerate(primary):
-        other = by_bus.get(p.get("pci_bus_id")) or (extra[i] if i < len(extra) and not p.get("pci_bus_id") else None)
+        if key:
+            other = by_bus.get(p.get("pci_bus_id")) if p.get("pci_bus_id") else by_key.get(p.get(key))
+            if other is None and p.get(key) in by_key and not by_key[p[key]].get("pci_bus_id"):
+                other = by_key[p[key]]
+        else:
+            other = by_bus.get(p.get("pci_bus_id")) or (extra[i] if i < len(extra) and not p.get("pci_bus_id") else None)
         if other:
             for k, val in other.items():
                 if p.get(k) is None:
@@ -327,7 +377,7 @@ def parse(raw: dict) -> Result:
                                ("rocm_smi", parse_rocm_smi_json, "rocm-smi"),
                                ("rocm_smi_text", parse_rocm_smi_text, "rocm-smi")):
         answer = raw.get(key)
-        if rows or answer is None or not answer.text:
+        if answer is None or not answer.text or (rows and not (source == label == "amd-smi")):
             continue
         try:
             parsed = parser(answer.text)
@@ -335,7 +385,11 @@ def parse(raw: dict) -> Result:
             continue
         if isinstance(parsed, tuple):
             parsed, driver = parsed
-        if parsed:
+        if parsed and rows:
+            # `amd-smi list` and `amd-smi static` of one machine (one paste) are the same GPUs
+            # by bus id, or by amd-smi's GPU number: what one printed fills what the other left out
+            rows = _merge(rows, parsed, key="index")
+        elif parsed:
             rows, source = parsed, label
     sys_rows = parse_sysfs(raw.get("sysfs"))
     if rows:
@@ -344,6 +398,9 @@ def parse(raw: dict) -> Result:
         rows, source = sys_rows, "drm"
     rocm = raw["rocm_version"].text.strip() if raw.get("rocm_version") is not None and raw["rocm_version"].text else None
     facts: dict = {"stack": {"rocm": {"version": rocm}}, "gpus": []}
+    kernels = [r["kernel"] for r in rows if r.get("kernel")]  # amd-smi static's DRIVER OS_KERNEL_VERSION
+    if kernels:
+        facts["host_fill"] = [HostFacts(kernel=kernels[0])]
     for i, r in enumerate(rows):
         dev = (r.get("device_id") or "").lower() or None
         row = table.get(dev or "", {})
@@ -355,6 +412,8 @@ def parse(raw: dict) -> Result:
                   memory_total_mib=vram, integrated=apu, unified_memory=apu)
         gpu.gfx_target = r.get("gfx_target") or row.get("gfx_target")
         gpu.memory_gtt_mib = gtt
+        gpu.uuid, gpu.pcie_width_max = r.get("uuid"), r.get("pcie_width_max")
+        gpu.pcie_generation_max = r.get("pcie_generation_max")
         if vram is not None and r.get("vram_used_mib") is not None:
             gpu.memory_used_mib = r["vram_used_mib"]
             gpu.memory_free_mib = vram - r["vram_used_mib"]

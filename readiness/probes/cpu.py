@@ -36,6 +36,11 @@ def _is_lscpu(text: str) -> bool:
     return len(keys) >= 2 and bool(keys & {"Model name", "CPU(s)", "Architecture"})
 
 
+def _is_lscpu_fragment(text: str) -> bool:
+    """Under a `$ lscpu` prompt, one field line kept of the output is enough."""
+    return bool(_LSCPU_KEY.search(text[:200_000]))
+
+
 def _is_lscpu_json(text: str) -> bool:
     doc = json.loads(text)
     return isinstance(doc, dict) and isinstance(doc.get("lscpu"), list)
@@ -64,6 +69,7 @@ FORMATS = [
     ("cmd:lscpu", _is_lscpu),
     ("file:/proc/cpuinfo", _is_cpuinfo),
 ]
+FRAGMENTS = [("lscpu", "cmd:lscpu", _is_lscpu_fragment)]
 
 
 def collect(host) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from readiness.facts import Gpu
+from readiness.facts import CpuFacts, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes.util import bus_id
 
@@ -55,12 +55,17 @@ def _hex_id(value: str | None) -> str | None:
 
 # -- vulkaninfo --summary ------------------------------------------------------------------------
 
-_VK_GPU = re.compile(r"GPU\d{1,3}:")
-_VK_FIELD = re.compile(r"[ \t]{1,16}(\w{1,40})[ \t]{0,40}= ?(.{0,500})")
+_VK_GPU = re.compile(r"GPU\d{1,3}:?")
+_VK_FIELD = re.compile(r"[ \t]{0,16}(\w{1,40})[ \t]{0,40}= ?(.{0,500})")
+# --summary and current full output say PHYSICAL_DEVICE_TYPE_DISCRETE_GPU; vulkaninfo of 2018 (SDK 1.1)
+# printed the bare enum name (deviceType = INTEGRATED_GPU) and a hex apiVersion.
+_VK_TYPE = re.compile(r"^[ \t]{0,16}deviceType[ \t]{0,40}= (?:PHYSICAL_DEVICE_TYPE_)?"
+                      r"(?:INTEGRATED_GPU|DISCRETE_GPU|VIRTUAL_GPU|CPU|OTHER)\b", re.M)
+_VERSION = re.compile(r"\d{1,6}\.\d{1,6}")
 
 
 def is_vulkaninfo(text: str) -> bool:
-    return "deviceType" in text and bool(re.search(r"^[ \t]{1,16}deviceType[ \t]{0,40}= PHYSICAL_DEVICE_TYPE_", text, re.M))
+    return "deviceType" in text and bool(_VK_TYPE.search(text))
 
 
 def vulkan_devices(text: str) -> list[dict]:
@@ -73,9 +78,23 @@ def vulkan_devices(text: str) -> list[dict]:
             devices.append({})
             continue
         field = _VK_FIELD.fullmatch(line)
+        if field and not devices and field.group(1) in ("apiVersion", "deviceType"):
+            devices.append({})  # the property lines of one device, pasted without their GPU0 line
+            in_devices = True
         if devices and field and (in_devices or "deviceType" in devices[-1] or field.group(1) == "apiVersion"):
             devices[-1].setdefault(field.group(1), field.group(2).strip())
     return [d for d in devices if "deviceType" in d]
+
+
+def _vk_driver(d: dict) -> str | None:
+    """driverInfo is the driver's own version string (NVIDIA's 560.70, "Mesa 25.0.3"), but AMD's
+    proprietary driver puts prose there ("(AMD proprietary shader compiler)"); its version is
+    then driverVersion, printed dotted by --summary (a raw integer in old layouts is no version)."""
+    info = d.get("driverInfo")
+    if info and _VERSION.search(info):
+        return info
+    version = d.get("driverVersion", "")
+    return version if re.fullmatch(r"\d{1,6}(?:\.\d{1,6}){1,3}", version) else None
 
 
 def vulkan_gpus(text: str) -> list[Gpu]:
@@ -89,7 +108,7 @@ def vulkan_gpus(text: str) -> list[Gpu]:
         out.append(Gpu(index=len(out), vendor=vendor_of(name, vendor_id), name=name, source="vulkaninfo",
                        pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                        pci_device_id=_hex_id(d.get("deviceID")) if vendor_id in _PCI_VENDORS else None,
-                       driver_version=_driver(vendor_of(name, vendor_id), d.get("driverInfo")),
+                       driver_version=_driver(vendor_of(name, vendor_id), _vk_driver(d)),
                        integrated={"INTEGRATED_GPU": True, "DISCRETE_GPU": False}.get(kind),
                        virtual=kind == "VIRTUAL_GPU"))
     return out
@@ -97,12 +116,21 @@ def vulkan_gpus(text: str) -> list[Gpu]:
 
 # -- glxinfo -B ---------------------------------------------------------------------------------
 
-_GLX_FIELD = re.compile(r"    (Vendor|Device|Version|Video memory|Unified memory):[ \t]{0,8}(.{0,500})")
+_GLX_FIELD = re.compile(r"[ \t]{0,8}(Vendor|Device|Version|Video memory|Unified memory|Dedicated video memory):"
+                        r"[ \t]{0,8}(.{0,500})")
 _D3D12 = re.compile(r"D3D12 \((.{1,200})\)")
+# The "Extended renderer info" block (GLX_MESA_query_renderer) alone, as `glxinfo | grep -i
+# 'device|memory'` leaves it: a Device line ending in its PCI id, and a Video memory line.
+_GLX_DEVICE = re.compile(r"^[ \t]{0,8}Device: .{1,200} \(0x[0-9a-f]{1,8}\)[ \t]*$", re.M | re.I)
+_GLX_MEMORY = re.compile(r"^[ \t]{0,8}Video memory: \d{1,9}MB[ \t]*$", re.M)
 
 
 def is_glxinfo(text: str) -> bool:
-    return "OpenGL renderer string:" in text and ("direct rendering:" in text or "OpenGL vendor string:" in text)
+    if "OpenGL renderer string:" in text and ("direct rendering:" in text or "OpenGL vendor string:" in text):
+        return True
+    if "direct rendering:" in text and "Memory info (GL_" in text:
+        return True  # -B cut before its renderer lines: the display header and a memory block
+    return bool(_GLX_DEVICE.search(text) and _GLX_MEMORY.search(text))
 
 
 def glx_gpus(text: str) -> list[Gpu]:
@@ -115,24 +143,30 @@ def glx_gpus(text: str) -> list[Gpu]:
         elif line.startswith("OpenGL renderer string:") and renderer is None:
             renderer = line.split(":", 1)[1].strip()
     device = fields.get("Device") or renderer or ""
-    if not device or _SOFTWARE.search(device):
+    # GL_NVX_gpu_memory_info's dedicated size (NVIDIA's driver prints it, Mesa's radeonsi too)
+    dedicated = re.fullmatch(r"(\d{1,9}) MB", fields.get("Dedicated video memory", ""))
+    if _SOFTWARE.search(device) or not (device or dedicated):
         return []
     ids = re.findall(r"\((0x[0-9a-f]{1,8})\)", fields.get("Vendor", "") + " " + device, re.I)
     vendor_id = _hex_id(ids[0]) if ids else None
     device_id = _hex_id(ids[1]) if len(ids) > 1 else None
     # WSL's Mesa d3d12 driver wraps the Windows GPU: its own name is inside the parentheses, and
-    # its "Video memory" adds shared system RAM, so it is no VRAM size.
+    # its "Video memory" adds shared system RAM, so it is no VRAM size. Its "Unified memory" is
+    # D3D12's own UMA flag, so that one holds.
     wsl = _D3D12.match(re.sub(r"\s*\(0x[0-9a-f]{1,8}\)$", "", device, flags=re.I))
     name = wsl.group(1) if wsl else re.sub(r"\s*\(.*$", "", device).strip() or None
     memory = None
     mem = re.fullmatch(r"(\d{1,9})MB", fields.get("Video memory", ""))
     if mem and not wsl:
         memory = int(mem.group(1))
+    elif dedicated and not wsl:
+        memory = int(dedicated.group(1))
     unified = {"yes": True, "no": False}.get(fields.get("Unified memory", "").lower())
-    return [Gpu(index=0, vendor=vendor_of(name, vendor_id), name=name, source="glxinfo",
+    vendor = vendor_of(name, vendor_id) if name or vendor_id else "other"
+    return [Gpu(index=0, vendor=vendor, name=name, source="glxinfo",
                 pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                 pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
-                memory_total_mib=memory, unified_memory=unified if not wsl else None,
+                memory_total_mib=memory, unified_memory=unified,
                 driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version")))]
 
 
@@ -143,8 +177,30 @@ _CL_FIELD = re.compile(r"  (Device Name|Device Type|Device Vendor ID|Driver Vers
                        r"[ \t]{2,60}(.{0,500})")
 
 
+# The older layout of AMD APP SDK's clinfo (before the clinfo project's, still shipped with
+# AMD APP 1800-era drivers): "Key:" then tabs, each device opened by its Device Type line, the
+# vendor as "1002h", the address as "PCI[ B#1, D#0, F#0 ]" (decimal numbers).
+_CL_OLD = re.compile(r"  (Device Type|Vendor ID|Board name|Device Topology|Global memory size|Name|Driver version):"
+                     r"[ \t]{1,60}(.{0,500})")
+_CL_OLD_KEYS = {"Device Type": "Device Type", "Vendor ID": "Device Vendor ID", "Board name": "Device Board Name (AMD)",
+                "Device Topology": "Device Topology (AMD)", "Global memory size": "Global memory size",
+                "Name": "Device Name", "Driver version": "Driver Version"}
+_CL_OLD_PCI = re.compile(r"PCI\[ ?B#(\d{1,3}), ?D#(\d{1,2}), ?F#(\d) ?\]")
+
+
 def is_clinfo(text: str) -> bool:
-    return bool(re.search(r"^Number of platforms[ \t]{2,60}\d", text, re.M)) and "  Device Name" in text
+    return bool(re.search(r"^Number of platforms:?[ \t]{1,60}\d", text, re.M)) and (
+        "  Device Name" in text or bool(re.search(r"^  Device Type:[ \t]{1,60}CL_DEVICE_TYPE_", text, re.M)))
+
+
+def _cl_old_value(key: str, value: str) -> str:
+    if key == "Vendor ID":
+        m = re.fullmatch(r"([0-9a-f]{1,4})h", value, re.I)
+        return "0x" + m.group(1) if m else value
+    if key == "Device Topology":
+        m = _CL_OLD_PCI.search(value)
+        return f"{int(m.group(1)):02x}:{int(m.group(2)):02x}.{m.group(3)}" if m else value
+    return value
 
 
 def cl_devices(text: str) -> list[dict]:
@@ -153,12 +209,19 @@ def cl_devices(text: str) -> list[dict]:
         if line.startswith(("NULL platform behavior", "ICD loader properties")):
             break  # what follows repeats device names from other queries
         m = _CL_FIELD.fullmatch(line)
-        if not m:
-            continue
-        if m.group(1) == "Device Name":
-            devices.append({})
+        if m:
+            key, value = m.group(1), m.group(2).strip()
+            if key == "Device Name":
+                devices.append({})
+        else:
+            m = _CL_OLD.fullmatch(line)
+            if not m:
+                continue
+            key, value = _CL_OLD_KEYS[m.group(1)], _cl_old_value(m.group(1), m.group(2).strip())
+            if m.group(1) == "Device Type":
+                devices.append({})
         if devices:
-            devices[-1].setdefault(m.group(1), m.group(2).strip())
+            devices[-1].setdefault(key, value)
     return devices
 
 
@@ -224,6 +287,17 @@ def sycl_gpus(text: str) -> list[Gpu]:
             out.append(Gpu(index=len(out), vendor=vendor_of(name + " " + platforms[name]), name=name, source="sycl-ls",
                            pci_device_id=dev.group(1).lower() if dev else None, driver_version=drivers.get(name)))
     return out
+
+
+def sycl_cpu(text: str) -> CpuFacts | None:
+    """The CPU that an OpenCL CPU runtime lists ([opencl:cpu]): its name is the processor's."""
+    for line in text.split("\n"):
+        m = _SYCL.fullmatch(line.strip()[:500])
+        if m and m.group(2) == "cpu":
+            rest = _SYCL_REST.fullmatch(m.group(3).strip())
+            if rest and rest.group(2).strip():
+                return CpuFacts(model=rest.group(2).strip())
+    return None
 
 
 FORMATS = [(cmd_key(VULKANINFO), is_vulkaninfo), (cmd_key(GLXINFO), is_glxinfo), (cmd_key(CLINFO), is_clinfo),

@@ -75,15 +75,27 @@ def inxi_gpus(text: str) -> list[Gpu]:
     return out
 
 
+_ARCHES = r"x86_64|amd64|aarch64|arm64|i686|i386|armv7l|ppc64le|riscv64|s390x"
+# Linux prints "Kernel: 6.5.0-14-generic x86_64"; the BSDs name the system first
+# ("Kernel: FreeBSD 14.0-CURRENT amd64") and say what runs on the line's "OS:" key, not "Distro:".
+_KERNEL = re.compile(r"Kernel:\s(?:(?:Free|Open|Net|DragonFly)BSD\s)?(\S{1,100})(?:\s(%s)\b)?" % _ARCHES)
+
+
 def inxi_host(text: str) -> HostFacts | None:
     system = sections(text).get("System")
     if not system:
         return None
-    kernel = re.search(r"Kernel:\s(\S{1,100})(?:\s(x86_64|aarch64|i686|armv7l|ppc64le|riscv64|s390x))?", system)
+    kernel = _KERNEL.search(system)
     host = _after(system, "Host")
     return HostFacts(kernel=kernel.group(1) if kernel else None,
                      arch=normalise_arch(kernel.group(2)) if kernel and kernel.group(2) else None,
-                     os_release=_after(system, "Distro"), hostname=host if host and host != "<filter>" else None)
+                     os_release=_after(system, "Distro") or _after(system, "OS"),
+                     hostname=host if host and host != "<filter>" else None)
+
+
+_TOPOLOGY = re.compile(r"(?:(\d{1,3})x\s)?(?:(\d{1,3})-[Cc]ore|(\w{1,6})[ -][Cc]ore)")
+# inxi's CPU type tag after the model: [MCP], [MT MCP], (-HT-MCP-) in older versions
+_TYPE_TAG = re.compile(r"\s(?:\[[A-Z ]{2,12}\]|\(-[A-Z-]{2,16}-\))(?:\s|$)")
 
 
 def inxi_cpu(text: str) -> CpuFacts | None:
@@ -92,10 +104,17 @@ def inxi_cpu(text: str) -> CpuFacts | None:
         return None
     model = _after(cpu, "model")
     cores = None
-    topology = re.search(r"(?:Topology|Info):\s(?:(\d{1,3})x\s)?(?:(\d{1,3})-Core|(\w{1,6})[ -][Cc]ore)", cpu)
+    topology = re.search(r"(?:(?:Topology|Info):\s|^)" + _TOPOLOGY.pattern, cpu)
     if topology:
         n = int(topology.group(2)) if topology.group(2) else _WORDS.get((topology.group(3) or "").lower())
         cores = n * int(topology.group(1) or 1) if n else None
+    if model is None:
+        # inxi -b and older versions print no model key: "Info: Quad Core Intel Core i7-3520M [MCP]",
+        # or before inxi 3 no Info key either: "CPU: Quad core Intel Core i7-3520M (-MCP-) cache: ..."
+        info = _after(cpu, "Info") or re.split(r"\s[a-zA-Z][\w/-]{0,20}:\s", cpu, maxsplit=1)[0]
+        lead, tag = _TOPOLOGY.match(info), _TYPE_TAG.search(info)
+        if lead and tag and tag.start() > lead.end():
+            model = info[lead.end():tag.start()].strip() or None
     speed = re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu)
     return CpuFacts(model=model, physical_cores=cores, max_mhz=float(speed.group(1)) if speed else None)
 

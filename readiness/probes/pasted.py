@@ -12,10 +12,11 @@ from readiness.probes.base import Result
 NAME = "pasted"
 LIST_WHEN_ABSENT = False  # these tools are never run live: "none given" would be noise in every report
 FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *inxi.FORMATS]
+FRAGMENTS = [("rocminfo", rocminfo.KEY, rocminfo.detect_fragment)]
 
 _GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
                 cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}
-_CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
+_CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(gfxinfo.SYCL_LS): gfxinfo.sycl_cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
                 cmd_key(inxi.CIM_CPU_TABLE): inxi.cim_cpu}
 _ARGVS = [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, gfxinfo.CLINFO, gfxinfo.SYCL_LS, inxi.INXI,
           inxi.CIM_CPU_TABLE, inxi.CIM_GPU_TABLE]

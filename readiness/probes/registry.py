@@ -32,4 +32,5 @@ def detectors():
     from readiness.probes.torch import COLLECT_ENV_KEY
 
     probes = all_probes()
-    return Detectors(formats(probes), splitters(probes), frozenset({COLLECT_ENV_KEY}))
+    fragments = {name: (key, detect) for probe in probes for name, key, detect in getattr(probe, "FRAGMENTS", [])}
+    return Detectors(formats(probes), splitters(probes), frozenset({COLLECT_ENV_KEY}), fragments)

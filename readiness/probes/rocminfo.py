@@ -25,6 +25,18 @@ def detect(text: str) -> bool:
     return "HSA Agents" in text and bool(re.search(r"^\*{7}", text, re.M)) and "Device Type:" in text
 
 
+def detect_fragment(text: str) -> bool:
+    """Under a `$ rocminfo` prompt, one agent kept of the output (its star rules and Name) is enough."""
+    return bool(re.search(r"^\*{7}", text, re.M)) and any(_AGENT.fullmatch(line.strip()) for line in text.split("\n"))
+
+
+def _is_gpu(agent: dict) -> bool:
+    # an agent cut before its Device Type line is a GPU when its Name is a gfx target: ROCm names
+    # only GPU agents so (CPU agents carry the processor's name)
+    kind = agent.get("Device Type")
+    return kind == "GPU" or (kind is None and bool(_GFX.fullmatch(agent.get("Name", ""))))
+
+
 def agents(text: str) -> list[dict]:
     """Each agent as a dict of its fields, with "pools": [(segment, size_kib)]."""
     out: list[dict] = []
@@ -72,7 +84,7 @@ def _bus_id(bdfid: str | None) -> str | None:
 def gpus(text: str) -> list[Gpu]:
     found = []
     for agent in agents(text):
-        if agent.get("Device Type") != "GPU":
+        if not _is_gpu(agent):
             continue
         gfx = _GFX.search(agent.get("Name", ""))
         name = agent.get("Marketing Name") or None

@@ -13,6 +13,7 @@ from readiness.probes.base import Result
 from readiness.probes.pci import vendor_rows
 from readiness.probes.util import json_in, key_values, to_int
 from readiness.host.base import slow_timeout
+from readiness.facts import HostFacts
 
 NAME = "windows"
 PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
@@ -42,16 +43,31 @@ def _is_registry_json(text: str) -> bool:
     return any(isinstance(i, dict) and ("HardwareInformation.qwMemorySize" in i or "DriverDesc" in i) for i in items)
 
 
+# Win32_VideoController as a list: Format-List ("Name : x") or wmic's /format:list ("Name=x"). A
+# paste cut before AdapterRAM (`| fl *` prints some 60 properties first) still says what it is.
+_CIM_LIST_NAME = re.compile(r"^(?:Name|Caption)[ \t]*(?::|=)", re.M)
+_CIM_LIST_CLASS = re.compile(r"^(?:AdapterRAM[ \t]*(?::|=)|AdapterCompatibility[ \t]*(?::|=)|VideoProcessor[ \t]*(?::|=)|"
+                             r"CreationClassName[ \t]*(?::|=)[ \t]*Win32_VideoController|"
+                             r"DeviceID[ \t]*(?::|=)[ \t]*VideoController\d)", re.M)
+
+
 def _is_cim_list(text: str) -> bool:
-    return bool(re.search(r"^AdapterRAM\s*:", text, re.M)) and bool(re.search(r"^Name\s*:", text, re.M))
+    return bool(_CIM_LIST_NAME.search(text)) and bool(_CIM_LIST_CLASS.search(text))
 
 
 def _is_wmic(text: str) -> bool:
     return bool(re.search(r"^AdapterRAM\s+.*Name|^.*\bName\s+.*AdapterRAM", text, re.M | re.I)) and not _is_cim_list(text)
 
 
+_DX_DEVICE_KEYS = re.compile(r"^[ \t]*(Driver Model:[ \t]*WDDM|DDI Version:|Vendor ID:[ \t]*0x|Device ID:[ \t]*0x|"
+                             r"Dedicated Memory:|Hybrid Graphics GPU:)", re.M)
+
+
 def _is_dxdiag(text: str) -> bool:
     if "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text):
+        return True
+    # one display device block pasted from below its Card name line: its WDDM driver model and ids
+    if len({m.group(1).split(":")[0] for m in _DX_DEVICE_KEYS.finditer(text[:200_000])}) >= 4:
         return True
     # the System Information block alone (the display devices cut off)
     return "System Information" in text and bool(re.search(r"^[ \t]*DxDiag Version:", text, re.M)) \
@@ -88,10 +104,12 @@ def parse_cim_json(text: str) -> list[dict]:
 def parse_cim_list(text: str) -> list[dict]:
     out = []
     for block in re.split(r"\n\s*\n", text):
-        kv = key_values(block)
-        if kv.get("Name") and "AdapterRAM" in kv:
-            out.append({"name": kv["Name"], "adapter_ram": to_int(kv.get("AdapterRAM")),
-                        "driver": kv.get("DriverVersion"), "pnp": kv.get("PNPDeviceID")})
+        kv = key_values(block, "=" if re.search(r"^(?:Name|Caption)=", block, re.M) else ":")
+        name = kv.get("Name") or kv.get("Caption")  # the same for every Win32_VideoController
+        if name and _CIM_LIST_CLASS.search(block):
+            out.append({"name": name, "adapter_ram": to_int(kv.get("AdapterRAM")),
+                        "driver": kv.get("DriverVersion") or None, "pnp": kv.get("PNPDeviceID") or None,
+                        "maker": kv.get("AdapterCompatibility") or None, "system_name": kv.get("SystemName") or None})
     return out
 
 
@@ -139,8 +157,11 @@ def dxdiag_system(text: str) -> dict:
 
 def parse_dxdiag(text: str) -> list[dict]:
     out, seen = [], set()
+    blocks = re.split(r"\n\s*Card name:", "\n" + text)[1:]
+    if not blocks and _is_dxdiag(text):
+        blocks = ["\n" + text]  # one device block cut above its Card name line: no name
     # dxdiag lists display devices: a card driving two displays appears twice, once per display.
-    for block in re.split(r"\n\s*Card name:", "\n" + text)[1:]:
+    for block in blocks:
         name = block.split("\n", 1)[0].strip()
         ded = re.search(r"Dedicated Memory:\s*(\d+)\s*MB", block)
         ven = re.search(r"Vendor ID:\s*(0x[0-9A-Fa-f]{4})", block)
@@ -150,9 +171,12 @@ def parse_dxdiag(text: str) -> list[dict]:
         vendor_id = ven.group(1).lower() if ven else ("0x" + key.group(1).lower() if key else None)
         device_id = dev.group(1).lower() if dev else ("0x" + key.group(2).lower() if key else None)
         drv = re.search(r"Driver Version:[ \t]*(\S+)", block)
+        # "Hybrid Graphics GPU: Integrated" / "Discrete" on laptops with two GPUs ("Not Supported" else)
+        hybrid = re.search(r"Hybrid Graphics GPU:[ \t]*(Integrated|Discrete)\b", block)
         entry = {"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
                  "vendor_id": vendor_id, "device_id": device_id,
-                 "driver": drv.group(1) if drv else None}
+                 "driver": drv.group(1) if drv else None,
+                 "integrated": hybrid.group(1) == "Integrated" if hybrid else None}
         key = (entry["name"], entry["vendor_id"], entry["device_id"])
         if key not in seen:
             seen.add(key)
@@ -224,7 +248,8 @@ def parse(raw: dict) -> Result:
     dx = parse_dxdiag(raw["dxdiag"].text) if raw.get("dxdiag") is not None and raw["dxdiag"].text else []
     if not adapters and dx:
         adapters, source = [{"name": d["name"], "adapter_ram": None, "driver": d["driver"], "pnp": None,
-                             "vendor_id": d["vendor_id"], "device_id": d["device_id"]} for d in dx if d["name"]], "dxdiag"
+                             "vendor_id": d["vendor_id"], "device_id": d["device_id"], "integrated": d["integrated"]}
+                            for d in dx if d["name"] or d["vendor_id"] not in (None, "0x0000")], "dxdiag"
     reg = parse_registry(raw["registry"].text) if raw.get("registry") is not None and raw["registry"].text else []
     gpus, known = [], _gpu_vendors()
     for i, a in enumerate(adapters):
@@ -239,6 +264,8 @@ def parse(raw: dict) -> Result:
                                                                                           vid in known else None))
         if gpu.vendor == "nvidia" and cls is None:
             gpu.integrated = False  # every NVIDIA GPU a Windows PC reports is a discrete card
+        if a.get("integrated") is not None and cls != "virtual":
+            gpu.integrated = a["integrated"]  # dxdiag said so (Hybrid Graphics GPU)
         gpu.unified_memory = gpu.integrated
         # VRAM: the registry's 64-bit size, else dxdiag's dedicated memory, else AdapterRAM below its cap.
         match = next((r for r in reg if r["bytes"] and (r["name"] == name or (did and vid and
@@ -261,4 +288,6 @@ def parse(raw: dict) -> Result:
         gpus.append(gpu.build())
     if not gpus:
         return Result({"gpus": []}, "absent", "no display adapters from CIM, wmic or dxdiag")
-    return Result({"gpus": gpus})
+    # these outputs come from Windows only; CIM's SystemName is the computer name
+    names = [a["system_name"] for a in adapters if a.get("system_name")]
+    return Result({"gpus": gpus, "host_fill": [HostFacts(os="windows", hostname=names[0] if names else None)]})

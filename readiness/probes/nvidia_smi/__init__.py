@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from readiness.probes.nvidia_smi.csv import (_csv_header_fields, _looks_like_our_headerless_row, _split_csv_line,
                                              command_line_fields, parse_csv)
-from readiness.probes.nvidia_smi.listing import _LIST_GPU_RE, parse_list
+from readiness.probes.nvidia_smi.listing import is_list_line, parse_list
 from readiness.probes.nvidia_smi.query_text import parse_query
 from readiness.probes.nvidia_smi.table import _TABLE_HEAD_RE, GPU_ROW_RE, parse_table
 from readiness.probes.nvidia_smi.values import (GPU_KEYS, QUERY_FIELDS, _bool, _clean, _cuda, _int, _mib,
@@ -61,7 +61,7 @@ def detect(text: str) -> str | None:
     # a table pasted without its banner: the box's double rule and a GPU row
     if any(ln.lstrip().startswith("|===") for ln in lines) and any(GPU_ROW_RE.match(ln) for ln in lines):
         return "table"
-    if any(_LIST_GPU_RE.match(ln) for ln in lines):
+    if any(is_list_line(lines, i) for i in range(len(lines))):
         return "list"
     if lines:
         # the header may follow a shell prompt or the command line

@@ -7,23 +7,34 @@ from typing import Any
 
 from readiness.probes.nvidia_smi.values import _clean, _mig_device, _new_gpu, _normalise_text, _result
 
-# The closing parenthesis is optional: pasted lines lose it (CPU-X#115).
+# The closing parenthesis is optional: pasted lines lose it (CPU-X#115). A line shortened by hand
+# may lose the whole "(UUID: ...)": that bare "GPU 0: <name>" only counts with a MIG line under it.
 _LIST_GPU_RE = re.compile(r"^\s*GPU (\d+): (.+?) \(UUID: ([^)\s]*)\)?\s*$")
+_BARE_GPU_RE = re.compile(r"^\s*GPU (\d+): (\S.{0,200}?)\s*$")
 _LIST_MIG_RE = re.compile(r"^\s+MIG\s+(\S+)\s+Device\s+(\d+):\s*\(UUID:\s*([^)]*)\)\s*$")
 
 _OLD_MIG_UUID_RE = re.compile(r"^MIG-GPU-[0-9a-fA-F-]+/(\d+)/(\d+)$")
+
+
+def has_mig_below(lines: list[str], i: int) -> bool:
+    return i + 1 < len(lines) and bool(_LIST_MIG_RE.match(lines[i + 1]))
+
+
+def is_list_line(lines: list[str], i: int) -> bool:
+    return bool(_LIST_GPU_RE.match(lines[i]) or (_BARE_GPU_RE.match(lines[i]) and has_mig_below(lines, i)))
 
 
 def parse_list(text: str) -> dict[str, Any]:
     """Parse ``nvidia-smi -L``."""
     text = _normalise_text(text)
     gpus: list[dict[str, Any]] = []
-    for ln in text.split("\n"):
-        m = _LIST_GPU_RE.match(ln)
+    lines = text.split("\n")
+    for i, ln in enumerate(lines):
+        m = _LIST_GPU_RE.match(ln) or (_BARE_GPU_RE.match(ln) if has_mig_below(lines, i) else None)
         if m:
             g = _new_gpu(int(m.group(1)))
             g["name"] = _clean(m.group(2))
-            uuid = _clean(m.group(3).strip())
+            uuid = _clean(m.group(3).strip()) if m.re is _LIST_GPU_RE else None
             g["uuid"] = uuid if uuid and uuid.startswith("GPU-") else None
             gpus.append(g)
             continue
