@@ -9,6 +9,7 @@ import pytest
 
 from readiness import catalog, costs, data
 from readiness.costs import Inputs, Prices, advisor
+from readiness.errors import ReadinessError
 from readiness.report import money
 
 I = Inputs()  # 40 h/month, 0.17 USD/kWh, 36 months, no resale, 100 W host, 0.8 GPU load
@@ -28,9 +29,39 @@ def test_used_price_rows_are_sourced_dated_and_marked():
     assert {"rtx-3090", "rtx-3090-ti", "rtx-4090", "rtx-a6000", "tesla-p40"} <= used
     for r in doc["gpu"] + doc["system"]:
         assert r["source"].startswith("https://") and date.fromisoformat(str(r["date"]))
-        assert r.get("usd_low", 0) <= r["usd"]  # a range keeps its upper end in usd
+        amount = "price" if costs.foreign(r) else "usd"  # a row in the source's own currency keeps it as stated
+        assert r.get(f"{amount}_low", 0) <= r[amount]  # a range keeps its upper end in usd (or price)
         assert r["gpu"] in ids or r["gpu"] in PENDING
     assert any(s["condition"] == "used" and s["gpu"].startswith("apple-m2-ultra") for s in doc["system"])
+    assert {"instinct-mi50-32gb", "rx-7900-xtx"} <= {r["gpu"] for r in doc["gpu"] if not costs.foreign(r)}
+    assert any(s["gpu"].startswith("apple-m1-ultra") for s in doc["system"])
+
+
+def test_a_row_in_another_currency_is_kept_as_stated_and_left_out_of_the_sums():
+    doc = data.load("prices_used")
+    eur = [r for r in doc["gpu"] if r.get("currency") == "EUR"]
+    assert eur and all("usd" not in r and r["price"] > 0 for r in eur)
+    loaded = costs.load_prices()
+    assert not any(costs.foreign(r) for r in loaded.buy_gpus + loaded.systems)
+    assert not any(r["gpu"] == "instinct-mi50" for r in loaded.buy_gpus)  # its only row is in EUR
+    bad = {**ROW_3090, "currency": "EUR", "price": 110}  # both an amount in EUR and one in USD: which is it?
+    with pytest.raises(ReadinessError, match="currency"):
+        costs._check_rows([bad], "gpu", "logic")
+
+
+def test_a_lot_of_cards_is_one_build_at_the_stated_price_by_hand():
+    # Logic input: 8 cards for 880 USD together. 8 × 300 W + 100 W host = 2,500 W × 1.2 = 3,000 W -> two
+    # 1500 W PSUs at 380 = 760; upfront 880 + 760 = 1,640 (never 8 × 880, never 880 ÷ 8 per card).
+    lot = {"gpu": "instinct-mi50-32gb", "kind": "used", "condition": "used", "cards": 8, "usd": 880,
+           "source": "logic", "date": "2026-11-01"}
+    r = advisor.advise([workload("chat-llama-3.1-70b")], _prices(buy_gpus=[lot]), I, today=TODAY, all_options=True)
+    builds = [o for o in r["options"] if o["kind"] == "buy"]
+    assert [o["gpus"] for o in builds] == [8]  # no 1×, 2× or 4× made up from a lot's price
+    assert builds[0]["upfront_usd"] == 1640 and builds[0]["psu"]["count"] == 2
+    text = "\n".join(money.option_lines(builds[0], r))
+    assert "price 880 USD for 8 cards together" in text and "= 1,640 USD" in text
+    with pytest.raises(ReadinessError, match="cards"):
+        costs._check_rows([{**lot, "cards": 1}], "gpu", "logic")
 
 
 def test_a_row_for_a_gpu_not_yet_in_the_catalogue_is_left_out_until_it_is(monkeypatch):

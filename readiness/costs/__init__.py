@@ -65,6 +65,12 @@ class Prices:
         return sorted(str(r["date"]) for r in self.buy_gpus + self.systems + self.offers + self.psus)
 
 
+def foreign(row: dict) -> bool:
+    """A purchase row priced in the source's own currency (``currency`` + ``price``, not ``usd``): kept
+    as the source states it, and left out of the sums, which are in USD and convert at no rate of ours."""
+    return str(row.get("currency", "USD")).upper() != "USD"
+
+
 def _check_rows(rows: list[dict], kind: str, source: str, pending: frozenset = frozenset()) -> None:
     """``pending``: GPU ids a shipped list may name before the catalogue has them (their rows are skipped)."""
     ids = {s.id for s in catalog.all_gpus()}
@@ -79,7 +85,14 @@ def _check_rows(rows: list[dict], kind: str, source: str, pending: frozenset = f
             raise ReadinessError(f"{where}: key 'date' is not an ISO date: {r['date']!r}") from e
         if kind == "provider":
             continue
-        price_key = "usd_per_gpu_hour" if kind == "offer" else "usd"
+        price_key = "usd_per_gpu_hour" if kind == "offer" else "price" if foreign(r) else "usd"
+        if price_key == "price" and (len(str(r["currency"])) != 3 or "usd" in r):
+            raise ReadinessError(f"{where}: key 'currency' must be a 3-letter code, with the amount in 'price' "
+                                 "(not 'usd')")
+        if r.get("cards") is not None and (not isinstance(r["cards"], int) or isinstance(r["cards"], bool)
+                                           or r["cards"] < 2):
+            raise ReadinessError(f"{where}: key 'cards' (cards sold together at 'usd') must be a whole number of 2 "
+                                 "or more")
         price = r.get(price_key)
         if not isinstance(price, (int, float)) or isinstance(price, bool) or price <= 0:
             raise ReadinessError(f"{where}: key {price_key!r} must be a positive number")
@@ -102,8 +115,9 @@ def load_prices(extra: tuple[str, ...] = ()) -> Prices:
     snapshots = sorted(str(d["as_of"]) for d in (buy, cloud, used) if d.get("as_of"))
     ids = {s.id for s in catalog.all_gpus()}
     # prices_used.toml may name GPUs another change adds to the catalogue; until then they are left out.
-    used_rows = [r for r in used.get("gpu", []) if r["gpu"] in ids]
-    prices = Prices(list(buy.get("gpu", [])) + used_rows, list(buy.get("system", [])) + list(used.get("system", [])),
+    used_rows = [r for r in used.get("gpu", []) if r["gpu"] in ids and not foreign(r)]
+    systems = [r for r in list(buy.get("system", [])) + list(used.get("system", [])) if not foreign(r)]
+    prices = Prices([r for r in buy.get("gpu", []) if not foreign(r)] + used_rows, systems,
                     list(cloud.get("offer", [])), snapshots[0] if snapshots else None,
                     list(buy.get("psu", [])), list(cloud.get("provider", [])))
     for path in extra:
@@ -113,7 +127,8 @@ def load_prices(extra: tuple[str, ...] = ()) -> Prices:
         if unknown:
             raise ReadinessError(f"{path}: unknown table {sorted(unknown)[0]!r} (use [[gpu]], [[system]], [[offer]], "
                                  "[[psu]], [[provider]])")
-        for table, attr, key in (("gpu", "buy_gpus", lambda r: (r.get("gpu"), r.get("kind"), r.get("condition"))),
+        for table, attr, key in (("gpu", "buy_gpus", lambda r: (r.get("gpu"), r.get("kind"), r.get("condition"),
+                                                                r.get("cards"))),
                                  ("psu", "psus", lambda r: r.get("watts")),
                                  ("provider", "providers", lambda r: r.get("provider")),
                                  ("system", "systems", lambda r: r.get("id")),
@@ -121,6 +136,7 @@ def load_prices(extra: tuple[str, ...] = ()) -> Prices:
                                                                 r.get("instance")))):
             rows = doc.get(table, [])
             _check_rows(rows, table, str(path))
+            rows = [r for r in rows if not foreign(r)]
             current = getattr(prices, attr)
             replaced = {key(r) for r in rows}
             setattr(prices, attr, [r for r in current if key(r) not in replaced] + rows)

@@ -46,7 +46,7 @@ def _offer_id(*parts) -> str:
 
 def _offer(row: dict, kind: str, today: date | None) -> dict:
     out = {k: row[k] for k in ("gpu", "provider", "instance", "name", "usd", "usd_per_gpu_hour", "usd_low", "kind",
-                               "condition", "memory_gib", "watts", "source", "date") if row.get(k) is not None}
+                               "condition", "cards", "memory_gib", "watts", "source", "date") if row.get(k) is not None}
     out["date"] = str(row["date"])
     out["stale"] = age_months(out["date"], today) > STALE_MONTHS
     out["table"] = kind
@@ -84,10 +84,11 @@ def local_option(workloads: list[dict], hw: hardware.Hardware, inputs: Inputs, m
 
 
 def _buy_rows(prices: Prices) -> list[dict]:
-    """One price per GPU and condition: the most recent row (a dated street price over an older MSRP)."""
+    """One price per GPU, condition and lot size: the most recent row (a dated street price over an older
+    MSRP; a lot of N cards sold together is its own offer)."""
     best: dict[tuple, dict] = {}
     for r in prices.buy_gpus:
-        key = (r["gpu"], r.get("condition", "new"))
+        key = (r["gpu"], r.get("condition", "new"), r.get("cards"))
         if key not in best or str(r["date"]) > str(best[key]["date"]):
             best[key] = r
     return list(best.values())
@@ -112,12 +113,13 @@ def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: f
         if spec is None:
             continue  # a row for a GPU this catalogue does not have yet (prices_used.toml)
         multi = () if spec.unified_memory or spec.segment in ("apu", "laptop", "apple") else BUILD_COUNTS
-        for n in (1, *multi):
+        # A lot's price is for all its cards together, as its source states it: one build of that size.
+        for n in (r["cards"],) if r.get("cards") else (1, *multi):
             cands.append((r, spec, n, False))
     cands += [(r, _spec(r["gpu"]), 1, True) for r in prices.systems if _spec(r["gpu"])]
     for row, spec, n, is_system in cands:
         count, psu = _psus(n, spec.tdp_w or 0, inputs, prices)
-        upfront = float(row["usd"]) * n + (float(psu["usd"]) * count if psu else 0.0)
+        upfront = float(row["usd"]) * (1 if row.get("cards") else n) + (float(psu["usd"]) * count if psu else 0.0)
         if budget is not None and upfront > budget:
             continue
         ram = row.get("memory_gib") if is_system else inputs.host_ram_gib
@@ -125,7 +127,7 @@ def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: f
         if results is None:
             continue
         offer_id = _offer_id("system", row["id"]) if is_system else _offer_id(
-            "buy", row["gpu"], row.get("condition", "new"), row["date"])
+            "buy", row["gpu"], row.get("condition", "new"), row.get("cards") and f"lot{row['cards']}", row["date"])
         offers[offer_id] = _offer(row, "system" if is_system else "gpu", today)
         w = float(row["watts"]) * inputs.gpu_load if is_system and row.get("watts") else watts(
             (spec.tdp_w or 0) * n if spec.tdp_w else None, inputs)
@@ -319,8 +321,9 @@ def explain(o: dict, inputs: dict, offers: dict) -> list[str]:
             f"{tdp:g} W GPU TDP × {inputs['gpu_load']:g} load + " if tdp else f"{inputs['cpu_watts']:g} W CPU + ")
         if o["kind"] == "buy":
             label = ", ".join(dict.fromkeys([offer.get("condition", "new"), offer.get("kind", "system")]))
-            lines.append(f"price {n} × {offer.get('usd', 0):,.0f} USD ({label}, {offer.get('date')})" if n > 1 else
-                         f"price {offer.get('usd', 0):,.0f} USD ({label}, {offer.get('date')})")
+            each = "" if n == 1 or offer.get("cards") else f"{n} × "
+            lot = f" for {offer['cards']} cards together" if offer.get("cards") else ""
+            lines.append(f"price {each}{offer.get('usd', 0):,.0f} USD{lot} ({label}, {offer.get('date')})")
             psu = o.get("psu")
             if psu:
                 lines.append(f"+ {psu['count']} × {psu['watts']} W PSU at {psu['usd']:,.0f} USD ({psu['date']}) for "
