@@ -126,6 +126,12 @@ def locate(read_at: Callable[[int, int], bytes], start: int, count: int,
         b += 8 + size
     for c in starts[-CANDIDATES:]:
         size = int.from_bytes(buf[c:c + 8], "little")
+        total = lo + c - start
+        # Each string has its 8-byte length, and the array's start told its density within a factor of
+        # two (vocabularies' later tokens are longer, not four times longer): a count the bytes cannot
+        # hold (fifty million claimed, four thousand there) is not guessed past.
+        if total < 8 * count or not count // 2 <= total * n // p <= 2 * count:
+            continue
         # A key or a tensor's name is printable ASCII; most tokens are not (Ġ, ▁), so few get parsed.
         if size and not buf[c + 8:c + 8 + size].translate(None, _PRINTABLE) and plausible(lo + c):
             return lo + c
