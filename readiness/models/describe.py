@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from readiness.models.gguf import FILE_TYPES, Header
+from math import prod
+
+from readiness.models.gguf import FILE_TYPES, GGML_TYPES, Header
 
 # <arch>.<key> in a GGUF header -> the catalogue's field (llama.cpp's LLM_KV names, src/llama-arch.cpp)
 ARCH_KEYS = {"block_count": "layers", "embedding_length": "hidden_size", "feed_forward_length": "intermediate_size",
@@ -63,32 +65,44 @@ def from_gguf(header: Header, ident: str, weights_bytes: int | None, source: str
             v = _first_int(md.get(f"{arch}.{key}"))
             if v is not None:
                 model[out] = v
-    params = sum(t.elements for t in header.tensors) if header.tensors else None
+    # One pass over the tensor infos (a 600-tensor model is read a thousand times a run).
+    params = expert = 0
+    embd = None
+    has_output = False
+    by_type: dict[str, int] = {}
+    for t in header.tensors:
+        n = prod(t.shape)
+        params += n
+        if "_exps" in t.name:
+            expert += n
+        elif t.name == "token_embd.weight" and embd is None and len(t.shape) == 2:
+            embd = t
+        elif t.name == "output.weight":
+            has_output = True
+        kind = GGML_TYPES.get(t.type_id)
+        name = kind[0] if kind else f"type {t.type_id}"
+        by_type[name] = by_type.get(name, 0) + (n // kind[1] * kind[2] if kind else 0)
+    params = params if header.tensors else None
     if params:
         model["params_b"] = params / 1e9
     if model.get("hidden_size") and model.get("heads"):
         model.setdefault("head_dim", model["hidden_size"] // model["heads"])
     if model.get("heads"):
         model.setdefault("kv_heads", model["heads"])
-    embd = next((t for t in header.tensors if t.name == "token_embd.weight" and len(t.shape) == 2), None)
     vocab = (embd.shape[1] if embd else None) or header.array_lengths.get("tokenizer.ggml.tokens") \
         or _int(md.get(f"{arch}.vocab_size"))
     if vocab:
         model["vocab_size"] = int(vocab)
-    model["tie_embeddings"] = bool(header.tensors) and not any(t.name == "output.weight" for t in header.tensors)
+    model["tie_embeddings"] = bool(header.tensors) and not has_output
     if model.get("sliding_window"):
         model["sliding_window_layers"] = SLIDING_PATTERN.get(arch or "", "all")
     active = params
     if model.get("experts") and params:
         used = model.get("experts_active") or 1
-        expert = sum(t.elements for t in header.tensors if "_exps" in t.name)
         active = params - expert * (1 - used / model["experts"])
     if active:
         model["active_params_b"] = active / 1e9
     ftype = _int(md.get("general.file_type")) if md.get("general.file_type") != 0 else 0
-    by_type: dict[str, int] = {}
-    for t in header.tensors:
-        by_type[t.type_name] = by_type.get(t.type_name, 0) + (t.nbytes or 0)
     if ftype is not None and ftype in FILE_TYPES:
         qname, qfrom = FILE_TYPES[ftype], "general.file_type"
     elif by_type:
