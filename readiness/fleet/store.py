@@ -117,14 +117,26 @@ def host_key(slim: dict, digest: str) -> str:
 
 
 def _read(path: str) -> bytes:
-    """A report file's bytes; a FIFO, device or folder is refused without being opened."""
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise checks.Invalid("not a regular file")
-    if st.st_size > checks.MAX_REPORT_BYTES:
-        raise checks.Invalid(f"larger than {checks.MAX_REPORT_BYTES // 2**20} MiB; not a report")
-    with open(path, "rb") as f:
-        return f.read(checks.MAX_REPORT_BYTES + 1)
+    """A report file's bytes; a FIFO, device or folder is refused without being read. Opened
+    non-blocking (a FIFO's open would wait for a writer) and checked on the open descriptor, so the
+    file judged is the file read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise checks.Invalid("not a regular file")
+        if st.st_size > checks.MAX_REPORT_BYTES:
+            raise checks.Invalid(f"larger than {checks.MAX_REPORT_BYTES // 2**20} MiB; not a report")
+        chunks, budget = [], checks.MAX_REPORT_BYTES + 1
+        while budget > 0:  # a file that grows while read still stops at the budget
+            chunk = os.read(fd, min(budget, max(st.st_size + 1, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            budget -= len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _prepare(path: str, do_redact: bool, salt: str, result: IngestResult):
@@ -144,7 +156,8 @@ def _prepare(path: str, do_redact: bool, salt: str, result: IngestResult):
     except (RecursionError, ValueError, TypeError) as e:
         result.skipped.append((path, f"cannot be stored: {type(e).__name__}"))
         return None
-    result.notes += [(path, n) for n in notes]
+    if notes:
+        result.notes += [(path, n) for n in notes]
     return path, slim, hashlib.sha256(canonical).hexdigest(), zlib.compress(canonical, 1)
 
 
@@ -218,26 +231,48 @@ def _store_one(db: sqlite3.Connection, slim: dict, digest: str, blob: bytes, now
     if cur.rowcount == 0:
         return False
     rid = cur.lastrowid
-    db.executemany("INSERT INTO gpus VALUES (?,?,?,?,?,?,?)",
-                   [(rid, g.get("index"), g.get("vendor"), g.get("name"), g.get("memory_total_mib"),
-                     g.get("driver_version"), g.get("uuid")) for g in gpus])
-    db.executemany("INSERT INTO findings VALUES (?,?,?,?,?)",
-                   [(rid, f.get("id"), f.get("severity"), f.get("outcome"), f.get("title"))
-                    for f in slim.get("findings", [])])
-    db.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?)",
-                   [(rid, v.get("id"), v.get("name"), v.get("verdict"), v.get("placement"))
-                    for v in slim.get("verdicts", [])])
-    db.executemany("INSERT INTO models VALUES (?,?,?,?)",
-                   [(rid, m.get("name"), m.get("store"), m.get("verdict")) for m in slim.get("models") or []])
+    # An empty list still costs a statement step each: most reports have no findings and no models.
+    if gpus:
+        db.executemany("INSERT INTO gpus VALUES (?,?,?,?,?,?,?)",
+                       [(rid, g.get("index"), g.get("vendor"), g.get("name"), g.get("memory_total_mib"),
+                         g.get("driver_version"), g.get("uuid")) for g in gpus])
+    if slim.get("findings"):
+        db.executemany("INSERT INTO findings VALUES (?,?,?,?,?)",
+                       [(rid, f.get("id"), f.get("severity"), f.get("outcome"), f.get("title"))
+                        for f in slim["findings"]])
+    if slim.get("verdicts"):
+        db.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?)",
+                       [(rid, v.get("id"), v.get("name"), v.get("verdict"), v.get("placement"))
+                        for v in slim["verdicts"]])
+    if slim.get("models"):
+        db.executemany("INSERT INTO models VALUES (?,?,?,?)",
+                       [(rid, m.get("name"), m.get("store"), m.get("verdict")) for m in slim["models"]])
     return True
 
 
+_LATEST = ("SELECT {columns} FROM reports r JOIN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY host_key "
+           "ORDER BY collected_utc DESC, id DESC) AS rn FROM reports) WHERE rn = 1) USING (id) ORDER BY r.host, r.host_key")
+#: Every column but the stored document (3 KB a report: a fleet's worth would not fit in memory).
+_ROW_COLUMNS = ("id, digest, host, collected_at, ingested_at, tool_version, os, cpu_model, ram_mib, gpu_summary, "
+                "driver_version, cuda_driver, torch, tier, host_key, collected_utc")
+
+
 def latest(db: sqlite3.Connection) -> list[sqlite3.Row]:
-    """Each host's newest report, by its UTC time (text order of the normalised form is time order)."""
+    """Each host's newest report, by its UTC time (text order of the normalised form is time order);
+    the stored documents stay in the database (latest_docs streams them)."""
     db.row_factory = sqlite3.Row
-    return db.execute(
-        "SELECT * FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY host_key ORDER BY collected_utc DESC, id DESC) "
-        "AS rn FROM reports r) WHERE rn = 1 ORDER BY host, host_key").fetchall()
+    return db.execute(_LATEST.format(columns=", ".join("r." + c.strip() for c in _ROW_COLUMNS.split(",")))).fetchall()
+
+
+def latest_docs(db: sqlite3.Connection):
+    """(row, document) for each host's newest report, one at a time: memory stays flat at any fleet size."""
+    db.row_factory = sqlite3.Row
+    # In host order without dragging every document through the sort: the order first, then each
+    # document by its id.
+    rows = db.execute(_LATEST.format(columns="r.id, r.host, r.host_key, r.collected_at")).fetchall()
+    for row in rows:
+        (blob,) = db.execute("SELECT doc FROM reports WHERE id = ?", (row["id"],)).fetchone()
+        yield row, load_doc({"doc": blob})
 
 
 def load_doc(row) -> dict:
