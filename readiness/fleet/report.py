@@ -4,6 +4,7 @@ changes between a host's last two reports; and policy checks (fleet require)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections import Counter
@@ -130,12 +131,13 @@ def require_all(db, workloads: list[dict], judge, inputs=None) -> tuple[list[dic
     ``judge(facts, workload)`` is the pipeline's (fleet calls no engine itself); ``inputs(facts)``,
     where given, is the part of the facts the judge reads: hosts with equal inputs are judged once,
     on those inputs. Each host's document is read once for all the workloads."""
-    cache: dict[str, list[dict]] = {}
+    cache: dict[bytes, list[dict]] = {}
     failing: list[list[dict]] = [[] for _ in workloads]
     unknown: list[list[dict]] = [[] for _ in workloads]
     for row, doc in store.latest_docs(db):
         facts = inputs(doc) if inputs else doc
-        signature = json.dumps(facts, sort_keys=True) if inputs else _signature(doc)
+        # A digest, not the text: 100,000 hosts' inputs (CPU flags and all) would be held in memory.
+        signature = hashlib.sha256((json.dumps(facts, sort_keys=True) if inputs else _signature(doc)).encode()).digest()
         if signature not in cache:
             cache[signature] = [judge(facts, w) for w in workloads]
         for i, (w, r) in enumerate(zip(workloads, cache[signature])):
