@@ -86,7 +86,7 @@ def fleet_require(workload_ids: tuple[str, ...], model: str | None, quant: str |
     conn = store.connect(db, create=False)
     from readiness import pipeline
 
-    failing, unknown = report.require_all(conn, wanted, pipeline.judge_one)
+    failing, unknown = report.require_all(conn, wanted, pipeline.judge_one, pipeline.judge_inputs)
     policy = f"hosts whose verdict is unknown {unknown_policy} (--unknown {unknown_policy})"
     if as_json:
         click.echo(jsonout.dumps({"failing": failing, "unknown": unknown, "unknown_policy": unknown_policy}, indent=2))

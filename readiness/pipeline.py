@@ -193,6 +193,13 @@ def judge_one(facts: dict, workload: dict) -> dict:
     return engine.evaluate(workload, hardware.from_facts(facts))
 
 
+def judge_inputs(facts: dict) -> dict:
+    """The part of a facts document judge_one reads (fleet require judges equal inputs once)."""
+    from readiness.workloads import hardware
+
+    return hardware.inputs(facts)
+
+
 def models(host, environ: dict, platform: str, paths: tuple = (), assume_gpu: str | None = None,
            context: int | None = None) -> dict:
     """`readiness models`: the models in this machine's stores, each judged on it (or on the assumed GPU)."""

@@ -206,7 +206,7 @@ def test_redact_gives_the_machine_identity_a_stable_pseudonym(tmp_path):
     store.ingest(conn, [str(put(tmp_path, "2.json", variant(machine_id=mid, when="2026-11-03T00:00:00Z")))],
                  do_redact=True)
     keys = {r[0] for r in conn.execute("SELECT host_key FROM reports")}
-    docs = [store.load_doc({"doc": d}) for (d,) in conn.execute("SELECT doc FROM reports").fetchall()]
+    docs = [store.load_doc({"doc": d}, store.dictionary(conn)) for (d,) in conn.execute("SELECT doc FROM reports")]
     assert len(keys) == 1 and mid not in next(iter(keys))
     assert all(d["host"]["machine_id"].startswith("machine-") for d in docs)
 

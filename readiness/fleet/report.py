@@ -4,6 +4,7 @@ changes between a host's last two reports; and policy checks (fleet require)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections import Counter
@@ -13,12 +14,10 @@ from readiness import jsonout
 from readiness.fleet import store
 
 
-def _when(row) -> datetime:
-    """A report's time from its normalised UTC column; one that could not be read counts as oldest."""
-    try:
-        return datetime.strptime(row["collected_utc"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-    except (TypeError, ValueError):
-        return datetime.min.replace(tzinfo=timezone.utc)
+def _utc_text(t: datetime) -> str:
+    """A time in the stored normalised form, whose text order is time order (no parsing per host)."""
+    t = t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
@@ -35,31 +34,34 @@ def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
             "GROUP BY workload, name, verdict ORDER BY workload"):
         w = workloads.setdefault(wid, {"id": wid, "name": name, "counts": {}})
         w["counts"][verdict] = n
+    # Hosts are counted by report (one latest report per machine), never by hostname: two machines
+    # with one name are two hosts.
     problems = [{"rule": r, "title": t, "severity": s, "hosts": n, "examples": (ex or "").split("\x1f")[:20]}
                 for r, t, s, n, ex in db.execute(
-                    "SELECT f.rule_id, f.title, f.severity, COUNT(DISTINCT r.host), group_concat(r.host, char(31)) "
+                    "SELECT f.rule_id, f.title, f.severity, COUNT(DISTINCT f.report_id), group_concat(r.host, char(31)) "
                     "FROM findings f JOIN reports r ON r.id = f.report_id "
                     "WHERE f.report_id IN (SELECT id FROM latest_ids) GROUP BY f.rule_id ORDER BY COUNT(*) DESC, f.rule_id")]
     inventory = [{"name": name or f"unknown {vendor}", "vendor": vendor, "memory_mib": mem, "count": n}
                  for name, vendor, mem, n in db.execute(
                      "SELECT name, vendor, MAX(memory_mib), COUNT(*) FROM gpus WHERE report_id IN "
                      "(SELECT id FROM latest_ids) GROUP BY name, vendor ORDER BY COUNT(*) DESC, name")]
-    cutoff = now - timedelta(days=stale_days)
-    stale = [{"host": h["host"], "collected_at": h["collected_at"]} for h in hosts if _when(h) < cutoff]
+    # A time that could not be read is stored as one that sorts first ("0000-…"): it counts as oldest.
+    cutoff = _utc_text(now - timedelta(days=stale_days))
+    stale_ids = {h["id"] for h in hosts if (h["collected_utc"] or "") < cutoff}
+    stale = [{"host": h["host"], "collected_at": h["collected_at"]} for h in hosts if h["id"] in stale_ids]
     changes = _changes(db)
+    problems_by_report = dict(db.execute("SELECT report_id, COUNT(*) FROM findings WHERE report_id IN "
+                                         "(SELECT id FROM latest_ids) GROUP BY report_id").fetchall())
+    models_by_report = dict(db.execute("SELECT report_id, COUNT(*) FROM models WHERE report_id IN "
+                                       "(SELECT id FROM latest_ids) GROUP BY report_id").fetchall())
     rows = [{"host": h["host"], "collected_at": h["collected_at"], "tier": h["tier"], "os": h["os"],
              "cpu": h["cpu_model"], "ram_gib": round((h["ram_mib"] or 0) / 1024, 1) if h["ram_mib"] else None,
              "gpus": h["gpu_summary"], "driver": h["driver_version"], "torch": h["torch"],
-             "stale": _when(h) < cutoff} for h in hosts]
-    problems_by_host = Counter(h for p in problems for h in p["examples"])
-    models_by_report = dict(db.execute("SELECT report_id, COUNT(*) FROM models WHERE report_id IN "
-                                       "(SELECT id FROM latest_ids) GROUP BY report_id").fetchall())
-    for r, h in zip(rows, hosts):
-        r["problems"] = problems_by_host.get(r["host"], 0)
-        r["models"] = models_by_report.get(h["id"], 0)
+             "stale": h["id"] in stale_ids, "problems": problems_by_report.get(h["id"], 0),
+             "models": models_by_report.get(h["id"], 0)} for h in hosts]
     # Names only where the reports were stored unredacted (fleet ingest --redact keeps counts alone).
     models = [{"name": n, "hosts": c} for n, c in db.execute(
-        "SELECT m.name, COUNT(DISTINCT r.host) FROM models m JOIN reports r ON r.id = m.report_id WHERE m.report_id "
+        "SELECT m.name, COUNT(DISTINCT m.report_id) FROM models m WHERE m.report_id "
         "IN (SELECT id FROM latest_ids) AND m.name IS NOT NULL GROUP BY m.name ORDER BY COUNT(*) DESC, m.name LIMIT 50")]
     return {"hosts": len(hosts), "reports": db.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
             "tiers": [{"tier": t, "hosts": tiers.get(t, 0)} for t in order if tiers.get(t)],
@@ -73,8 +75,9 @@ def _changes(db) -> list[dict]:
     out = []
     prev: dict[str, tuple] = {}
     for key, host, at, driver, gpus in db.execute(
-            "SELECT host_key, host, collected_at, driver_version, gpu_summary FROM (SELECT r.*, ROW_NUMBER() OVER "
-            "(PARTITION BY host_key ORDER BY collected_utc DESC, id DESC) AS rn FROM reports r) WHERE rn <= 2 "
+            "SELECT host_key, host, collected_at, driver_version, gpu_summary FROM (SELECT id, host_key, host, "
+            "collected_at, collected_utc, driver_version, gpu_summary, ROW_NUMBER() OVER (PARTITION BY host_key "
+            "ORDER BY collected_utc DESC, id DESC) AS rn FROM reports) WHERE rn <= 2 "
             "ORDER BY host, host_key, collected_utc, id"):
         if key in prev:
             p_at, p_driver, p_gpus = prev[key]
@@ -121,32 +124,32 @@ def render_html(view: dict) -> str:
                                                              rows_json=rows_json)
 
 
-def require(db, workload: dict, judge) -> list[dict]:
-    """Each host's latest facts judged for one workload by ``judge(facts, workload)`` (the
-    pipeline's: fleet calls no engine itself); hosts with the same hardware judged once."""
-    cache: dict[str, dict] = {}
-    out = []
-    for row in store.latest(db):
-        doc = store.load_doc(row)
-        signature = json.dumps([doc.get("gpus"), doc.get("memory", {}).get("total_mib"),
-                                doc.get("memory", {}).get("available_mib"), doc.get("cpu", {}).get("model"),
-                                (doc.get("stack", {}).get("rocm") or {}).get("version")], sort_keys=True)
-        if signature not in cache:
-            cache[signature] = judge(doc, workload)
-        r = cache[signature]
-        out.append({"host": row["host"], "collected_at": row["collected_at"], "verdict": r["verdict"],
-                    "placement": r["placement"], "why": r["why"]})
-    return out
-
-
-def require_all(db, workloads: list[dict], judge) -> tuple[list[dict], list[dict]]:
+def require_all(db, workloads: list[dict], judge, inputs=None) -> tuple[list[dict], list[dict]]:
     """(hosts that can't run a workload well, hosts whose verdict is unknown), each per workload:
-    unknown is kept apart so a policy decides it, never counted as a failure by itself."""
-    failing, unknown = [], []
-    for w in workloads:
-        for r in require(db, w, judge):
-            if r["verdict"] == "unknown":
-                unknown.append({"workload": w["id"], **r})
-            elif r["verdict"] != "runs well":
-                failing.append({"workload": w["id"], **r})
-    return failing, unknown
+    unknown is kept apart so a policy decides it, never counted as a failure by itself.
+
+    ``judge(facts, workload)`` is the pipeline's (fleet calls no engine itself); ``inputs(facts)``,
+    where given, is the part of the facts the judge reads: hosts with equal inputs are judged once,
+    on those inputs. Each host's document is read once for all the workloads."""
+    cache: dict[bytes, list[dict]] = {}
+    failing: list[list[dict]] = [[] for _ in workloads]
+    unknown: list[list[dict]] = [[] for _ in workloads]
+    for row, doc in store.latest_docs(db):
+        facts = inputs(doc) if inputs else doc
+        # A digest, not the text: 100,000 hosts' inputs (CPU flags and all) would be held in memory.
+        signature = hashlib.sha256((json.dumps(facts, sort_keys=True) if inputs else _signature(doc)).encode()).digest()
+        if signature not in cache:
+            cache[signature] = [judge(facts, w) for w in workloads]
+        for i, (w, r) in enumerate(zip(workloads, cache[signature])):
+            if r["verdict"] == "runs well":
+                continue
+            entry = {"workload": w["id"], "host": row["host"], "collected_at": row["collected_at"],
+                     "verdict": r["verdict"], "placement": r["placement"], "why": r["why"]}
+            (unknown if r["verdict"] == "unknown" else failing)[i].append(entry)
+    return [e for per in failing for e in per], [e for per in unknown for e in per]
+
+
+def _signature(doc: dict) -> str:
+    """Without ``inputs``: the whole of what the estimators may read (GPUs, memory, CPU, ROCm)."""
+    return json.dumps([doc.get("gpus"), doc.get("memory"), doc.get("cpu"),
+                       (doc.get("stack", {}).get("rocm") or {}).get("version")], sort_keys=True)

@@ -242,6 +242,30 @@ def from_facts(facts: dict, measured: dict | None = None, backend: str | None = 
     return hw
 
 
+# What from_facts (and _device_from_fact) read of a facts document, and nothing else: a fleet's
+# hosts with equal inputs get equal judgments (fleet require judges each set of inputs once).
+# A field read above must be listed here (test_fleet_require checks real reports both ways).
+_GPU_READ = ("virtual", "vendor", "status", "name", "pci_device_id", "memory_bandwidth_gbps", "source",
+             "memory_usable_mib", "memory_free_mib", "memory_total_mib", "unified_memory", "integrated",
+             "memory_gtt_mib", "assumed")
+_MEMORY_READ = ("total_mib", "cgroup_limit_mib", "available_mib")
+_CPU_READ = ("physical_cores", "logical_cpus", "model", "max_mhz", "flags")
+
+
+def inputs(facts: dict) -> dict:
+    """The part of a facts document that from_facts reads (same judgment, a fraction of the size)."""
+    mem, cpu_facts = facts.get("memory", {}), facts.get("cpu", {})
+    gpus = []
+    for g in facts.get("gpus", []):
+        kept = {k: g[k] for k in _GPU_READ if k in g}
+        if (g.get("derived") or {}).get("memory_bandwidth_gbps"):
+            kept["derived"] = {"memory_bandwidth_gbps": g["derived"]["memory_bandwidth_gbps"]}
+        gpus.append(kept)
+    return {"memory": {k: mem[k] for k in _MEMORY_READ if k in mem},
+            "cpu": {k: cpu_facts[k] for k in _CPU_READ if k in cpu_facts}, "gpus": gpus,
+            "stack": {"rocm": {"version": (facts.get("stack", {}).get("rocm") or {}).get("version")}}}
+
+
 def _apu_row(spec: catalog.GpuSpec) -> dict | None:
     return next((r for r in data.rows("apu_memory", "apu") if r["catalog"] == spec.id), None)
 
