@@ -42,7 +42,8 @@ def devices(text: str | None) -> list[dict]:
     # The table: bordered (| 0 | Device Name: ... |) up to xpu-smi 1.x, borderless columns in 2.x.
     out: list[dict] = []
     for line in text.splitlines():
-        first = re.match(r"^\s*\|?\s*(\d+)\s*(?:\||\s{2,})", line)
+        # one run of blanks, then an optional border: two adjacent \s* were quadratic on a long blank line (b8 fuzz)
+        first = re.match(r"^\s*(?:\|\s*)?(\d+)\s*(?:\||\s{2,})", line)
         if first:
             out.append({"device_id": int(first.group(1))})
         # "Key: value" cells between "|" borders or runs of 2+ spaces: a split, not a search, so the
