@@ -78,12 +78,13 @@ def facts_from(*paths, run=None) -> dict:
     and assembly as the CLI but without judging it, so a parser test costs the parse, not a whole
     check (issue 13). The CLI's own wiring of --from is tested by report_from's callers."""
     from readiness import jsonout, pipeline
+    from readiness.cli import _options
     from readiness.host import replay
     from readiness.probes import registry
 
     host, found = replay.load([str(p) for p in paths], registry.detectors())
     assert found.used, f"nothing read from {paths}: {found.ignored}"
-    host.options = {"processes": False, "python": None, "torch": True, "timeout_given": False, "cache": True}
+    host.options = _options(processes=False, python_path=None, no_torch=False)  # check's defaults
     return validate(json.loads(jsonout.dumps(pipeline.gather(host))))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 
 from readiness.errors import ReadinessError
 
@@ -103,11 +104,23 @@ def connect(path: str, create: bool = True) -> sqlite3.Connection:
     return db
 
 
+@contextmanager
+def immediate(db: sqlite3.Connection):
+    """One write transaction that takes the write lock at its start, so two ingests never both
+    read and then fail to upgrade; anything that escapes rolls it back whole."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
 def _prepare(db: sqlite3.Connection, ours: bool) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(db):
         if not ours:
             _is_ours(db, "the database")  # another process may have created it meanwhile: ask again
         for statement in SCHEMA.split(";"):
@@ -118,10 +131,6 @@ def _prepare(db: sqlite3.Connection, ours: bool) -> None:
             if statement.strip():
                 db.execute(statement)
         db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
 
 
 def _migrate(db: sqlite3.Connection) -> None:

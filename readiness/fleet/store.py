@@ -175,15 +175,9 @@ def dictionary(db: sqlite3.Connection) -> bytes | None:
 
 def _dictionary_tx(db: sqlite3.Connection, candidate: bytes) -> bytes:
     """The inventory's dictionary: the first report ever stored in it (another ingest may have set it first)."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with fleet_db.immediate(db):
         db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('zdict', ?)", (candidate.decode("ascii"),))
-        value = dictionary(db)
-        db.execute("COMMIT")
-        return value
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+        return dictionary(db)
 
 
 def _compress(canonical: bytes, zdict: bytes) -> bytes:
@@ -224,20 +218,13 @@ def ingest(db: sqlite3.Connection, paths: Iterable[str], do_redact: bool = False
 
 
 def _salt_tx(db: sqlite3.Connection) -> str:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        salt = _salt(db)
-        db.execute("COMMIT")
-        return salt
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    with fleet_db.immediate(db):
+        return _salt(db)
 
 
 def _write_batch(db: sqlite3.Connection, ready: list, now: str):
     stored, dupes, failed = [], [], []
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with fleet_db.immediate(db):
         for path, slim, digest, blob in ready:
             db.execute("SAVEPOINT one")
             try:
@@ -247,10 +234,6 @@ def _write_batch(db: sqlite3.Connection, ready: list, now: str):
                 db.execute("ROLLBACK TO one")
                 db.execute("RELEASE one")
                 failed.append((path, f"cannot be stored: {e}"))
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
     return stored, dupes, failed
 
 
