@@ -219,3 +219,15 @@ def test_a_file_quoting_our_generator_tag_is_not_ours(tmp_path):
     ours.write_text('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
                     '<meta name="generator" content="readiness 0.1.0">\n')
     assert is_our_html(str(ours))
+
+
+def test_after_ctrl_c_no_command_starts(tmp_path, monkeypatch):
+    # A probe thread still going after kill_all (lscpu after a killed lscpu -J) must not start a
+    # tool that the exit would leave running: the flaky half of the Ctrl-C test above.
+    from readiness.host import runner
+
+    monkeypatch.setattr(runner, "_stopped", False)
+    marker = tmp_path / "ran"
+    runner.kill_all()
+    out = runner.run(["touch", str(marker)], timeout=5)
+    assert out.returncode is None and not marker.exists()

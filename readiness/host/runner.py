@@ -27,6 +27,7 @@ _CHUNK = 65536
 
 _running: dict[int, subprocess.Popen] = {}
 _running_lock = threading.Lock()
+_stopped = False  # set by kill_all: no command may start once Ctrl-C has killed the running ones
 
 
 @dataclass
@@ -42,8 +43,11 @@ class Outcome:
 def run(argv: list[str], timeout: float, env: dict | None = None, max_bytes: int = MAX_OUTPUT_BYTES) -> Outcome:
     posix = os.name == "posix"
     # Started under the lock: a Ctrl-C's kill_all waits for the registration, so a child started
-    # at that very moment is killed too.
+    # at that very moment is killed too; and once it has run, a probe thread still going (lscpu
+    # after lscpu -J was killed) starts nothing that the exit would leave behind.
     with _running_lock:
+        if _stopped:
+            return Outcome(None, b"", b"")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=env, start_new_session=posix)
         _running[proc.pid] = proc
@@ -156,8 +160,10 @@ def _run_windows(proc: subprocess.Popen, timeout: float, max_bytes: int) -> Outc
 
 def kill_all() -> None:
     """Ctrl-C: kill every command still running (each in its own session, so the terminal's
-    SIGINT never reached them)."""
+    SIGINT never reached them), and start no more."""
+    global _stopped
     with _running_lock:
+        _stopped = True
         procs = list(_running.values())
     for proc in procs:
         if os.name == "posix":
