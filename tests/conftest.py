@@ -30,6 +30,9 @@ def validate_report(report: dict) -> dict:
 def run(tmp_path, monkeypatch):
     """Run the CLI in an empty folder; returns click's Result (exit_code, stdout, stderr)."""
     monkeypatch.chdir(tmp_path)
+    # The terminal summary fits its lines to the terminal's width; tests read whole lines, so they
+    # fix the width rather than inherit it (pytest-xdist workers see an 80-column fallback).
+    monkeypatch.setenv("COLUMNS", "100")
 
     def _run(*args):
         # Drive readiness.cli.main, which decides exit codes, the way the console script does.

@@ -34,13 +34,15 @@ def test_fuzz_fleet_ingest():
     _assert_clean(tally)
 
 
-def test_fuzz_parsers_and_the_from_recogniser():
+# 1,500 inputs in three seeded streams, so pytest-xdist can run them side by side (#13: the
+# parser fuzz was the longest single test of the suite).
+@pytest.mark.parametrize("seed", [19, 20, 21])
+def test_fuzz_parsers_and_the_from_recogniser(seed):
     texts = [t for _, t in fuzzing.fixture_texts()]
     tally = fuzzing.Tally()
-    fuzzing.fuzz_parsers(tally, texts, random.Random(19), 1500, stop_at_first=True)
+    fuzzing.fuzz_parsers(tally, texts, random.Random(seed), 500, stop_at_first=True)
     _assert_clean(tally)
-    assert tally.counts["inputs"] == 1500
-    _assert_clean(tally)
+    assert tally.counts["inputs"] == 500
 
 
 @pytest.mark.parametrize("path", sorted(CRASHERS.glob("*.json")), ids=lambda p: p.stem)

@@ -280,3 +280,25 @@ def test_bad_workload_files_are_one_error_line_naming_file_and_key(run, tmp_path
     r = run("check", "--json", "--no-costs", "--workloads", str(path), "--from", str(FIXTURES / "linux" / "raspberry-pi"))
     assert r.exit_code == 2, r.output
     assert r.stderr.startswith(f"error: {path}")
+
+
+def test_json_in_tries_only_lines_that_can_open_json_and_few_of_them(monkeypatch):
+    """3,000 sycl-ls lines ("[opencl:cpu][opencl:0] ...") were each decoded as JSON, and each failed
+    decode counts the lines before it: quadratic (366 KB took 9.8 s, fuzz seed 20, #19)."""
+    from readiness.probes import util
+
+    calls = []
+    real = util._DECODER
+
+    class Counting:
+        def raw_decode(self, text, at):
+            calls.append(at)
+            return real.raw_decode(text, at)
+
+    monkeypatch.setattr(util, "_DECODER", Counting())
+    lines = "[opencl:cpu][opencl:0] Intel(R) OpenCL, CPU 3.0\n" * 3000 + "[\n" * 500
+    assert util.json_in("[root@box ~]# amd-smi static --json\n" + lines + '{"gpu": [1]}\n') is None
+    assert 0 < len(calls) <= util._JSON_TRIES
+    calls.clear()
+    assert util.json_in('[root@box ~]# amd-smi static --json\n[INFO] x\n{"gpu": [1]}\n') == {"gpu": [1]}
+    assert len(calls) == 1

@@ -225,6 +225,13 @@ def cl_devices(text: str) -> list[dict]:
     return devices
 
 
+def _cc(value: str | None) -> str | None:
+    """clinfo's "7.5", or None: anything else is not a compute capability (a fuzzed "\\   7.5"
+    reached the facts and failed the schema, #19)."""
+    m = re.fullmatch(r"\d{1,2}\.\d{1,2}", (value or "").strip())
+    return m.group() if m else None
+
+
 def cl_gpus(text: str) -> list[Gpu]:
     out = []
     for d in cl_devices(text):
@@ -239,7 +246,7 @@ def cl_gpus(text: str) -> list[Gpu]:
         vendor_id = _hex_id(d.get("Device Vendor ID"))
         out.append(Gpu(index=len(out), vendor=vendor_of(name or raw, vendor_id), name=name, source="clinfo",
                        gfx_target=raw.lower() if gfx else None,
-                       compute_capability=d.get("Compute Capability (NV)") or None,
+                       compute_capability=_cc(d.get("Compute Capability (NV)")),
                        memory_total_mib=int(memory.group(1)) // 2**20 if memory else None,
                        pci_bus_id=bus_id(bus.group()) if bus else None,
                        pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,

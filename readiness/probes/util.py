@@ -95,15 +95,24 @@ def size_mib(value: Any) -> int | None:
 
 _DECODER = json.JSONDecoder()
 _REST_IS_BLANK = re.compile(r"\s*\Z")
+# "{" then a key, "}" or the line's end; "[" then a value, "]" or the line's end: not "[root@host ~]#"
+# or "[INFO]", which open prompts and log lines.
+_JSON_START = re.compile(r'^[ \t]*(?:(\{)(?=[ \t]*(?:"|\}|\r?$))|(\[)(?=[ \t]*(?:[\[{"\]\d-]|true|false|null|\r?$)))', re.M)
+_JSON_TRIES = 64
 
 
 def json_in(text: str | None) -> Any:
     """The JSON document in a pasted output: from the first line that opens one ("{" or "[") to
     the end, so a prompt or banner line before it ("[root@host ~]# amd-smi static --json") is
     passed over. None when there is none."""
-    for m in re.finditer(r"^[ \t]*([\[{])", text or "", re.M):
+    for tried, m in enumerate(_JSON_START.finditer(text or "")):
+        # Each failed decode costs O(position) (JSONDecodeError counts the lines before it), so a
+        # paste of thousands of "[" lines was quadratic: 366 KB took 9.8 s (#19, fuzz seed 20).
+        # Only lines that can open JSON are tried, and only the first few of them.
+        if tried >= _JSON_TRIES:
+            break
         try:
-            doc, end = _DECODER.raw_decode(text, m.start(1))
+            doc, end = _DECODER.raw_decode(text, m.start(m.lastindex))
         except ValueError:
             continue
         if _REST_IS_BLANK.match(text, end):
