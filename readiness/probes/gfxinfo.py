@@ -123,6 +123,7 @@ _D3D12 = re.compile(r"D3D12 \((.{1,200})\)")
 # 'device|memory'` leaves it: a Device line ending in its PCI id, and a Video memory line.
 _GLX_DEVICE = re.compile(r"^[ \t]{0,8}Device: .{1,200} \(0x[0-9a-f]{1,8}\)[ \t]*$", re.M | re.I)
 _GLX_MEMORY = re.compile(r"^[ \t]{0,8}Video memory: \d{1,9}MB[ \t]*$", re.M)
+_GLX_GFX = re.compile(r"\((gfx[0-9a-f]{2,5})[,)]", re.I)
 
 
 def is_glxinfo(text: str) -> bool:
@@ -163,7 +164,10 @@ def glx_gpus(text: str) -> list[Gpu]:
         memory = int(dedicated.group(1))
     unified = {"yes": True, "no": False}.get(fields.get("Unified memory", "").lower())
     vendor = vendor_of(name, vendor_id) if name or vendor_id else "other"
-    return [Gpu(index=0, vendor=vendor, name=name, source="glxinfo",
+    # radeonsi names the gfx target first in its parentheses: "GFX1100 (gfx1100, LLVM 15.0.7, DRM 3.49, ...)"
+    # (Mesa >= 22; older ones print the chip family, POLARIS10, which is no target) (#14, b8)
+    gfx = _GLX_GFX.search(device) if vendor == "amd" else None
+    return [Gpu(index=0, vendor=vendor, name=name, source="glxinfo", gfx_target=gfx.group(1).lower() if gfx else None,
                 pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                 pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
                 memory_total_mib=memory, unified_memory=unified,
