@@ -33,3 +33,19 @@ def test_logic_glxinfo_gfx_target_is_the_first_word_in_the_device_parentheses():
     # an older Mesa names the chip family there, which is no gfx target
     (gpu,) = gfxinfo.glx_gpus(_GLX.format(device="Radeon RX 580 Series (POLARIS10, DRM 3.40.0, 5.10.0)", id="67df"))
     assert gpu.gfx_target is None
+
+
+_DX_SYSTEM = ("------------------\nSystem Information\n------------------\n"
+              "      Time of this report: 8/11/2025, 20:32:59\n             Machine name: PC-1\n"
+              "         Operating System: Windows 11 Home 64-bit (10.0, Build 22631)\n"
+              "                Processor: AMD Ryzen 5 5600X 6-Core Processor (12 CPUs), ~3.7GHz\n"
+              "                   Memory: 16384MB RAM\n      Available OS Memory: 16310MB RAM\n")
+
+
+def test_logic_dxdiag_system_information_cut_before_its_dxdiag_version_line(tmp_path):
+    host, _ = _load(tmp_path, _DX_SYSTEM)
+    facts = gather(host)
+    assert (facts["host"]["os_release"], facts["host"]["hostname"]) == ("Windows 11 Home", "PC-1")
+    assert (facts["cpu"]["model"], facts["cpu"]["logical_cpus"]) == ("AMD Ryzen 5 5600X 6-Core Processor", 12)
+    # a "System Information" title over a Processor line alone (prose, another tool) is not dxdiag
+    _unread(tmp_path, "System Information\nProcessor: AMD Ryzen 5 5600X (12 CPUs)\nMemory: 16384MB RAM\n")
