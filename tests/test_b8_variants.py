@@ -49,3 +49,13 @@ def test_logic_dxdiag_system_information_cut_before_its_dxdiag_version_line(tmp_
     assert (facts["cpu"]["model"], facts["cpu"]["logical_cpus"]) == ("AMD Ryzen 5 5600X 6-Core Processor", 12)
     # a "System Information" title over a Processor line alone (prose, another tool) is not dxdiag
     _unread(tmp_path, "System Information\nProcessor: AMD Ryzen 5 5600X (12 CPUs)\nMemory: 16384MB RAM\n")
+
+
+def test_logic_collect_env_glued_to_its_padded_banner(tmp_path):
+    body = "PyTorch version: 2.5.1+cu124\nIs debug build: False\nCUDA used to build PyTorch: 12.4\n" \
+           "Is CUDA available: True\n"
+    host, _ = _load(tmp_path, "Collecting environment information..." + " " * 200 + body)
+    torch = gather(host)["stack"]["torch"]
+    assert (torch["version"], torch["cuda_available"]) == ("2.5.1+cu124", True)
+    # the banner alone, or prose that mentions it, is no collect_env
+    _unread(tmp_path, "Collecting environment information...\nit hung here\n")
