@@ -59,3 +59,13 @@ def test_logic_collect_env_glued_to_its_padded_banner(tmp_path):
     assert (torch["version"], torch["cuda_available"]) == ("2.5.1+cu124", True)
     # the banner alone, or prose that mentions it, is no collect_env
     _unread(tmp_path, "Collecting environment information...\nit hung here\n")
+
+
+def test_logic_sp_hardware_lines_without_their_overview_header(tmp_path):
+    host, _ = _load(tmp_path, "Model Identifier: Mac14,2\nChip: Apple M2\nTotal Number of Cores: 8 (4 performance and "
+                              "4 efficiency)\nMemory: 16 GB\n")
+    facts = gather(host)
+    assert (facts["cpu"]["model"], facts["cpu"]["physical_cores"], facts["memory"]["total_mib"]) == ("Apple M2", 8, 16384)
+    # a model identifier alone, or one that is no Mac's ("Model Identifier: X1 Carbon"), says too little
+    _unread(tmp_path, "Model Identifier: Mac14,2\nSerial Number (system): XYZ\n")
+    _unread(tmp_path, "Model Identifier: X1 Carbon\nMemory: 16 GB\n")
