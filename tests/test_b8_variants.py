@@ -69,3 +69,17 @@ def test_logic_sp_hardware_lines_without_their_overview_header(tmp_path):
     # a model identifier alone, or one that is no Mac's ("Model Identifier: X1 Carbon"), says too little
     _unread(tmp_path, "Model Identifier: Mac14,2\nSerial Number (system): XYZ\n")
     _unread(tmp_path, "Model Identifier: X1 Carbon\nMemory: 16 GB\n")
+
+
+_AGENT = ("*******\nAgent 2\n*******\n  Name:                    gfx90a\n  Marketing Name:          AMD Instinct MI210\n"
+          "  Vendor Name:             AMD\n  Device Type:             GPU\n  Chip ID:                 29711(0x740f)\n"
+          "  BDFID:                   768\n")
+
+
+def test_logic_rocminfo_agent_without_header_or_prompt(tmp_path):
+    host, _ = _load(tmp_path, "      FBarrier Max Size:       32\n" + _AGENT)
+    (gpu,) = gather(host)["gpus"]
+    assert (gpu["name"], gpu["gfx_target"], gpu["pci_device_id"], gpu["pci_bus_id"]) == \
+        ("AMD Instinct MI210", "gfx90a", "0x740f", "0000:03:00.0")
+    # the star rules round an "Agent" line with fewer than three of rocminfo's own keys: not enough
+    _unread(tmp_path, "*******\nAgent 1\n*******\n  Name:   gfx90a\n  Device Type:   GPU\n")
