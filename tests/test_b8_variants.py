@@ -83,3 +83,15 @@ def test_logic_rocminfo_agent_without_header_or_prompt(tmp_path):
         ("AMD Instinct MI210", "gfx90a", "0x740f", "0000:03:00.0")
     # the star rules round an "Agent" line with fewer than three of rocminfo's own keys: not enough
     _unread(tmp_path, "*******\nAgent 1\n*******\n  Name:   gfx90a\n  Device Type:   GPU\n")
+
+
+def test_logic_lspci_detail_lines_that_lost_their_indent():
+    from readiness.probes import pci
+
+    text = ("01:00.0 VGA compatible controller [0300]: NVIDIA Corporation AD102 [GeForce RTX 4090] [10de:2684]\n"
+            "Subsystem: ASUSTeK Computer Inc. Device [1043:889c]\nKernel driver in use: nvidia\n")
+    (dev,) = pci._lspci_blocks(text)
+    assert (dev["driver"], dev["driver_known"]) == ("nvidia", True)
+    # after a line that is no detail line (prose, another command), a column-0 driver line is not the device's
+    (dev,) = pci._lspci_blocks(text.replace("Subsystem:", "then I ran lspci -k on the host:\nSubsystem:"))
+    assert (dev["driver"], dev["driver_known"]) == (None, False)
