@@ -95,3 +95,16 @@ def test_logic_lspci_detail_lines_that_lost_their_indent():
     # after a line that is no detail line (prose, another command), a column-0 driver line is not the device's
     (dev,) = pci._lspci_blocks(text.replace("Subsystem:", "then I ran lspci -k on the host:\nSubsystem:"))
     assert (dev["driver"], dev["driver_known"]) == (None, False)
+
+
+def test_logic_inxi_2_card_layout_with_two_cards():
+    from readiness.probes import inxi
+
+    text = ("Graphics:  Card-1: Intel HD Graphics 530 bus-ID: 00:02.0 chip-ID: 8086:191b\n"
+            "           Card-2: NVIDIA GM107M [GeForce GTX 960M] bus-ID: 01:00.0 chip-ID: 10de:139b\n"
+            "           Display Server: X.Org 1.19.6 driver: nvidia Resolution: 1920x1080@60.00hz\n")
+    assert inxi.is_inxi(text)
+    got = [(g.name, g.vendor, g.pci_bus_id, g.pci_device_id, g.kernel_driver) for g in inxi.inxi_gpus(text)]
+    # the X server's driver is not a kernel driver
+    assert got == [("Intel HD Graphics 530", "intel", "0000:00:02.0", "0x191b", None),
+                   ("NVIDIA GM107M [GeForce GTX 960M]", "nvidia", "0000:01:00.0", "0x139b", None)]
