@@ -108,3 +108,14 @@ def test_logic_inxi_2_card_layout_with_two_cards():
     # the X server's driver is not a kernel driver
     assert got == [("Intel HD Graphics 530", "intel", "0000:00:02.0", "0x191b", None),
                    ("NVIDIA GM107M [GeForce GTX 960M]", "nvidia", "0000:01:00.0", "0x139b", None)]
+
+
+def test_logic_sycl_ls_one_index_numbering_of_2024():
+    text = ("[opencl:cpu:0] Intel(R) OpenCL, Intel(R) Xeon(R) Gold 6438Y+ OpenCL 3.0 (Build 0) [2024.17.3.0.08_160000]\n"
+            "[opencl:gpu:1] Intel(R) OpenCL Graphics, Intel(R) Data Center GPU Max 1100 OpenCL 3.0 NEO  [23.43.27642.40]\n"
+            "[ext_oneapi_level_zero:gpu:0] Intel(R) Level-Zero, Intel(R) Data Center GPU Max 1100 1.3 [1.3.27642]\n"
+            "[ext_oneapi_level_zero:gpu:1] Intel(R) Level-Zero, Intel(R) Data Center GPU Max 1100 1.3 [1.3.27642]\n")
+    assert gfxinfo.is_sycl_ls(text)
+    gpus = gfxinfo.sycl_gpus(text)
+    assert [(g.name, g.driver_version) for g in gpus] == [("Intel(R) Data Center GPU Max 1100", "23.43.27642.40")] * 2
+    assert gfxinfo.sycl_cpu(text).model == "Intel(R) Xeon(R) Gold 6438Y+"

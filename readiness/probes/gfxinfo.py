@@ -253,7 +253,8 @@ def cl_gpus(text: str) -> list[Gpu]:
 
 # -- sycl-ls -------------------------------------------------------------------------------------
 
-_SYCL = re.compile(r"\[(\w{1,40}):(gpu|cpu|acc|fpga)\]\[\w{1,40}:\d{1,3}\] (.{1,400})")
+# "[opencl:gpu][opencl:1] ..." since oneAPI 2024.2; before it one running index, "[opencl:gpu:2] ..." (#14, b8)
+_SYCL = re.compile(r"\[(\w{1,40}):(gpu|cpu|acc|fpga)(?::\d{1,3}\]|\]\[\w{1,40}:\d{1,3}\]) (.{1,400})")
 _SYCL_REST = re.compile(r"([^,]{1,200}), (.{1,300}?)(?: OpenCL \d[\d.]{0,8}(?: NEO)?(?: \(Build \d{1,6}\))?| \d{1,3}\.\d{1,3}"
                         r"(?:\.\d{1,6})?) {1,3}\[([^\]]{0,60})\]")
 
