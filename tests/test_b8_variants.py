@@ -119,3 +119,14 @@ def test_logic_sycl_ls_one_index_numbering_of_2024():
     gpus = gfxinfo.sycl_gpus(text)
     assert [(g.name, g.driver_version) for g in gpus] == [("Intel(R) Data Center GPU Max 1100", "23.43.27642.40")] * 2
     assert gfxinfo.sycl_cpu(text).model == "Intel(R) Xeon(R) Gold 6438Y+"
+
+
+def test_logic_clinfo_l_tree_skips_processors_and_emulators():
+    text = ("Platform #0: AMD Accelerated Parallel Processing\n +-- Device #0: gfx1030\n"
+            " `-- Device #1: AMD Ryzen 7 5800X 8-Core Processor\n"
+            "Platform #1: Portable Computing Language\n `-- Device #0: pthread-AMD Ryzen 7 5800X 8-Core Processor\n"
+            "Platform #2: Intel(R) FPGA Emulation Platform for OpenCL(TM)\n `-- Device #0: Intel(R) FPGA Emulation Device\n")
+    assert gfxinfo.is_clinfo(text)
+    assert [(g.vendor, g.name, g.gfx_target) for g in gfxinfo.cl_gpus(text)] == [("amd", None, "gfx1030")]
+    # a device line without its platform line is not enough
+    assert not gfxinfo.is_clinfo(" `-- Device #0: NVIDIA GeForce RTX 3090\n")

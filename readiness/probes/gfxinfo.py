@@ -192,9 +192,41 @@ _CL_OLD_KEYS = {"Device Type": "Device Type", "Vendor ID": "Device Vendor ID", "
 _CL_OLD_PCI = re.compile(r"PCI\[ ?B#(\d{1,3}), ?D#(\d{1,2}), ?F#(\d) ?\]")
 
 
+# `clinfo -l`: the platform/device tree, names only ("Platform #0: NVIDIA CUDA", " `-- Device #0: ...",
+# " +-- Device #1: ..." when more follow) (#14, b8)
+_CL_LIST_PLATFORM = re.compile(r"^Platform #\d{1,3}: (.{1,200})$", re.M)
+_CL_LIST_DEVICE = re.compile(r"^ [`+]-- Device #\d{1,3}: (.{1,300})$", re.M)
+# It prints no device type: a device whose name is a processor's, or an emulator's, is no GPU.
+_CL_NOT_GPU = re.compile(r"\bCPU\b|Processor|Core\(TM\)|Ryzen|Xeon|EPYC|Threadripper|Cortex|pthread|^cpu-|FPGA|"
+                         r"Emulation", re.I)
+
+
 def is_clinfo(text: str) -> bool:
+    if _CL_LIST_PLATFORM.search(text) and _CL_LIST_DEVICE.search(text):
+        return True
     return bool(re.search(r"^Number of platforms:?[ \t]{1,60}\d", text, re.M)) and (
         "  Device Name" in text or bool(re.search(r"^  Device Type:[ \t]{1,60}CL_DEVICE_TYPE_", text, re.M)))
+
+
+def cl_list_gpus(text: str) -> list[Gpu]:
+    out: list[Gpu] = []
+    platform = ""
+    for line in text.split("\n"):
+        p = _CL_LIST_PLATFORM.match(line)
+        if p:
+            platform = p.group(1).strip()
+            continue
+        d = _CL_LIST_DEVICE.match(line)
+        if not d:
+            continue
+        raw = d.group(1).strip()
+        if _CL_NOT_GPU.search(raw) or _CL_NOT_GPU.search(platform) or _SOFTWARE.search(raw):
+            continue
+        gfx = re.fullmatch(r"gfx[0-9a-f]{2,5}", raw, re.I)  # ROCm's OpenCL names the gfx target
+        vendor = vendor_of(raw)
+        out.append(Gpu(index=len(out), vendor=vendor if vendor != "other" else vendor_of(platform),
+                       name=None if gfx else raw, gfx_target=raw.lower() if gfx else None, source="clinfo"))
+    return out
 
 
 def _cl_old_value(key: str, value: str) -> str:
@@ -230,8 +262,11 @@ def cl_devices(text: str) -> list[dict]:
 
 
 def cl_gpus(text: str) -> list[Gpu]:
+    devices = cl_devices(text)
+    if not devices and _CL_LIST_DEVICE.search(text):
+        return cl_list_gpus(text)
     out = []
-    for d in cl_devices(text):
+    for d in devices:
         if "GPU" not in d.get("Device Type", "").upper():
             continue
         raw = d.get("Device Name", "")
