@@ -130,3 +130,28 @@ def test_logic_clinfo_l_tree_skips_processors_and_emulators():
     assert [(g.vendor, g.name, g.gfx_target) for g in gfxinfo.cl_gpus(text)] == [("amd", None, "gfx1030")]
     # a device line without its platform line is not enough
     assert not gfxinfo.is_clinfo(" `-- Device #0: NVIDIA GeForce RTX 3090\n")
+
+
+_XPU_SUMMARY = """\
++----------------------------------------------+----------------------------+------------------------+
+| GPU  Name                    Persistence-M   | Bus-Id            Disp.A   |   Volatile Uncorr. ECC |
+| Fan              Temp  Pwr:Usage/Cap         | Memory-Usage               |   GPU-Util  Compute M. |
++----------------------------------------------+----------------------------+------------------------+
+|   0  Intel(R) Data Center GPU   Off          | 0000:29:00.0      Off      |               Disabled |
+|      Flex 170                                |                            |                        |
+| N/A               N/A  45W / 150W            | 0MiB / 16384MiB            |      N/A       Default |
++----------------------------------------------+----------------------------+------------------------+
+|   1  Intel(R) Arc(TM) B580 Graphics   Off    | 0000:9a:00.0      Off      |               Disabled |
+| N/A               N/A  20W / 190W            | 10MiB / 12216MiB           |      N/A       Default |
++----------------------------------------------+----------------------------+------------------------+
+"""
+
+
+def test_logic_xpu_smi_summary_table_without_its_banner():
+    from readiness.probes import intel
+
+    got = [(d["device_name"], d["pci_bdf_address"], d["memory_physical_size"]) for d in intel.devices(_XPU_SUMMARY)]
+    assert got == [("Intel(R) Data Center GPU Flex 170", "0000:29:00.0", "16384 MiB"),
+                   ("Intel(R) Arc(TM) B580 Graphics", "0000:9a:00.0", "12216 MiB")]
+    # the same head row over NVIDIA names (nvidia-smi's table cut above its banner) is not xpu-smi's
+    assert intel.devices(_XPU_SUMMARY.replace("Intel(R) Arc(TM) B580 Graphics", "NVIDIA GeForce RTX 4090")) == []
