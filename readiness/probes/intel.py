@@ -38,9 +38,11 @@ _SUMMARY_MEMORY = re.compile(r"(\d{1,9})[ \t]?MiB[ \t]{0,4}/[ \t]{0,4}(\d{1,9})[
 
 
 def _summary_devices(text: str) -> list[dict]:
-    lines = text.splitlines()
-    head = next(i for i, line in enumerate(lines) if _SUMMARY_HEAD.match(line))
+    lines = text.split("\n")  # the lines the head pattern's ^ saw
+    head = next((i for i, line in enumerate(lines) if _SUMMARY_HEAD.match(line)), None)
     out: list[dict] = []
+    if head is None:
+        return out
     group: dict | None = None
     for line in lines[head + 1:]:
         s = line.strip()
