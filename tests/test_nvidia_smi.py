@@ -272,6 +272,7 @@ def test_table_old_r440_two_row_layout():
     assert g["power_limit_w"] == 250.0
     assert g["persistence_mode"] is True
     assert g["ecc_mode"] is True  # "0" uncorrected errors shown
+    assert g["ecc_errors_uncorrected"] == 0  # the count the "Volatile Uncorr. ECC" column prints (#14)
     assert g["mig_mode"] is None  # no MIG M. row in r440
     assert g["processes_count"] == 0
 
@@ -488,3 +489,13 @@ def test_helpers_unknown_values():
     assert bus_id("03F8CFDD:00:00.0") == "cfdd:00:00.0"
     assert bus_id("0000:0A:00.0") == "0000:0a:00.0"
     assert ns._cuda("12.4") == "12.4" and ns._cuda("N/A") is None
+
+
+def test_table_ecc_count_is_the_uncorrected_errors():
+    # the b8 rule: the ECC column's number is the volatile uncorrected count, "Off"/"N/A" none
+    text = read("table-tesla-p40-r440.txt")
+    row = next(ln for ln in text.splitlines() if "Tesla P40" in ln)
+    cell = row.rsplit("|", 2)[1]
+    for shown, count, mode in (("17", 17, True), ("Off", None, False), ("N/A", None, None)):
+        g = ns.parse(text.replace(row, row.replace(cell, shown.rjust(len(cell) - 1) + " ")))["gpus"][0]
+        assert (g["ecc_errors_uncorrected"], g["ecc_mode"]) == (count, mode)

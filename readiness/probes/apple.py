@@ -25,12 +25,21 @@ HARDWARE_TEXT = ["system_profiler", "SPHardwareDataType"]
 SLOW_S = 30.0  # system_profiler takes seconds on a busy Mac
 
 
+# SPHardwareDataType's lines pasted without their "Hardware Overview:" header (or unindented, with
+# the header's colon lost): a Mac model identifier ("MacBookAir10,1", "Mac16,9") and one of the
+# overview's CPU or memory lines say what they are (#14, b8).
+_MAC_MODEL_ID = re.compile(r"^[ \t]{0,12}Model Identifier:[ \t]{0,40}[A-Za-z]{2,20}\d{1,3},\d{1,3}[ \t]*$", re.M)
+_HW_OVERVIEW_KEY = re.compile(r"^[ \t]{0,12}(?:Chip|Processor Name|Total Number of Cores|Memory):[ \t]{0,40}\S", re.M)
+
+
 def _is(kind: str, as_json: bool):
     def detect(text: str) -> bool:
         if as_json:
             doc = json_in(text)
             return isinstance(doc, dict) and isinstance(doc.get(kind), list)
         marker = {"SPDisplaysDataType": "Graphics/Displays:", "SPHardwareDataType": "Hardware Overview:"}[kind]
+        if kind == "SPHardwareDataType" and marker not in text:
+            return bool(_MAC_MODEL_ID.search(text)) and bool(_HW_OVERVIEW_KEY.search(text))
         return marker in text
     return detect
 

@@ -123,6 +123,7 @@ _D3D12 = re.compile(r"D3D12 \((.{1,200})\)")
 # 'device|memory'` leaves it: a Device line ending in its PCI id, and a Video memory line.
 _GLX_DEVICE = re.compile(r"^[ \t]{0,8}Device: .{1,200} \(0x[0-9a-f]{1,8}\)[ \t]*$", re.M | re.I)
 _GLX_MEMORY = re.compile(r"^[ \t]{0,8}Video memory: \d{1,9}MB[ \t]*$", re.M)
+_GLX_GFX = re.compile(r"\((gfx[0-9a-f]{2,5})[,)]", re.I)
 
 
 def is_glxinfo(text: str) -> bool:
@@ -163,7 +164,10 @@ def glx_gpus(text: str) -> list[Gpu]:
         memory = int(dedicated.group(1))
     unified = {"yes": True, "no": False}.get(fields.get("Unified memory", "").lower())
     vendor = vendor_of(name, vendor_id) if name or vendor_id else "other"
-    return [Gpu(index=0, vendor=vendor, name=name, source="glxinfo",
+    # radeonsi names the gfx target first in its parentheses: "GFX1100 (gfx1100, LLVM 15.0.7, DRM 3.49, ...)"
+    # (Mesa >= 22; older ones print the chip family, POLARIS10, which is no target) (#14, b8)
+    gfx = _GLX_GFX.search(device) if vendor == "amd" else None
+    return [Gpu(index=0, vendor=vendor, name=name, source="glxinfo", gfx_target=gfx.group(1).lower() if gfx else None,
                 pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                 pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
                 memory_total_mib=memory, unified_memory=unified,
@@ -188,9 +192,41 @@ _CL_OLD_KEYS = {"Device Type": "Device Type", "Vendor ID": "Device Vendor ID", "
 _CL_OLD_PCI = re.compile(r"PCI\[ ?B#(\d{1,3}), ?D#(\d{1,2}), ?F#(\d) ?\]")
 
 
+# `clinfo -l`: the platform/device tree, names only ("Platform #0: NVIDIA CUDA", " `-- Device #0: ...",
+# " +-- Device #1: ..." when more follow) (#14, b8)
+_CL_LIST_PLATFORM = re.compile(r"^Platform #\d{1,3}: (.{1,200})$", re.M)
+_CL_LIST_DEVICE = re.compile(r"^ [`+]-- Device #\d{1,3}: (.{1,300})$", re.M)
+# It prints no device type: a device whose name is a processor's, or an emulator's, is no GPU.
+_CL_NOT_GPU = re.compile(r"\bCPU\b|Processor|Core\(TM\)|Ryzen|Xeon|EPYC|Threadripper|Cortex|pthread|^cpu-|FPGA|"
+                         r"Emulation", re.I)
+
+
 def is_clinfo(text: str) -> bool:
+    if _CL_LIST_PLATFORM.search(text) and _CL_LIST_DEVICE.search(text):
+        return True
     return bool(re.search(r"^Number of platforms:?[ \t]{1,60}\d", text, re.M)) and (
         "  Device Name" in text or bool(re.search(r"^  Device Type:[ \t]{1,60}CL_DEVICE_TYPE_", text, re.M)))
+
+
+def cl_list_gpus(text: str) -> list[Gpu]:
+    out: list[Gpu] = []
+    platform = ""
+    for line in text.split("\n"):
+        p = _CL_LIST_PLATFORM.match(line)
+        if p:
+            platform = p.group(1).strip()
+            continue
+        d = _CL_LIST_DEVICE.match(line)
+        if not d:
+            continue
+        raw = d.group(1).strip()
+        if _CL_NOT_GPU.search(raw) or _CL_NOT_GPU.search(platform) or _SOFTWARE.search(raw):
+            continue
+        gfx = re.fullmatch(r"gfx[0-9a-f]{2,5}", raw, re.I)  # ROCm's OpenCL names the gfx target
+        vendor = vendor_of(raw)
+        out.append(Gpu(index=len(out), vendor=vendor if vendor != "other" else vendor_of(platform),
+                       name=None if gfx else raw, gfx_target=raw.lower() if gfx else None, source="clinfo"))
+    return out
 
 
 def _cl_old_value(key: str, value: str) -> str:
@@ -233,8 +269,11 @@ def _cc(value: str | None) -> str | None:
 
 
 def cl_gpus(text: str) -> list[Gpu]:
+    devices = cl_devices(text)
+    if not devices and _CL_LIST_DEVICE.search(text):
+        return cl_list_gpus(text)
     out = []
-    for d in cl_devices(text):
+    for d in devices:
         if "GPU" not in d.get("Device Type", "").upper():
             continue
         raw = d.get("Device Name", "")
@@ -256,7 +295,8 @@ def cl_gpus(text: str) -> list[Gpu]:
 
 # -- sycl-ls -------------------------------------------------------------------------------------
 
-_SYCL = re.compile(r"\[(\w{1,40}):(gpu|cpu|acc|fpga)\]\[\w{1,40}:\d{1,3}\] (.{1,400})")
+# "[opencl:gpu][opencl:1] ..." since oneAPI 2024.2; before it one running index, "[opencl:gpu:2] ..." (#14, b8)
+_SYCL = re.compile(r"\[(\w{1,40}):(gpu|cpu|acc|fpga)(?::\d{1,3}\]|\]\[\w{1,40}:\d{1,3}\]) (.{1,400})")
 _SYCL_REST = re.compile(r"([^,]{1,200}), (.{1,300}?)(?: OpenCL \d[\d.]{0,8}(?: NEO)?(?: \(Build \d{1,6}\))?| \d{1,3}\.\d{1,3}"
                         r"(?:\.\d{1,6})?) {1,3}\[([^\]]{0,60})\]")
 

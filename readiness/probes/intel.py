@@ -30,6 +30,46 @@ _TEXT_KEYS = {"Device Type": "device_type", "Device Name": "device_name", "PCI B
               "Memory Physical Size": "memory_physical_size"}
 
 
+# xpu-smi 2.0's plain `xpu-smi`: a summary box like nvidia-smi's ("| GPU  Name  Persistence-M | Bus-Id ...",
+# one row group per GPU between "+---+" rules, a long name wrapped onto the group's next row) (#14, b8)
+_SUMMARY_HEAD = re.compile(r"^\|[ \t]{0,40}GPU[ \t]{1,8}Name\b.{0,200}\|[ \t]{0,8}Bus-Id\b", re.M)
+_SUMMARY_FIRST = re.compile(r"(\d{1,3})[ \t]{1,8}(\S.{0,200}?)(?:[ \t]{2,40}(?:On|Off|N/A))?")
+_SUMMARY_MEMORY = re.compile(r"(\d{1,9})[ \t]?MiB[ \t]{0,4}/[ \t]{0,4}(\d{1,9})[ \t]?MiB")
+
+
+def _summary_devices(text: str) -> list[dict]:
+    lines = text.split("\n")  # the lines the head pattern's ^ saw
+    head = next((i for i, line in enumerate(lines) if _SUMMARY_HEAD.match(line)), None)
+    out: list[dict] = []
+    if head is None:
+        return out
+    group: dict | None = None
+    for line in lines[head + 1:]:
+        s = line.strip()
+        if not s.startswith("|"):
+            if group is not None and not s.startswith("+"):
+                break  # the box ended
+            group = None
+            continue
+        cells = [c.strip() for c in s.strip("|").split("|")]
+        first = _SUMMARY_FIRST.fullmatch(cells[0])
+        bus = re.fullmatch(r"([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])(?:[ \t].{0,40})?", cells[1] if len(cells) > 1 else "",
+                           re.I)
+        if group is None and first and bus:
+            group = {"device_id": int(first.group(1)), "device_name": first.group(2).strip(),
+                     "pci_bdf_address": bus.group(1)}
+            out.append(group)
+            continue
+        if group is None:
+            continue
+        memory = _SUMMARY_MEMORY.search(" ".join(cells[1:]))
+        if memory:
+            group["memory_physical_size"] = f"{memory.group(2)} MiB"
+        elif cells[0] and not any(cells[1:]) and "memory_physical_size" not in group:
+            group["device_name"] += " " + cells[0]  # the name's wrapped tail
+    return out
+
+
 def devices(text: str | None) -> list[dict]:
     """Each device of an `xpu-smi discovery` answer: the list (-j or table) or one device's detail
     (-d N -j or table), as dicts with the JSON's key names."""
@@ -39,6 +79,10 @@ def devices(text: str | None) -> list[dict]:
     if isinstance(doc, dict):
         items = doc.get("device_list", [doc])
         return [d for d in items if isinstance(d, dict) and "device_name" in d]
+    if _SUMMARY_HEAD.search(text):
+        # nvidia-smi's table has the same head row: only xpu-smi's banner, or Intel names, say which
+        found = [] if "NVIDIA-SMI" in text else _summary_devices(text)
+        return found if "XPU-SMI" in text or all("Intel" in d["device_name"] for d in found) else []
     # The table: bordered (| 0 | Device Name: ... |) up to xpu-smi 1.x, borderless columns in 2.x.
     out: list[dict] = []
     for line in text.splitlines():

@@ -29,7 +29,7 @@ _WORDS = {"single": 1, "dual": 2, "quad": 4, "hexa": 6, "6": 6, "octa": 8}
 def is_inxi(text: str) -> bool:
     heads = {m.group(1) for m in (_SECTION.fullmatch(line.rstrip()) for line in text.split("\n")[:400]) if m}
     return ("CPU" in heads or "Graphics" in heads) and bool(
-        re.search(r"\b(?:Device-\d{1,2}|Topology|Info|model):", text))
+        re.search(r"\b(?:Device-\d{1,2}|Card(?:-\d{1,2})?|Topology|Info|model):", text))
 
 
 def sections(text: str) -> dict[str, str]:
@@ -55,10 +55,13 @@ def _after(text: str, key: str, stops: str = r"[a-zA-Z][\w-]{0,20}(?: ID)?:") ->
 def inxi_gpus(text: str) -> list[Gpu]:
     graphics = sections(text).get("Graphics", "")
     out = []
-    for item in re.split(r"(?=\bDevice-\d{1,2}:)", graphics):
-        if not item.startswith("Device-"):
+    # inxi 3 names each GPU "Device-N:"; inxi 2.x "Card:" (one GPU) or "Card-N:", its X server's
+    # driver on the "Display Server:" line after it, which is no kernel driver (#14, b8)
+    for item in re.split(r"(?=\b(?:Device-\d{1,2}|Card(?:-\d{1,2})?):)", graphics):
+        if not item.startswith(("Device-", "Card")):
             continue
-        item = re.split(r"\s(?:Display|Monitor-\d{1,2}|OpenGL|API|Info|Screen-\d{1,2}|X|Wayland|Message):\s", item)[0]
+        item = re.split(r"\s(?:Display(?: Server)?|Monitor-\d{1,2}|OpenGL|API|Info|Screen-\d{1,2}|X|Wayland|Message|"
+                        r"GLX Renderer|Resolution):\s", item)[0]
         if re.search(r"\btype: USB\b", item):
             continue  # webcams
         name = _after(item, item.split(":", 1)[0])

@@ -214,6 +214,7 @@ def gpu_from_smi(g: dict, driver: str | None, fmt: str) -> Gpu:
                  "mig_mode", "persistence_mode", "ecc_mode", "virtualization_mode", "display_attached",
                  "driver_model", "processes_count", "processes_memory_mib", "architecture"):
         setattr(gpu, name, g.get(name))
+    gpu.ecc_errors_uncorrected = g.get("ecc_errors_uncorrected") if gpu.ecc_mode else None
     gpu.pci_bus_id = bus_id(g.get("pci_bus_id"))
     gpu.mig_devices = [MigDevice(**m) for m in g.get("mig_devices") or []]
     gpu.memory_bandwidth_gbps = bandwidth_gbps(gpu.max_memory_clock_mhz, gpu.memory_bus_width_bits)

@@ -121,9 +121,10 @@ def parse(raw: dict) -> Result:
     if facts.os is None and dxdiag is not None and dxdiag.text:
         from readiness.probes.windows import dxdiag_system
 
-        edition = dxdiag_system(dxdiag.text).get("os")
-        if edition:
-            facts.os, facts.os_release, facts.wsl = "windows", edition, False
+        system = dxdiag_system(dxdiag.text)
+        if system.get("os"):
+            facts.os, facts.os_release, facts.wsl = "windows", system["os"], False
+            facts.hostname = facts.hostname or system.get("machine")
     if facts.os is None:
         return Result({"host": facts.build()}, "absent", "no uname or os-release output to read")
     return Result({"host": facts.build()})

@@ -125,6 +125,11 @@ def _lspci_class(name: str) -> str | None:
     return "0x" + cid[2:] if cid else _CLASS_NAMES.get(name.lower())
 
 
+# The detail lines lspci -k / -v prints under a device, by their key.
+_DETAIL_KEYS = frozenset(("Subsystem", "Kernel driver in use", "Kernel modules", "DeviceName", "Physical Slot", "Flags",
+                          "IOMMU group", "NUMA node", "Control", "Status", "Latency", "Interrupt"))
+
+
 def _lspci_blocks(text: str) -> list[dict]:
     """Each device of an lspci listing, in any of its common forms: plain (-nn, -k, -v, -D),
     -mm (one quoted line per device) and -vmm (Key:value blocks)."""
@@ -147,17 +152,23 @@ def _lspci_blocks(text: str) -> list[dict]:
                             "driver": kv.get("Driver"), "driver_known": "Driver" in kv or "Module" in kv})
         return out
     current = None
+    adjacent = False  # the line before was the device's head line or one of its detail lines
     for line in text.splitlines():
         head = _HEAD.match(line)
         if head is None:
-            if current is not None and line[:1] in ("\t", " ") and ":" in line:
-                k, _, v = line.strip().partition(":")
+            k, _, v = line.strip().partition(":")
+            # A paste that lost the indent puts the detail lines at column 0: they still belong to
+            # the device right above when nothing else came between (#14, b8)
+            detail = line[:1] in ("\t", " ") or (adjacent and k in _DETAIL_KEYS)
+            if current is not None and detail and ":" in line:
                 if k == "Kernel driver in use":
                     current["driver"] = v.strip()
                 if k in ("Kernel driver in use", "Kernel modules"):
                     current["driver_known"] = True
+            adjacent = adjacent and detail and ":" in line
             continue
         current = _lspci_line(head.group("slot"), head.group("rest"))
+        adjacent = current is not None
         if current is not None:
             out.append(current)
     return out

@@ -21,8 +21,22 @@ _KB = re.compile(r"(\d{1,15})(?:\(0x[0-9a-f]{1,16}\))?[ \t]?KB", re.I)
 _GFX = re.compile(r"gfx[0-9a-f]{2,5}", re.I)
 
 
+# Field names only rocminfo's agents print; with an agent's star rules, three of them say what a
+# fragment is without the HSA header or its prompt (a paste from the middle of the output, #14, b8)
+_AGENT_KEYS = re.compile(r"^  (Marketing Name|Vendor Name|Device Type|Chip ID|BDFID|Compute Unit|Internal Node ID|"
+                         r"Queue Max Size|Cacheline Size):", re.M)
+
+
+def _agent_opened(text: str) -> bool:
+    lines = text.split("\n")
+    return any(_AGENT.fullmatch(line.strip()) and i > 0 and lines[i - 1].startswith("*******")
+               for i, line in enumerate(lines))
+
+
 def detect(text: str) -> bool:
-    return "HSA Agents" in text and bool(re.search(r"^\*{7}", text, re.M)) and "Device Type:" in text
+    if "HSA Agents" in text and bool(re.search(r"^\*{7}", text, re.M)) and "Device Type:" in text:
+        return True
+    return _agent_opened(text) and len({m.group(1) for m in _AGENT_KEYS.finditer(text[:200_000])}) >= 3
 
 
 def detect_fragment(text: str) -> bool:
@@ -81,6 +95,12 @@ def _bus_id(bdfid: str | None) -> str | None:
     return f"0000:{value >> 8:02x}:{(value >> 3) & 0x1f:02x}.{value & 7}"
 
 
+def _chip_id(value: str | None) -> str | None:
+    """A GPU agent's Chip ID is its PCI device id: "29772(0x744c)" (0 where ROCm has none)."""
+    number = _int(value)
+    return f"0x{number:04x}" if number and number <= 0xFFFF else None
+
+
 def gpus(text: str) -> list[Gpu]:
     found = []
     for agent in agents(text):
@@ -92,6 +112,7 @@ def gpus(text: str) -> list[Gpu]:
         found.append(Gpu(index=len(found), vendor="amd" if agent.get("Vendor Name", "AMD") == "AMD" else "other",
                          name=name, gfx_target=gfx.group().lower() if gfx else None,
                          memory_total_mib=coarse[0] // 1024 if coarse else None, pci_bus_id=_bus_id(agent.get("BDFID")),
+                         pci_device_id=_chip_id(agent.get("Chip ID")),
                          pci_vendor_id="0x1002" if agent.get("Vendor Name", "AMD") == "AMD" else None,
                          source=SOURCE))
     return found

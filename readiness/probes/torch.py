@@ -69,7 +69,17 @@ print(json.dumps(out))
 COLLECT_ENV_KEY = "cmd:python -m torch.utils.collect_env"
 
 
+# collect_env's banner; a paste can glue the next line to it after a terminal's worth of padding
+# ("Collecting environment information...      PyTorch version: 2.7.0", #14, b8)
+_BANNER = re.compile(r"^[ \t]*Collecting environment information\.{0,3}[ \t]+(?=\S)", re.M)
+
+
+def _unglue(text: str) -> str:
+    return _BANNER.sub("", text) if "Collecting environment" in text else text
+
+
 def _is_collect_env(text: str) -> bool:
+    text = _unglue(text)
     return bool(re.search(r"^\s*PyTorch version:", text, re.M)) and bool(
         re.search(r"^\s*(Is CUDA available|CUDA used to build PyTorch):", text, re.M))
 
@@ -78,6 +88,7 @@ def split_collect_env(text: str) -> dict[str, str] | None:
     """A collect_env paste answers several questions: itself, and the lscpu output it embeds."""
     if not _is_collect_env(text):
         return None
+    text = _unglue(text)
     out = {COLLECT_ENV_KEY: text}
     m = re.search(r"^\s*CPU:\n(.*?)(?:\n\s*\n|\n\s*Versions of relevant libraries:|\Z)", text, re.M | re.S)
     block = m.group(1) if m else ""
@@ -155,7 +166,7 @@ def _bullets(text: str, heading: str) -> list[str]:
 
 def parse_collect_env(text: str) -> dict:
     """collect_env's report → {"torch": ..., "python": ..., "gpus": [...], "driver": ..., "os": ...}."""
-    lines = [l.strip() for l in text.splitlines()]
+    lines = [l.strip() for l in _unglue(text).splitlines()]
     kv: dict[str, str] = {}
     for i, line in enumerate(lines):
         if ":" in line and not line.startswith("["):

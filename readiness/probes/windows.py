@@ -63,15 +63,20 @@ _DX_DEVICE_KEYS = re.compile(r"^[ \t]*(Driver Model:[ \t]*WDDM|DDI Version:|Vend
                              r"Dedicated Memory:|Hybrid Graphics GPU:)", re.M)
 
 
+_DX_SYSTEM_KEYS = re.compile(r"^[ \t]*(DxDiag Version|DirectX Version|Available OS Memory|DX Setup Parameters|"
+                             r"Time of this report|Machine Id):", re.M)
+
+
 def _is_dxdiag(text: str) -> bool:
     if "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text):
         return True
     # one display device block pasted from below its Card name line: its WDDM driver model and ids
     if len({m.group(1).split(":")[0] for m in _DX_DEVICE_KEYS.finditer(text[:200_000])}) >= 4:
         return True
-    # the System Information block alone (the display devices cut off)
-    return "System Information" in text and bool(re.search(r"^[ \t]*DxDiag Version:", text, re.M)) \
-        and bool(_DX_PROCESSOR.search(text))
+    # the System Information block alone (the display devices cut off), by two of the keys only
+    # dxdiag prints there: its last line (DxDiag Version) may be cut off too (#14, b8)
+    return "System Information" in text and bool(_DX_PROCESSOR.search(text)) \
+        and len({m.group(1) for m in _DX_SYSTEM_KEYS.finditer(text[:200_000])}) >= 2
 
 
 FORMATS = [(cmd_key(REGISTRY), _is_registry_json), (cmd_key(CIM_JSON), _is_cim_json),
@@ -134,12 +139,13 @@ def parse_wmic(text: str) -> list[dict]:
 
 _DX_PROCESSOR = re.compile(r"^[ \t]*Processor:[ \t]*(.+?)[ \t]*(?:\((\d+) CPUs\))?,?[ \t]*(?:~[\d.]+GHz)?[ \t]*$", re.M)
 _DX_MEMORY = re.compile(r"^[ \t]*Memory:[ \t]*(\d+)[ \t]*MB RAM", re.M)
+_DX_MACHINE = re.compile(r"^[ \t]*Machine name:[ \t]*([\w.-]{1,63})[ \t]*$", re.M)  # the computer's name
 _DX_OS = re.compile(r"^[ \t]*Operating System:[ \t]*(Windows[^\n(]*?)(?:[ \t]+\d\d-bit)?[ \t]*(?:\(|$)", re.M)
 
 
 def dxdiag_system(text: str) -> dict:
-    """dxdiag's System Information block: the CPU (name and logical CPUs), installed RAM and the
-    Windows edition. Keys are English only; a dxdiag saved in another language yields nothing."""
+    """dxdiag's System Information block: the CPU (name and logical CPUs), installed RAM, the
+    Windows edition and the machine name. Keys are English only; a dxdiag saved in another language yields nothing."""
     head = text.split("Display Devices", 1)[0][:20_000]
     out: dict = {}
     m = _DX_PROCESSOR.search(head)
@@ -152,6 +158,9 @@ def dxdiag_system(text: str) -> dict:
     m = _DX_OS.search(head)
     if m:
         out["os"] = m.group(1).strip()
+    m = _DX_MACHINE.search(head)
+    if m:
+        out["machine"] = m.group(1)
     return out
 
 

@@ -101,7 +101,10 @@ def _table_gpu(group: list[str], header: list[str], order: int) -> dict[str, Any
         ecc = _clean(first[2])
         if ecc is not None:
             if re.match(r"^\d+$", ecc):
-                g["ecc_mode"] = True  # uncorrected-error counter shown: ECC is on
+                # the column is "Volatile Uncorr. ECC": a count there means ECC is on, and it is
+                # the uncorrected errors since the driver loaded (#14, b8)
+                g["ecc_mode"] = True
+                g["ecc_errors_uncorrected"] = int(ecc)
             else:
                 g["ecc_mode"] = _bool(ecc)
     if len(group) > 1:

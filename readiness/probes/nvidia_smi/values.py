@@ -61,6 +61,7 @@ GPU_KEYS: tuple[str, ...] = (
     "virtualization_mode",
     "persistence_mode",
     "ecc_mode",
+    "ecc_errors_uncorrected",
     "display_attached",
     "driver_model",
     "processes_count",
