@@ -33,7 +33,9 @@ Q = (0.075, 0.925)  # the residual percentiles a range spans
 RANGE_MIN_SOURCES = 4
 # RANGE_MIN_ROWS, RANGE_MIN_SOURCES and Q are the one choice made by looking at held-out coverage
 # (accuracy.py prints it, scored on ranges built without the held-out source); everything else is fitted per fold.
-LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48)
+LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 160, 200)
+LAYER_ERA = (0.0, -0.1, -0.2, -0.35, -0.5, -0.75, -1.0)  # per year: older builds paid more per layer
+PROMPT_ERA = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8)  # per year: older builds reached less of the peak
 MOE_DECODE_US = (0, 5, 10, 20, 30, 40, 60, 80, 120)
 MOE_HALF = (0, 8, 16, 32, 64, 128, 256)
 MOE_ROUTE_US = (0, 2, 5, 10, 20, 40, 80)
@@ -172,7 +174,8 @@ def predict_fast(s: dict, tbl: dict) -> float | None:
     if c is None:
         return predict(s, tbl)
     key = (s["backend"], s["generation"], s["quant_kind"])
-    ovh = speed.overhead(s["backend"], tbl)
+    date = s["hw"].build_date
+    ovh = speed.overhead(s["backend"], tbl, date)
     eff_bw, _ = speed.efficiency("decode", *key, tbl)
     if s["phase"] == "decode":
         return 1 / llm.decode_time(c, eff_bw, ovh) if c["decode_s"] else None
@@ -182,49 +185,96 @@ def predict_fast(s: dict, tbl: dict) -> float | None:
         eff_fl, _ = speed.efficiency("prompt", *key, tbl)
     except KeyError:  # no int8 factor in this table: the estimate falls back to the FP16 peak
         return predict(s, tbl)
-    return 1 / llm.prompt_time(c, eff_fl, eff_bw, ovh)
+    eff_fl *= speed.era("prompt", s["backend"], date, tbl)
+    return 1 / llm.prompt_time(c, eff_fl, eff_bw, speed.overhead(s["backend"], tbl))
+
+
+def _years(rows: list[dict]) -> list[float]:
+    return [y for s in rows if (y := speed.year(s["hw"].build_date)) is not None]
+
+
+def _era_row(term: str, backend: str, per_year: float, rows: list[dict]) -> dict:
+    ys = _years(rows) or [speed.T_REF]
+    return {"term": term, "backend": backend, "per_year": per_year, "year_min": round(min(ys), 3),
+            "year_max": round(max(ys), 3)}
+
+
+def _era_of(tbl: dict, term: str, s: dict) -> float:
+    return speed.era(term, s["backend"], s["hw"].build_date, tbl)
+
+
+def _decode_implied(rows: list[dict], tbl: dict) -> list[tuple[dict, float]]:
+    """What each row implies for the bandwidth efficiency once its per-layer cost (at its build date) is paid."""
+    out = []
+    for s in rows:
+        t = 1 / s["measured"] - s["c"]["layers"] * speed.overhead(s["backend"], tbl, s["hw"].build_date)["per_layer_us"] / 1e6
+        if t > 0.3 / s["measured"]:
+            out.append((s, s["c"]["decode_s"] / t))
+    return out
 
 
 def _fit_decode(dense: list[dict], tbl: dict) -> None:
+    """Per backend: the per-layer cost and how it changed with the build date (grid, smallest that is
+    within TIE of the best), the bandwidth efficiencies following from them."""
     backends = sorted({s["backend"] for s in dense})
     best_rows: dict[str, float] = {}
+    eras: list[dict] = []
     for b in backends + [ANY]:
         rows = [s for s in dense if b == ANY or s["backend"] == b]
-        best = (float("inf"), 0.0)
-        for us in LAYER_US:
-            ovh_s = {id(s): s["c"]["layers"] * us / 1e6 for s in rows}
-            implied = [(s, s["c"]["decode_s"] / (1 / s["measured"] - ovh_s[id(s)])) for s in rows
-                       if 1 / s["measured"] - ovh_s[id(s)] > 0.3 / s["measured"]]
+        dated = len({round(y) for y in _years(rows)}) >= 2 and len({s["source"] for s in rows}) >= MIN_SOURCES
+        grid = [(us, k) for k in (LAYER_ERA if dated else (0.0,)) for us in LAYER_US]
+
+        def err(cand, rows=rows, b=b):
+            us, k = cand
+            trial = {**tbl, "overhead": [{"backend": ANY, "per_layer_us": us}],
+                     "era": [_era_row("layer", ANY, k, rows)]}
+            implied = _decode_implied(rows, trial)
             if not implied:
-                continue
-            trial = {**tbl, "efficiency": _eff_rows("decode", _group_medians(implied)),
-                     "overhead": [{"backend": ANY, "per_layer_us": us}]}
-            err = _median_error(rows, trial)
-            if err < best[0] - TIE:
-                best = (err, us)
-        best_rows[b] = best[1]
+                return float("inf")
+            trial["efficiency"] = _eff_rows("decode", _group_medians(implied))
+            return _median_error(rows, trial)
+
+        us, k = _smallest_best(grid, err)
+        best_rows[b] = us
+        eras.append(_era_row("layer", b, k, rows))
     tbl["overhead"] = [{"backend": b, "per_layer_us": us} for b, us in best_rows.items()]
-    implied = []
-    for s in dense:
-        t = 1 / s["measured"] - s["c"]["layers"] * speed.overhead(s["backend"], tbl)["per_layer_us"] / 1e6
-        if t > 0.3 / s["measured"]:
-            implied.append((s, s["c"]["decode_s"] / t))
+    tbl["era"] = [r for r in tbl.get("era", []) if r["term"] != "layer"] + eras
     tbl["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "decode"] + \
-        _eff_rows("decode", _group_medians(implied))
+        _eff_rows("decode", _group_medians(_decode_implied(dense, tbl)))
 
 
-def _fit_prompt(dense: list[dict], tbl: dict) -> None:
+def _prompt_implied(rows: list[dict], tbl: dict) -> list[tuple[dict, float]]:
+    """What each row implies for the prompt efficiency at T_REF (its own build's era factor divided out)."""
     implied = []
-    for s in dense:
+    for s in rows:
         c = s["c"]
         if c["prompt_dense_s"] is None or c["prompt_touched_s"] is None:
             continue
         eff_bw, _ = speed.efficiency("decode", s["backend"], s["generation"], s["quant_kind"], tbl)
         t = 1 / s["measured"] - c["prompt_touched_s"] / eff_bw
         if t > 0.1 / s["measured"]:
-            implied.append((s, c["prompt_dense_s"] / t))
+            implied.append((s, c["prompt_dense_s"] / t / _era_of(tbl, "prompt", s)))
+    return implied
+
+
+def _fit_prompt(dense: list[dict], tbl: dict) -> None:
+    """Per backend: how the prompt efficiency changed with the build date (grid), then the efficiencies."""
+    eras = []
+    for b in sorted({s["backend"] for s in dense}) + [ANY]:
+        rows = [s for s in dense if b == ANY or s["backend"] == b]
+        dated = len({round(y) for y in _years(rows)}) >= 2 and len({s["source"] for s in rows}) >= MIN_SOURCES
+
+        def err(k, rows=rows):
+            trial = {**tbl, "era": [r for r in tbl.get("era", []) if r["term"] != "prompt"]
+                     + [_era_row("prompt", ANY, k, rows)]}
+            trial["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "prompt"] + \
+                _eff_rows("prompt", _group_medians(_prompt_implied(rows, trial)))
+            return _median_error(rows, trial)
+
+        eras.append(_era_row("prompt", b, _smallest_best(PROMPT_ERA if dated else (0.0,), err), rows))
+    tbl["era"] = [r for r in tbl.get("era", []) if r["term"] != "prompt"] + eras
     tbl["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "prompt"] + \
-        _eff_rows("prompt", _group_medians(implied))
+        _eff_rows("prompt", _group_medians(_prompt_implied(dense, tbl)))
 
 
 TIE = 0.005  # a cost must lower the median error by half a percent to be preferred to a smaller one
@@ -241,7 +291,7 @@ def _smallest_best(grid, err):
 def fit(samples: list[dict]) -> dict:
     """The efficiency table fitted on ``samples`` (those placed wholly on GPUs)."""
     usable = [s for s in samples if s.get("c") and (s["phase"] != "decode" or s["c"]["decode_s"])]
-    tbl: dict = {"efficiency": [], "overhead": [], "moe": {}, "range": []}
+    tbl: dict = {"efficiency": [], "overhead": [], "era": [], "moe": {}, "range": []}
     dec = [s for s in usable if s["phase"] == "decode"]
     pro = [s for s in usable if s["phase"] == "prompt"]
     _fit_decode([s for s in dec if not s["moe"]] or dec, tbl)
@@ -318,7 +368,7 @@ def to_toml(tbl: dict, source: str, date: str) -> str:
     moe = {**tbl.get("moe", {}), "source": source, "date": date}
     out.append("[moe]")
     out += [f"{k} = {val(v)}" for k, v in moe.items()]
-    for table_name in ("overhead", "efficiency", "range", "image"):
+    for table_name in ("overhead", "era", "efficiency", "range", "image"):
         for row in tbl.get(table_name, []):
             out += ["", f"[[{table_name}]]"] + [f"{k} = {val(v)}" for k, v in {**row, "source": source,
                                                                               "date": date}.items()]

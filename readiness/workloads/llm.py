@@ -133,7 +133,7 @@ def decode_seconds(model: dict, quant: dict, context: int, places: list[dict], t
             continue
         c = components(model, quant, context, place["bandwidth_gbps"], None, kv_bits)
         eff, _ = speed.efficiency("decode", *_place_key(place, quant), tbl)
-        ovh = speed.overhead(place["backend"], tbl)
+        ovh = speed.overhead(place["backend"], tbl, place.get("build_date"))
         seconds += place["fraction"] * decode_time(c, eff, ovh)
     return seconds
 
@@ -149,6 +149,7 @@ def prompt_seconds_per_token(model: dict, quant: dict, places: list[dict], tbl: 
         c = components(model, quant, 512, place["bandwidth_gbps"], place["peak_tflops"])
         key = _place_key(place, quant)
         eff_fl, _ = speed.efficiency("prompt", *key, tbl)
+        eff_fl *= speed.era("prompt", place["backend"], place.get("build_date"), tbl)
         eff_bw, _ = speed.efficiency("decode", *key, tbl)
         seconds += place["fraction"] * prompt_time(c, eff_fl, eff_bw, speed.overhead(place["backend"], tbl))
     return seconds
@@ -176,7 +177,7 @@ def _gpu_place(fraction: float, devices: list, quant: dict, build_date: str | No
         peaks, int8 = [d.fp16_tflops or 0 for d in devices], False
     return {"fraction": fraction, "bandwidth_gbps": slowest.bandwidth_gbps, "peak_tflops": min(peaks) or None,
             "backend": devices[0].backend, "generation": devices[0].generation,
-            "kernel": "int8" if int8 else speed.quant_kind(quant)}
+            "kernel": "int8" if int8 else speed.quant_kind(quant), "build_date": build_date}
 
 
 def _cpu_place(fraction: float, hw: Hardware) -> dict:
