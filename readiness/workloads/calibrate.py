@@ -36,6 +36,7 @@ RANGE_MIN_SOURCES = 4
 LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 160, 200)
 LAYER_ERA = (0.0, -0.1, -0.2, -0.35, -0.5, -0.75, -1.0)  # per year: older builds paid more per layer
 PROMPT_ERA = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8)  # per year: older builds reached less of the peak
+VECTOR_SHARE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)  # of the prompt FLOPs, paid at the FP32 rate
 MOE_DECODE_US = (0, 5, 10, 20, 30, 40, 60, 80, 120)
 MOE_HALF = (0, 8, 16, 32, 64, 128, 256)
 MOE_ROUTE_US = (0, 2, 5, 10, 20, 40, 80)
@@ -98,7 +99,7 @@ def sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
         place = llm._gpu_place(1.0, used, quant, hw.build_date, False)
         s["quant_kind"] = place["kernel"]
         s["c"] = llm.components(model, quant, context if phase == "decode" else 512, place["bandwidth_gbps"],
-                                place["peak_tflops"])
+                                place["peak_tflops"], vector_tflops=place.get("vector_tflops"))
     return s, None
 
 
@@ -186,7 +187,7 @@ def predict_fast(s: dict, tbl: dict) -> float | None:
     except KeyError:  # no int8 factor in this table: the estimate falls back to the FP16 peak
         return predict(s, tbl)
     eff_fl *= speed.era("prompt", s["backend"], date, tbl)
-    return 1 / llm.prompt_time(c, eff_fl, eff_bw, speed.overhead(s["backend"], tbl))
+    return 1 / llm.prompt_time(c, eff_fl, eff_bw, ovh)
 
 
 def _years(rows: list[dict]) -> list[float]:
@@ -244,35 +245,49 @@ def _fit_decode(dense: list[dict], tbl: dict) -> None:
 
 
 def _prompt_implied(rows: list[dict], tbl: dict) -> list[tuple[dict, float]]:
-    """What each row implies for the prompt efficiency at T_REF (its own build's era factor divided out)."""
+    """What each row implies for the prompt efficiency at T_REF, once its weight reads and its vector work
+    are paid (its own build's era factor divided out)."""
     implied = []
     for s in rows:
         c = s["c"]
         if c["prompt_dense_s"] is None or c["prompt_touched_s"] is None:
             continue
         eff_bw, _ = speed.efficiency("decode", s["backend"], s["generation"], s["quant_kind"], tbl)
-        t = 1 / s["measured"] - c["prompt_touched_s"] / eff_bw
+        share = speed.overhead(s["backend"], tbl)["vector_share"]
+        t = 1 / s["measured"] - c["prompt_touched_s"] / eff_bw - share * c.get("prompt_vector_s", 0.0)
         if t > 0.1 / s["measured"]:
             implied.append((s, c["prompt_dense_s"] / t / _era_of(tbl, "prompt", s)))
     return implied
 
 
 def _fit_prompt(dense: list[dict], tbl: dict) -> None:
-    """Per backend: how the prompt efficiency changed with the build date (grid), then the efficiencies."""
-    eras = []
+    """Per backend: the share of the work paid at the vector rate and how the efficiency changed with the
+    build date (grid, smallest within TIE of the best), then the efficiencies."""
+    eras, vector = [], []
     for b in sorted({s["backend"] for s in dense}) + [ANY]:
         rows = [s for s in dense if b == ANY or s["backend"] == b]
         dated = len({round(y) for y in _years(rows)}) >= 2 and len({s["source"] for s in rows}) >= MIN_SOURCES
+        grid = [(r, k) for k in (PROMPT_ERA if dated else (0.0,)) for r in VECTOR_SHARE]
 
-        def err(k, rows=rows):
-            trial = {**tbl, "era": [r for r in tbl.get("era", []) if r["term"] != "prompt"]
-                     + [_era_row("prompt", ANY, k, rows)]}
-            trial["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "prompt"] + \
-                _eff_rows("prompt", _group_medians(_prompt_implied(rows, trial)))
-            return _median_error(rows, trial)
+        def err(cand, rows=rows):
+            r, k = cand
+            trial = {**tbl, "era": [e for e in tbl.get("era", []) if e["term"] != "prompt"]
+                     + [_era_row("prompt", ANY, k, rows)], "vector": [{"backend": ANY, "share": r}]}
+            implied = _prompt_implied(rows, trial)
+            if len(implied) < len(rows) / 2:  # the vector share alone would take most rows' time
+                return float("inf")
+            trial["efficiency"] = [e for e in tbl["efficiency"] if e["phase"] != "prompt"] + \
+                _eff_rows("prompt", _group_medians(implied))
+            try:
+                return _median_error(rows, trial)
+            except KeyError:  # a row whose int8 group this trial has no factor for
+                return float("inf")
 
-        eras.append(_era_row("prompt", b, _smallest_best(PROMPT_ERA if dated else (0.0,), err), rows))
+        r, k = _smallest_best(grid, err)
+        eras.append(_era_row("prompt", b, k, rows))
+        vector.append({"backend": b, "share": r})
     tbl["era"] = [r for r in tbl.get("era", []) if r["term"] != "prompt"] + eras
+    tbl["vector"] = vector
     tbl["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "prompt"] + \
         _eff_rows("prompt", _group_medians(_prompt_implied(dense, tbl)))
 
@@ -291,7 +306,7 @@ def _smallest_best(grid, err):
 def fit(samples: list[dict]) -> dict:
     """The efficiency table fitted on ``samples`` (those placed wholly on GPUs)."""
     usable = [s for s in samples if s.get("c") and (s["phase"] != "decode" or s["c"]["decode_s"])]
-    tbl: dict = {"efficiency": [], "overhead": [], "era": [], "moe": {}, "range": []}
+    tbl: dict = {"efficiency": [], "overhead": [], "era": [], "vector": [], "moe": {}, "range": []}
     dec = [s for s in usable if s["phase"] == "decode"]
     pro = [s for s in usable if s["phase"] == "prompt"]
     _fit_decode([s for s in dec if not s["moe"]] or dec, tbl)
@@ -303,14 +318,28 @@ def fit(samples: list[dict]) -> dict:
     # MoE costs only from MoE rows of MIN_SOURCES sources: one benchmark's MoE build says little of others'
     moe_dec = moe_dec if len({s["source"] for s in moe_dec}) >= MIN_SOURCES else []
     moe_pro = moe_pro if len({s["source"] for s in moe_pro}) >= MIN_SOURCES else []
+    # MoE kernels changed most of all between builds (grouped expert matmuls, 2025): each cost has an era
+    # slope too, fitted on the MoE rows with the cost (LAYER_ERA: older builds paid more)
+    dec_era = LAYER_ERA if len({round(y) for y in _years(moe_dec)}) >= 2 else (0.0,)
+    pro_era = LAYER_ERA if len({round(y) for y in _years(moe_pro)}) >= 2 else (0.0,)
+
+    def with_moe(**kw):
+        era = {(e["term"], e["backend"]): e for e in tbl["era"]}
+        for term, rows, k in (("moe_decode", moe_dec, kw.pop("dec_k", None)), ("moe_prompt", moe_pro, kw.pop("pro_k", None))):
+            if k is not None:
+                era[(term, ANY)] = _era_row(term, ANY, k, rows)
+        return {**tbl, "moe": {**tbl["moe"], **kw}, "era": list(era.values())}
+
     if moe_dec:
-        tbl["moe"]["decode_layer_us"] = _smallest_best(MOE_DECODE_US, lambda us: _median_error(
-            moe_dec, {**tbl, "moe": {**tbl["moe"], "decode_layer_us": us}}))
+        grid = [(us, k) for k in dec_era for us in MOE_DECODE_US]
+        us, k = _smallest_best(grid, lambda c: _median_error(moe_dec, with_moe(decode_layer_us=c[0], dec_k=c[1])))
+        tbl.update(with_moe(decode_layer_us=us, dec_k=k))
     if moe_pro:
-        grid = sorted(((h, r) for h in MOE_HALF for r in MOE_ROUTE_US), key=lambda hr: (hr[1], hr[0]))
-        h, r = _smallest_best(grid, lambda hr: _median_error(
-            moe_pro, {**tbl, "moe": {**tbl["moe"], "prompt_half_batch": hr[0], "prompt_route_us": hr[1]}}))
-        tbl["moe"].update(prompt_half_batch=h, prompt_route_us=r)
+        grid = sorted(((h, r, k) for h in MOE_HALF for r in MOE_ROUTE_US for k in pro_era),
+                      key=lambda c: (c[1], c[0], -c[2]))
+        h, r, k = _smallest_best(grid, lambda c: _median_error(moe_pro, with_moe(
+            prompt_half_batch=c[0], prompt_route_us=c[1], pro_k=c[2])))
+        tbl.update(with_moe(prompt_half_batch=h, prompt_route_us=r, pro_k=k))
     return tbl
 
 
@@ -368,7 +397,7 @@ def to_toml(tbl: dict, source: str, date: str) -> str:
     moe = {**tbl.get("moe", {}), "source": source, "date": date}
     out.append("[moe]")
     out += [f"{k} = {val(v)}" for k, v in moe.items()]
-    for table_name in ("overhead", "era", "efficiency", "range", "image"):
+    for table_name in ("overhead", "era", "vector", "efficiency", "range", "image"):
         for row in tbl.get(table_name, []):
             out += ["", f"[[{table_name}]]"] + [f"{k} = {val(v)}" for k, v in {**row, "source": source,
                                                                               "date": date}.items()]

@@ -111,9 +111,12 @@ def overhead(backend: str, tbl: dict | None = None, build_date: str | None = Non
     row = rows.get(backend) or rows.get(ANY) or {"per_layer_us": 0.0}
     moe = t.get("moe", {})
     layer_us = float(row["per_layer_us"]) * era("layer", backend, build_date, tbl)
-    return {"per_layer_us": layer_us, "moe_decode_layer_us": float(moe.get("decode_layer_us", 0.0)),
+    vec = {r["backend"]: r for r in t.get("vector", [])}
+    share = float((vec.get(backend) or vec.get(ANY) or {"share": 0.0})["share"])
+    return {"per_layer_us": layer_us, "vector_share": share,
+            "moe_decode_layer_us": float(moe.get("decode_layer_us", 0.0)) * era("moe_decode", ANY, build_date, tbl),
             "moe_half_batch": float(moe.get("prompt_half_batch", 0.0)),
-            "moe_route_us": float(moe.get("prompt_route_us", 0.0))}
+            "moe_route_us": float(moe.get("prompt_route_us", 0.0)) * era("moe_prompt", ANY, build_date, tbl)}
 
 
 def range_factors(phase: str, backend: str, gen: str, moe: bool, tbl: dict | None = None) -> dict:
