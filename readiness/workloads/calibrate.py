@@ -23,16 +23,13 @@ from collections import defaultdict
 from readiness import catalog
 from readiness.errors import ReadinessError
 from readiness.workloads import catalogue, cpu, hardware, llm, speed
+from readiness.workloads.ranges import Q, RANGE_MIN_ROWS, RANGE_MIN_SOURCES, range_rows  # noqa: F401 (re-exported)
 
 ANY = speed.ANY
 MIN_ROWS = 3  # an efficiency group with fewer rows falls back to the next coarser group
 MIN_SOURCES = 2
 SHRINK = 4.0
-RANGE_MIN_ROWS = 20  # a range group with fewer held-out residuals (or from fewer than RANGE_MIN_SOURCES sources) falls back
-Q = (0.075, 0.925)  # the residual percentiles a range spans
-RANGE_MIN_SOURCES = 4
-# RANGE_MIN_ROWS, RANGE_MIN_SOURCES and Q are the one choice made by looking at held-out coverage
-# (accuracy.py prints it, scored on ranges built without the held-out source); everything else is fitted per fold.
+# the range rules (RANGE_MIN_ROWS, RANGE_MIN_SOURCES, the tails) are in ranges.py, chosen out of sample there
 LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 160, 200)
 LAYER_ERA = (0.0, -0.1, -0.2, -0.35, -0.5, -0.75, -1.0)  # per year: older builds paid more per layer
 PROMPT_ERA = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8)  # per year: older builds reached less of the peak
@@ -341,42 +338,6 @@ def fit(samples: list[dict]) -> dict:
             prompt_half_batch=c[0], prompt_route_us=c[1], pro_k=c[2])))
         tbl.update(with_moe(prompt_half_batch=h, prompt_route_us=r, pro_k=k))
     return tbl
-
-
-def range_rows(residuals: list[dict], exclude_source: str | None = None) -> list[dict]:
-    """Range multipliers per group from out-of-sample residuals (log of measured ÷ estimated), the
-    10th to 90th percentile, so about 80% of held-out measurements fall inside."""
-    buckets: dict[tuple, list[float]] = defaultdict(list)
-    srcs: dict[tuple, set] = defaultdict(set)
-    for r in residuals:
-        if r["source"] == exclude_source:
-            continue
-        kind = "moe" if r["moe"] else "dense"
-        for key in ((r["backend"], r["generation"], kind), (r["backend"], ANY, kind), (r["backend"], ANY, ANY),
-                    (ANY, ANY, kind), (ANY, ANY, ANY)):
-            buckets[(r["phase"], *key)].append(r["log_ratio"])
-            srcs[(r["phase"], *key)].add(r["source"])
-    rows = []
-    for (phase, b, g, kind), vals in sorted(buckets.items()):
-        if (len(vals) < RANGE_MIN_ROWS or len(srcs[(phase, b, g, kind)]) < RANGE_MIN_SOURCES) and b != ANY:
-            continue
-        low, high = _quantile(vals, Q[0]), _quantile(vals, Q[1])
-        if len(vals) < RANGE_MIN_ROWS:  # even the pooled group is thin: widen
-            low, high = low - 0.3, high + 0.3
-        rows.append({"phase": phase, "backend": b, "generation": g, "kind": kind,
-                     "low": round(math.exp(min(low, 0.0)), 3), "high": round(math.exp(max(high, 0.0)), 3),
-                     "rows": len(vals)})
-    return rows
-
-
-def _quantile(values: list[float], q: float) -> float:
-    v = sorted(values)
-    if len(v) == 1:
-        return v[0]
-    pos = q * (len(v) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
 
 
 def to_toml(tbl: dict, source: str, date: str) -> str:
