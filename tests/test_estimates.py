@@ -2,6 +2,7 @@
 and the fitted factors (issue 15)."""
 
 import json
+import math
 import sys
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 from readiness import catalog, data
 from readiness.catalog import names
-from readiness.workloads import calibrate, catalogue, engine, hardware, llm
+from readiness.workloads import calibrate, catalogue, engine, hardware, llm, ranges
 
 HF = FIXTURES / "hf_configs"
 
@@ -229,6 +230,9 @@ def test_shipped_factors_are_what_the_fit_gives_on_the_shipped_rows():
                                 for r in rows)  # noqa: E731
     assert strip(shipped["efficiency"]) == strip(fitted["efficiency"])
     assert strip(shipped["overhead"]) == strip(fitted["overhead"])
+    assert strip(shipped["era"]) == strip(fitted["era"])
+    assert strip(shipped["vector"]) == strip(fitted["vector"])
+    assert {k: v for k, v in shipped["moe"].items() if k not in ("source", "date")} == fitted["moe"]
     for row in shipped["efficiency"]:
         assert row["source"].startswith("fitted by benchmarks/accuracy.py --fit on validation.toml rows")
 
@@ -250,3 +254,51 @@ def test_range_rows_cover_about_80_percent_of_their_residuals():
     row = next(r for r in calibrate.range_rows(res) if r["backend"] == "cuda" and r["generation"] == "Ampere")
     inside = sum(1 for r in res if row["low"] <= 2.718281828 ** r["log_ratio"] <= row["high"])
     assert 80 <= inside <= 90
+
+
+def test_era_factor_follows_the_build_date_within_the_years_fitted():
+    # logic: a per-layer cost that halves every year, fitted on builds of 2024 to 2026
+    tbl = {"overhead": [{"backend": "cuda", "per_layer_us": 40}], "moe": {},
+           "era": [{"term": "layer", "backend": "cuda", "per_year": -math.log(2), "year_min": 2024.0, "year_max": 2026.0}]}
+    assert llm.speed.overhead("cuda", tbl, "2025-01")["per_layer_us"] == pytest.approx(40 * 2 ** (23 / 24), rel=1e-6)  # mid-January
+    assert llm.speed.overhead("cuda", tbl, "2024-02")["per_layer_us"] > 3 * llm.speed.overhead("cuda", tbl, None)["per_layer_us"]
+    # clamped: a 2020 build is priced as the oldest build seen, no date as the newest
+    assert llm.speed.overhead("cuda", tbl, "2020-01")["per_layer_us"] == llm.speed.overhead("cuda", tbl, "2023-06")["per_layer_us"] == 160
+    assert llm.speed.overhead("cuda", tbl, None)["per_layer_us"] == pytest.approx(40.0)
+    assert llm.speed.era("prompt", "cuda", "2024-01", tbl) == 1.0  # no prompt slope fitted
+
+
+def test_prompt_pays_the_vector_share_at_the_fp32_rate():
+    model, q = catalogue.find_model("llama-3-8b"), catalogue.find_quant("q4_k_m")
+    base = {"efficiency": [{"phase": p, "backend": "*", "generation": "*", "quant_kind": "*", "efficiency": 0.5}
+                           for p in ("decode", "prompt")], "overhead": [], "moe": {}, "era": []}
+    place = {"fraction": 1.0, "bandwidth_gbps": 1000, "peak_tflops": 300, "backend": "cuda", "generation": "x"}
+    no_share = llm.prompt_seconds_per_token(model, q, [{**place, "vector_tflops": 20}], base)
+    shared = {**base, "vector": [{"backend": "cuda", "share": 0.2}]}
+    slow_vector = llm.prompt_seconds_per_token(model, q, [{**place, "vector_tflops": 20}], shared)
+    fast_vector = llm.prompt_seconds_per_token(model, q, [{**place, "vector_tflops": 80}], shared)
+    # a data-centre card (tensor peak 15x its FP32) loses more to the vector work than a consumer one
+    assert no_share < fast_vector < slow_vector
+    flops = 2 * float(model["params_b"]) * 1e9
+    assert slow_vector - no_share == pytest.approx(0.2 * flops / 20e12, rel=1e-6)
+
+
+def test_chosen_ranges_hold_about_80_percent_of_sources_they_never_saw():
+    # logic: 8 sources, each shifted by its own offset (the between-source spread a per-row percentile misses)
+    import random
+
+    rnd = random.Random(15)
+    res = [{"phase": "decode", "backend": "cuda", "generation": "Ampere", "moe": False, "source": f"s{k}",
+            "log_ratio": (k - 3.5) / 10 + rnd.gauss(0, 0.1)} for k in range(8) for _ in range(15)]
+    inside = total = 0
+    for k in range(8):
+        tail = ranges.choose(res, exclude_source=f"s{k}")
+        rows = ranges.range_rows(res, exclude_source=f"s{k}", tail=tail)
+        row = next(r for r in rows if r["backend"] == "cuda" and r["generation"] == "Ampere")
+        held = [r for r in res if r["source"] == f"s{k}"]
+        inside += sum(1 for r in held if math.log(row["low"]) <= r["log_ratio"] <= math.log(row["high"]))
+        total += len(held)
+    assert 0.7 <= inside / total <= 0.95
+    # the choice never looks at the excluded source: skewing it changes nothing
+    skewed = [{**r, "log_ratio": r["log_ratio"] + 5} if r["source"] == "s0" else r for r in res]
+    assert ranges.choose(skewed, exclude_source="s0") == ranges.choose(res, exclude_source="s0")

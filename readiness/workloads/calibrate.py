@@ -23,17 +23,17 @@ from collections import defaultdict
 from readiness import catalog
 from readiness.errors import ReadinessError
 from readiness.workloads import catalogue, cpu, hardware, llm, speed
+from readiness.workloads.ranges import Q, RANGE_MIN_ROWS, RANGE_MIN_SOURCES, range_rows  # noqa: F401 (re-exported)
 
 ANY = speed.ANY
 MIN_ROWS = 3  # an efficiency group with fewer rows falls back to the next coarser group
 MIN_SOURCES = 2
 SHRINK = 4.0
-RANGE_MIN_ROWS = 20  # a range group with fewer held-out residuals (or from fewer than RANGE_MIN_SOURCES sources) falls back
-Q = (0.075, 0.925)  # the residual percentiles a range spans
-RANGE_MIN_SOURCES = 4
-# RANGE_MIN_ROWS, RANGE_MIN_SOURCES and Q are the one choice made by looking at held-out coverage
-# (accuracy.py prints it, scored on ranges built without the held-out source); everything else is fitted per fold.
-LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48)
+# the range rules (RANGE_MIN_ROWS, RANGE_MIN_SOURCES, the tails) are in ranges.py, chosen out of sample there
+LAYER_US = (0, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 160, 200)
+LAYER_ERA = (0.0, -0.1, -0.2, -0.35, -0.5, -0.75, -1.0)  # per year: older builds paid more per layer
+PROMPT_ERA = (0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8)  # per year: older builds reached less of the peak
+VECTOR_SHARE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)  # of the prompt FLOPs, paid at the FP32 rate
 MOE_DECODE_US = (0, 5, 10, 20, 30, 40, 60, 80, 120)
 MOE_HALF = (0, 8, 16, 32, 64, 128, 256)
 MOE_ROUTE_US = (0, 2, 5, 10, 20, 40, 80)
@@ -96,7 +96,7 @@ def sample(row: dict, phase: str) -> tuple[dict | None, str | None]:
         place = llm._gpu_place(1.0, used, quant, hw.build_date, False)
         s["quant_kind"] = place["kernel"]
         s["c"] = llm.components(model, quant, context if phase == "decode" else 512, place["bandwidth_gbps"],
-                                place["peak_tflops"])
+                                place["peak_tflops"], vector_tflops=place.get("vector_tflops"))
     return s, None
 
 
@@ -172,7 +172,8 @@ def predict_fast(s: dict, tbl: dict) -> float | None:
     if c is None:
         return predict(s, tbl)
     key = (s["backend"], s["generation"], s["quant_kind"])
-    ovh = speed.overhead(s["backend"], tbl)
+    date = s["hw"].build_date
+    ovh = speed.overhead(s["backend"], tbl, date)
     eff_bw, _ = speed.efficiency("decode", *key, tbl)
     if s["phase"] == "decode":
         return 1 / llm.decode_time(c, eff_bw, ovh) if c["decode_s"] else None
@@ -182,49 +183,110 @@ def predict_fast(s: dict, tbl: dict) -> float | None:
         eff_fl, _ = speed.efficiency("prompt", *key, tbl)
     except KeyError:  # no int8 factor in this table: the estimate falls back to the FP16 peak
         return predict(s, tbl)
+    eff_fl *= speed.era("prompt", s["backend"], date, tbl)
     return 1 / llm.prompt_time(c, eff_fl, eff_bw, ovh)
 
 
+def _years(rows: list[dict]) -> list[float]:
+    return [y for s in rows if (y := speed.year(s["hw"].build_date)) is not None]
+
+
+def _era_row(term: str, backend: str, per_year: float, rows: list[dict]) -> dict:
+    ys = _years(rows) or [speed.T_REF]
+    return {"term": term, "backend": backend, "per_year": per_year, "year_min": round(min(ys), 3),
+            "year_max": round(max(ys), 3)}
+
+
+def _era_of(tbl: dict, term: str, s: dict) -> float:
+    return speed.era(term, s["backend"], s["hw"].build_date, tbl)
+
+
+def _decode_implied(rows: list[dict], tbl: dict) -> list[tuple[dict, float]]:
+    """What each row implies for the bandwidth efficiency once its per-layer cost (at its build date) is paid."""
+    out = []
+    for s in rows:
+        t = 1 / s["measured"] - s["c"]["layers"] * speed.overhead(s["backend"], tbl, s["hw"].build_date)["per_layer_us"] / 1e6
+        if t > 0.3 / s["measured"]:
+            out.append((s, s["c"]["decode_s"] / t))
+    return out
+
+
 def _fit_decode(dense: list[dict], tbl: dict) -> None:
+    """Per backend: the per-layer cost and how it changed with the build date (grid, smallest that is
+    within TIE of the best), the bandwidth efficiencies following from them."""
     backends = sorted({s["backend"] for s in dense})
     best_rows: dict[str, float] = {}
+    eras: list[dict] = []
     for b in backends + [ANY]:
         rows = [s for s in dense if b == ANY or s["backend"] == b]
-        best = (float("inf"), 0.0)
-        for us in LAYER_US:
-            ovh_s = {id(s): s["c"]["layers"] * us / 1e6 for s in rows}
-            implied = [(s, s["c"]["decode_s"] / (1 / s["measured"] - ovh_s[id(s)])) for s in rows
-                       if 1 / s["measured"] - ovh_s[id(s)] > 0.3 / s["measured"]]
+        dated = len({round(y) for y in _years(rows)}) >= 2 and len({s["source"] for s in rows}) >= MIN_SOURCES
+        grid = [(us, k) for k in (LAYER_ERA if dated else (0.0,)) for us in LAYER_US]
+
+        def err(cand, rows=rows, b=b):
+            us, k = cand
+            trial = {**tbl, "overhead": [{"backend": ANY, "per_layer_us": us}],
+                     "era": [_era_row("layer", ANY, k, rows)]}
+            implied = _decode_implied(rows, trial)
             if not implied:
-                continue
-            trial = {**tbl, "efficiency": _eff_rows("decode", _group_medians(implied)),
-                     "overhead": [{"backend": ANY, "per_layer_us": us}]}
-            err = _median_error(rows, trial)
-            if err < best[0] - TIE:
-                best = (err, us)
-        best_rows[b] = best[1]
+                return float("inf")
+            trial["efficiency"] = _eff_rows("decode", _group_medians(implied))
+            return _median_error(rows, trial)
+
+        us, k = _smallest_best(grid, err)
+        best_rows[b] = us
+        eras.append(_era_row("layer", b, k, rows))
     tbl["overhead"] = [{"backend": b, "per_layer_us": us} for b, us in best_rows.items()]
-    implied = []
-    for s in dense:
-        t = 1 / s["measured"] - s["c"]["layers"] * speed.overhead(s["backend"], tbl)["per_layer_us"] / 1e6
-        if t > 0.3 / s["measured"]:
-            implied.append((s, s["c"]["decode_s"] / t))
+    tbl["era"] = [r for r in tbl.get("era", []) if r["term"] != "layer"] + eras
     tbl["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "decode"] + \
-        _eff_rows("decode", _group_medians(implied))
+        _eff_rows("decode", _group_medians(_decode_implied(dense, tbl)))
 
 
-def _fit_prompt(dense: list[dict], tbl: dict) -> None:
+def _prompt_implied(rows: list[dict], tbl: dict) -> list[tuple[dict, float]]:
+    """What each row implies for the prompt efficiency at T_REF, once its weight reads and its vector work
+    are paid (its own build's era factor divided out)."""
     implied = []
-    for s in dense:
+    for s in rows:
         c = s["c"]
         if c["prompt_dense_s"] is None or c["prompt_touched_s"] is None:
             continue
         eff_bw, _ = speed.efficiency("decode", s["backend"], s["generation"], s["quant_kind"], tbl)
-        t = 1 / s["measured"] - c["prompt_touched_s"] / eff_bw
+        share = speed.overhead(s["backend"], tbl)["vector_share"]
+        t = 1 / s["measured"] - c["prompt_touched_s"] / eff_bw - share * c.get("prompt_vector_s", 0.0)
         if t > 0.1 / s["measured"]:
-            implied.append((s, c["prompt_dense_s"] / t))
+            implied.append((s, c["prompt_dense_s"] / t / _era_of(tbl, "prompt", s)))
+    return implied
+
+
+def _fit_prompt(dense: list[dict], tbl: dict) -> None:
+    """Per backend: the share of the work paid at the vector rate and how the efficiency changed with the
+    build date (grid, smallest within TIE of the best), then the efficiencies."""
+    eras, vector = [], []
+    for b in sorted({s["backend"] for s in dense}) + [ANY]:
+        rows = [s for s in dense if b == ANY or s["backend"] == b]
+        dated = len({round(y) for y in _years(rows)}) >= 2 and len({s["source"] for s in rows}) >= MIN_SOURCES
+        grid = [(r, k) for k in (PROMPT_ERA if dated else (0.0,)) for r in VECTOR_SHARE]
+
+        def err(cand, rows=rows):
+            r, k = cand
+            trial = {**tbl, "era": [e for e in tbl.get("era", []) if e["term"] != "prompt"]
+                     + [_era_row("prompt", ANY, k, rows)], "vector": [{"backend": ANY, "share": r}]}
+            implied = _prompt_implied(rows, trial)
+            if len(implied) < len(rows) / 2:  # the vector share alone would take most rows' time
+                return float("inf")
+            trial["efficiency"] = [e for e in tbl["efficiency"] if e["phase"] != "prompt"] + \
+                _eff_rows("prompt", _group_medians(implied))
+            try:
+                return _median_error(rows, trial)
+            except KeyError:  # a row whose int8 group this trial has no factor for
+                return float("inf")
+
+        r, k = _smallest_best(grid, err)
+        eras.append(_era_row("prompt", b, k, rows))
+        vector.append({"backend": b, "share": r})
+    tbl["era"] = [r for r in tbl.get("era", []) if r["term"] != "prompt"] + eras
+    tbl["vector"] = vector
     tbl["efficiency"] = [r for r in tbl["efficiency"] if r["phase"] != "prompt"] + \
-        _eff_rows("prompt", _group_medians(implied))
+        _eff_rows("prompt", _group_medians(_prompt_implied(dense, tbl)))
 
 
 TIE = 0.005  # a cost must lower the median error by half a percent to be preferred to a smaller one
@@ -241,7 +303,7 @@ def _smallest_best(grid, err):
 def fit(samples: list[dict]) -> dict:
     """The efficiency table fitted on ``samples`` (those placed wholly on GPUs)."""
     usable = [s for s in samples if s.get("c") and (s["phase"] != "decode" or s["c"]["decode_s"])]
-    tbl: dict = {"efficiency": [], "overhead": [], "moe": {}, "range": []}
+    tbl: dict = {"efficiency": [], "overhead": [], "era": [], "vector": [], "moe": {}, "range": []}
     dec = [s for s in usable if s["phase"] == "decode"]
     pro = [s for s in usable if s["phase"] == "prompt"]
     _fit_decode([s for s in dec if not s["moe"]] or dec, tbl)
@@ -253,51 +315,29 @@ def fit(samples: list[dict]) -> dict:
     # MoE costs only from MoE rows of MIN_SOURCES sources: one benchmark's MoE build says little of others'
     moe_dec = moe_dec if len({s["source"] for s in moe_dec}) >= MIN_SOURCES else []
     moe_pro = moe_pro if len({s["source"] for s in moe_pro}) >= MIN_SOURCES else []
+    # MoE kernels changed most of all between builds (grouped expert matmuls, 2025): each cost has an era
+    # slope too, fitted on the MoE rows with the cost (LAYER_ERA: older builds paid more)
+    dec_era = LAYER_ERA if len({round(y) for y in _years(moe_dec)}) >= 2 else (0.0,)
+    pro_era = LAYER_ERA if len({round(y) for y in _years(moe_pro)}) >= 2 else (0.0,)
+
+    def with_moe(**kw):
+        era = {(e["term"], e["backend"]): e for e in tbl["era"]}
+        for term, rows, k in (("moe_decode", moe_dec, kw.pop("dec_k", None)), ("moe_prompt", moe_pro, kw.pop("pro_k", None))):
+            if k is not None:
+                era[(term, ANY)] = _era_row(term, ANY, k, rows)
+        return {**tbl, "moe": {**tbl["moe"], **kw}, "era": list(era.values())}
+
     if moe_dec:
-        tbl["moe"]["decode_layer_us"] = _smallest_best(MOE_DECODE_US, lambda us: _median_error(
-            moe_dec, {**tbl, "moe": {**tbl["moe"], "decode_layer_us": us}}))
+        grid = [(us, k) for k in dec_era for us in MOE_DECODE_US]
+        us, k = _smallest_best(grid, lambda c: _median_error(moe_dec, with_moe(decode_layer_us=c[0], dec_k=c[1])))
+        tbl.update(with_moe(decode_layer_us=us, dec_k=k))
     if moe_pro:
-        grid = sorted(((h, r) for h in MOE_HALF for r in MOE_ROUTE_US), key=lambda hr: (hr[1], hr[0]))
-        h, r = _smallest_best(grid, lambda hr: _median_error(
-            moe_pro, {**tbl, "moe": {**tbl["moe"], "prompt_half_batch": hr[0], "prompt_route_us": hr[1]}}))
-        tbl["moe"].update(prompt_half_batch=h, prompt_route_us=r)
+        grid = sorted(((h, r, k) for h in MOE_HALF for r in MOE_ROUTE_US for k in pro_era),
+                      key=lambda c: (c[1], c[0], -c[2]))
+        h, r, k = _smallest_best(grid, lambda c: _median_error(moe_pro, with_moe(
+            prompt_half_batch=c[0], prompt_route_us=c[1], pro_k=c[2])))
+        tbl.update(with_moe(prompt_half_batch=h, prompt_route_us=r, pro_k=k))
     return tbl
-
-
-def range_rows(residuals: list[dict], exclude_source: str | None = None) -> list[dict]:
-    """Range multipliers per group from out-of-sample residuals (log of measured ÷ estimated), the
-    10th to 90th percentile, so about 80% of held-out measurements fall inside."""
-    buckets: dict[tuple, list[float]] = defaultdict(list)
-    srcs: dict[tuple, set] = defaultdict(set)
-    for r in residuals:
-        if r["source"] == exclude_source:
-            continue
-        kind = "moe" if r["moe"] else "dense"
-        for key in ((r["backend"], r["generation"], kind), (r["backend"], ANY, kind), (r["backend"], ANY, ANY),
-                    (ANY, ANY, kind), (ANY, ANY, ANY)):
-            buckets[(r["phase"], *key)].append(r["log_ratio"])
-            srcs[(r["phase"], *key)].add(r["source"])
-    rows = []
-    for (phase, b, g, kind), vals in sorted(buckets.items()):
-        if (len(vals) < RANGE_MIN_ROWS or len(srcs[(phase, b, g, kind)]) < RANGE_MIN_SOURCES) and b != ANY:
-            continue
-        low, high = _quantile(vals, Q[0]), _quantile(vals, Q[1])
-        if len(vals) < RANGE_MIN_ROWS:  # even the pooled group is thin: widen
-            low, high = low - 0.3, high + 0.3
-        rows.append({"phase": phase, "backend": b, "generation": g, "kind": kind,
-                     "low": round(math.exp(min(low, 0.0)), 3), "high": round(math.exp(max(high, 0.0)), 3),
-                     "rows": len(vals)})
-    return rows
-
-
-def _quantile(values: list[float], q: float) -> float:
-    v = sorted(values)
-    if len(v) == 1:
-        return v[0]
-    pos = q * (len(v) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
 
 
 def to_toml(tbl: dict, source: str, date: str) -> str:
@@ -318,7 +358,7 @@ def to_toml(tbl: dict, source: str, date: str) -> str:
     moe = {**tbl.get("moe", {}), "source": source, "date": date}
     out.append("[moe]")
     out += [f"{k} = {val(v)}" for k, v in moe.items()]
-    for table_name in ("overhead", "efficiency", "range", "image"):
+    for table_name in ("overhead", "era", "vector", "efficiency", "range", "image"):
         for row in tbl.get(table_name, []):
             out += ["", f"[[{table_name}]]"] + [f"{k} = {val(v)}" for k, v in {**row, "source": source,
                                                                               "date": date}.items()]

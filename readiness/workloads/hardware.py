@@ -25,6 +25,7 @@ class Device:
     spec_id: str | None = None
     int8_tops: float | None = None  # dense INT8 tensor throughput, for quantized prompt matmuls on CUDA
     generation: str = "unknown"  # the architecture generation the fitted factors are grouped by
+    fp32_tflops: float | None = None  # the vector (non-tensor) rate: dequantization, norms, softmax (#15)
 
 
 @dataclass
@@ -86,6 +87,13 @@ def _backend(vendor: str, backend: str | None) -> str:
     if backend and compatible(vendor, backend):
         return backend
     return _BACKENDS.get(vendor, "vulkan")
+
+
+def _vector_tflops(spec: catalog.GpuSpec | None, fp16: float | None) -> float | None:
+    """FP32 (vector) TFLOPS; Apple GPUs run FP16 at their FP32 rate, so their FP16 figure serves."""
+    if spec is None:
+        return None
+    return spec.fp32_tflops or (fp16 if spec.vendor == "apple" else None)
 
 
 def fp16_tflops(spec: catalog.GpuSpec | None, assumptions: list[str]) -> float | None:
@@ -184,7 +192,8 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], ram_mib: f
                   bandwidth_gbps=float(bandwidth), fp16_tflops=flops,
                   unified=bool(gpu.get("unified_memory")), integrated=bool(gpu.get("integrated")),
                   tdp_w=spec.tdp_w if spec else None, spec_id=spec.id if spec else None,
-                  int8_tops=spec.int8_tops if spec else None, generation=_generation(spec, gpu["vendor"], name))
+                  int8_tops=spec.int8_tops if spec else None, generation=_generation(spec, gpu["vendor"], name),
+                  fp32_tflops=_vector_tflops(spec, flops))
 
 
 def _spec_by_pci_id(vendor: str | None, device_id: str) -> catalog.GpuSpec | None:
@@ -323,7 +332,8 @@ def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, c
                                   memory_mib=memory, bandwidth_gbps=spec.memory_bandwidth_gbps,
                                   fp16_tflops=flops, unified=unified,
                                   integrated=spec.segment == "apu", tdp_w=spec.tdp_w, spec_id=spec.id,
-                                  int8_tops=spec.int8_tops, generation=_generation(spec, spec.vendor, spec.name)))
+                                  int8_tops=spec.int8_tops, generation=_generation(spec, spec.vendor, spec.name),
+                                  fp32_tflops=_vector_tflops(spec, flops)))
     if ram_mib is None:
         assumptions.append("RAM not given (--ram-gib): CPU offload is not considered")
     if backend:

@@ -76,13 +76,16 @@ def active_fraction(model: dict) -> float:
 
 
 def components(model: dict, quant: dict, context: int, bandwidth_gbps: float | None,
-               peak_tflops: float | None, kv_bits: float = KV_BYTES * 8) -> dict:
+               peak_tflops: float | None, kv_bits: float = KV_BYTES * 8, vector_tflops: float | None = None) -> dict:
     """The per-token work of one model on one place, at 100% of peak: what the fitted factors divide.
 
     decode_s: the active weights and half the context's KV cache read once per generated token.
     prompt_dense_s / prompt_expert_s: 2 FLOPs per active parameter, for the always-run part and the
     routed experts; prompt_touched_s: the weights each UBATCH-token micro-batch reads (for an MoE,
-    every expert that any of its tokens is routed to), spread over its tokens.
+    every expert that any of its tokens is routed to), spread over its tokens; prompt_vector_s: the same
+    FLOPs at the vector (FP32) rate, of which a fitted share is paid on top (dequantization, norms,
+    softmax and the other non-matmul work don't run on tensor cores: why data-centre cards, whose tensor
+    peak is 15× their FP32 rate, reach a far smaller share of it than consumer cards).
     """
     weights = weights_bytes(model, quant)
     read = weights * active_fraction(model) + kv_bytes(model, max(context // 2, 1), kv_bits=kv_bits)
@@ -94,8 +97,11 @@ def components(model: dict, quant: dict, context: int, bandwidth_gbps: float | N
         dense_b = split["dense_b"] if split else float(model.get("active_params_b") or model["params_b"])
         out["prompt_dense_s"] = 2 * dense_b * 1e9 / (peak_tflops * 1e12)
         out["prompt_expert_s"] = 2 * split["active_routed_b"] * 1e9 / (peak_tflops * 1e12) if split else 0.0
+        active_b = dense_b + (split["active_routed_b"] if split else 0.0)
+        out["prompt_vector_s"] = 2 * active_b * 1e9 / (vector_tflops * 1e12) if vector_tflops else 0.0
     else:
         out["prompt_dense_s"] = out["prompt_expert_s"] = None
+        out["prompt_vector_s"] = 0.0
     if bandwidth_gbps:
         touched = weights
         if split:
@@ -115,7 +121,7 @@ def decode_time(c: dict, eff_bw: float, ovh: dict) -> float:
 def prompt_time(c: dict, eff_fl: float, eff_bw: float, ovh: dict) -> float:
     expert = c["prompt_expert_s"] / speed.saturation(c["expert_batch"], ovh["moe_half_batch"]) if c["moe_layers"] else 0.0
     return ((c["prompt_dense_s"] + expert) / eff_fl + c["prompt_touched_s"] / eff_bw
-            + c["moe_layers"] * ovh["moe_route_us"] / 1e6)
+            + ovh.get("vector_share", 0.0) * c.get("prompt_vector_s", 0.0) + c["moe_layers"] * ovh["moe_route_us"] / 1e6)
 
 
 def _place_key(place: dict, quant: dict) -> tuple[str, str, str]:
@@ -133,7 +139,7 @@ def decode_seconds(model: dict, quant: dict, context: int, places: list[dict], t
             continue
         c = components(model, quant, context, place["bandwidth_gbps"], None, kv_bits)
         eff, _ = speed.efficiency("decode", *_place_key(place, quant), tbl)
-        ovh = speed.overhead(place["backend"], tbl)
+        ovh = speed.overhead(place["backend"], tbl, place.get("build_date"))
         seconds += place["fraction"] * decode_time(c, eff, ovh)
     return seconds
 
@@ -146,11 +152,14 @@ def prompt_seconds_per_token(model: dict, quant: dict, places: list[dict], tbl: 
             continue
         if not place.get("peak_tflops") or not place.get("bandwidth_gbps"):
             return None
-        c = components(model, quant, 512, place["bandwidth_gbps"], place["peak_tflops"])
+        c = components(model, quant, 512, place["bandwidth_gbps"], place["peak_tflops"],
+                       vector_tflops=place.get("vector_tflops"))
         key = _place_key(place, quant)
         eff_fl, _ = speed.efficiency("prompt", *key, tbl)
+        eff_fl *= speed.era("prompt", place["backend"], place.get("build_date"), tbl)
         eff_bw, _ = speed.efficiency("decode", *key, tbl)
-        seconds += place["fraction"] * prompt_time(c, eff_fl, eff_bw, speed.overhead(place["backend"], tbl))
+        ovh = speed.overhead(place["backend"], tbl, place.get("build_date"))
+        seconds += place["fraction"] * prompt_time(c, eff_fl, eff_bw, ovh)
     return seconds
 
 
@@ -174,9 +183,11 @@ def _gpu_place(fraction: float, devices: list, quant: dict, build_date: str | No
     if int8 and tbl is not False and not speed.has_int8(devices[0].backend, devices[0].generation, tbl or None):
         # no int8 measurements to size its efficiency: the FP16 peak and its fitted factors instead
         peaks, int8 = [d.fp16_tflops or 0 for d in devices], False
+    vectors = [d.fp32_tflops for d in devices]
     return {"fraction": fraction, "bandwidth_gbps": slowest.bandwidth_gbps, "peak_tflops": min(peaks) or None,
+            "vector_tflops": min(vectors) if all(vectors) else None,
             "backend": devices[0].backend, "generation": devices[0].generation,
-            "kernel": "int8" if int8 else speed.quant_kind(quant)}
+            "kernel": "int8" if int8 else speed.quant_kind(quant), "build_date": build_date}
 
 
 def _cpu_place(fraction: float, hw: Hardware) -> dict:

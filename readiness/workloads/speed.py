@@ -80,15 +80,43 @@ def has_int8(backend: str, gen: str, tbl: dict | None = None) -> bool:
         return False
 
 
-def overhead(backend: str, tbl: dict | None = None) -> dict:
-    """Per-token costs: per_layer_us (decode, every layer) for this backend, and the MoE terms."""
+T_REF = 2026.0  # the build year the fitted efficiencies and per-layer costs refer to (an era factor of 1)
+
+
+def year(date: str | None) -> float | None:
+    """'2024-05' or '2024-05-17' as a fractional year; None when there is no date."""
+    m = re.match(r"(\d{4})(?:-(\d{2}))?", str(date or ""))
+    return int(m.group(1)) + (int(m.group(2) or 7) - 0.5) / 12 if m else None
+
+
+def era(term: str, backend: str, build_date: str | None, tbl: dict | None = None) -> float:
+    """The change of a fitted term with the runtime's build date (#15): llama.cpp's kernels and launch path
+    got faster release by release (CUDA graphs, int8 MMQ, Vulkan cooperative matrices), so one source's
+    2023 build and another's 2026 build differ on the same card. ``term`` "prompt" multiplies the prompt
+    efficiency, "layer" the decode per-layer cost: exp(per_year × (year − T_REF)), the year clamped to the
+    years the fit saw for that backend; no date (today's build) is the latest year it saw."""
+    rows = {(r["term"], r["backend"]): r for r in table(tbl).get("era", [])}
+    row = rows.get((term, backend)) or rows.get((term, ANY))
+    if row is None or not row["per_year"]:
+        return 1.0
+    y = year(build_date)
+    y = float(row["year_max"]) if y is None else min(max(y, float(row["year_min"])), float(row["year_max"]))
+    return math.exp(float(row["per_year"]) * (y - T_REF))
+
+
+def overhead(backend: str, tbl: dict | None = None, build_date: str | None = None) -> dict:
+    """Per-token costs: per_layer_us (decode, every layer) for this backend at that build date, and the MoE terms."""
     t = table(tbl)
     rows = {r["backend"]: r for r in t.get("overhead", [])}
     row = rows.get(backend) or rows.get(ANY) or {"per_layer_us": 0.0}
     moe = t.get("moe", {})
-    return {"per_layer_us": float(row["per_layer_us"]), "moe_decode_layer_us": float(moe.get("decode_layer_us", 0.0)),
+    layer_us = float(row["per_layer_us"]) * era("layer", backend, build_date, tbl)
+    vec = {r["backend"]: r for r in t.get("vector", [])}
+    share = float((vec.get(backend) or vec.get(ANY) or {"share": 0.0})["share"])
+    return {"per_layer_us": layer_us, "vector_share": share,
+            "moe_decode_layer_us": float(moe.get("decode_layer_us", 0.0)) * era("moe_decode", ANY, build_date, tbl),
             "moe_half_batch": float(moe.get("prompt_half_batch", 0.0)),
-            "moe_route_us": float(moe.get("prompt_route_us", 0.0))}
+            "moe_route_us": float(moe.get("prompt_route_us", 0.0)) * era("moe_prompt", ANY, build_date, tbl)}
 
 
 def range_factors(phase: str, backend: str, gen: str, moe: bool, tbl: dict | None = None) -> dict:
