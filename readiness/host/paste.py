@@ -192,7 +192,8 @@ _HEADERS = [
     ("lscpu", re.compile(r"Architecture:[ \t]+\S")),
     ("nvidia-smi -q", re.compile(r"=+NVSMI LOG=+")),
     ("nvidia-smi", re.compile(r"\+-{10,}\+[ \t]*$|\|[ \t]+NVIDIA-SMI \d")),
-    ("rocminfo", re.compile(r"ROCk module .{0,40}loaded")),
+    # rocminfo's first line: the kernel driver check, or under WSL (librocdxg) the WSL notice
+    ("rocminfo", re.compile(r"ROCk module .{0,40}loaded|WSL environment detected\.")),
     ("rocm-smi", re.compile(r"=+ ?(?:ROCm System Management Interface|ROCm SMI)")),
     ("vulkaninfo", re.compile(r"VULKANINFO[ \t]*$")),
     ("clinfo", re.compile(r"Number of platforms[ \t]+\d")),

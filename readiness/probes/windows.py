@@ -122,6 +122,8 @@ def parse_wmic(text: str) -> list[dict]:
     cols = [(m.group(), m.start()) for m in re.finditer(r"\S+", header)]
     out = []
     for line in lines[header_i + 1:]:
+        if not line.strip(" -"):
+            continue  # PowerShell's Format-Table underlines its header with dashes: not a row
         row = {}
         for j, (name, start) in enumerate(cols):
             end = cols[j + 1][1] if j + 1 < len(cols) else None
