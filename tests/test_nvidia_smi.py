@@ -118,6 +118,8 @@ def test_xml_a100_mig():
     assert g["processes_count"] == 0 and g["processes_memory_mib"] == 0  # <processes />
     assert g["product_brand"] == "NVIDIA"
     assert g["vbios_version"] == "92.00.36.00.02"
+    # <pci_device_id>20B210DE</pci_device_id>: device << 16 | vendor, no 0x in the XML
+    assert (g["pci_vendor_id"], g["pci_device_id"]) == ("0x10de", "0x20b2")
     assert g["compute_capability"] is None and g["memory_bus_width_bits"] is None
 
 
@@ -191,6 +193,7 @@ def test_query_h100_mig():
     assert g["display_attached"] is False
     assert g["processes_count"] == 0  # "Processes : None"
     assert g["vbios_version"] == "96.00.A5.00.01"
+    assert (g["pci_vendor_id"], g["pci_device_id"]) == ("0x10de", "0x2330")  # "Device Id : 0x233010DE"
 
 
 def test_query_windows_wddm_processes():

@@ -99,6 +99,19 @@ def test_logic_continuation_backslashes_are_removed():
         "Architecture:        x86_64", "CPU(s):              16", "Model name:          X"]
 
 
+def test_logic_ci_log_timestamps_are_removed():
+    """GitHub Actions and Jenkins put the runner's time before every line; an output that merely
+    holds one ISO time at a line's start keeps it."""
+    gha = ["2024-07-18T16:39:29.1637194Z [opencl:cpu][opencl:1] Intel(R) OpenCL, X", "2024-07-18T16:39:29.1639109Z ",
+           "2024-07-18T16:39:29.1639437Z     Version  : OpenCL 3.0"]
+    assert [t for _, t in paste.clean("\n".join(gha)).lines] == [
+        "[opencl:cpu][opencl:1] Intel(R) OpenCL, X", "", "    Version  : OpenCL 3.0"]
+    jenkins = ["[2024-05-01T12:00:00.123Z] Architecture:  x86_64", "[2024-05-01T12:00:01.001Z] CPU(s):        16"]
+    assert [t for _, t in paste.clean("\n".join(jenkins)).lines] == ["Architecture:  x86_64", "CPU(s):        16"]
+    once = ["Timestamp                                 : Wed Dec  2 10:00:00 2026", "2024-05-01 12:00:00 x", "a", "b"]
+    assert [t for _, t in paste.clean("\n".join(once)).lines] == once
+
+
 def test_logic_three_outputs_without_prompts_are_split_at_their_headers(tmp_path):
     """lscpu, then glxinfo -B, then clinfo, pasted one after the other with no prompt."""
     lscpu = (FIXTURES / "linux" / "wsl2" / "lscpu.txt").read_text()

@@ -91,6 +91,10 @@ _FENCE = re.compile(r"[ \t]{0,8}(?:```|~~~)[\w+-]{0,40}[ \t]*")
 _GLUED_FENCE = re.compile(r"[ \t]{0,8}(?:```|~~~)(?=\S)")
 _GLUED_CLOSE = re.compile(r"(?<=\S)[ \t]{0,8}(?:```|~~~)[ \t]{0,8}$")
 _QUOTE = re.compile(r"(?:>[ \t]?|#[ \t])")
+# A CI log's per-line timestamp: GitHub Actions "2024-07-18T16:39:29.1637194Z ", Jenkins and
+# Buildkite "[2024-05-01T12:00:00.123Z] ", GitLab's "2024-05-01T12:00:00.123456Z 00O ".
+_CI_STAMP = re.compile(r"\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?\]?"
+                       r"(?: \d\d[OE]\+?)?(?: |\t|$)")
 
 
 _TOOLS = (r"rocminfo|clinfo|vulkaninfo|glxinfo|sycl-ls|inxi|lscpu|lspci|nvidia-smi|rocm-smi|amd-smi|xpu-smi|cat|uname|"
@@ -135,7 +139,13 @@ def clean(text: str) -> Cleaned:
     raw = text.replace("\r\n", "\n").split("\n")
     lines: list[tuple[int, str]] = []
     blank_run = 0
+    # Copied from a CI log, most lines start with the runner's timestamp: not the tool's output (#14).
+    stamped = sum(1 for line in raw if line[:1] in "[0123456789" and _CI_STAMP.match(line))
+    ci_log = stamped >= 2 and stamped >= 0.5 * sum(1 for line in raw if line.strip())
     for number, line in enumerate(raw, 1):
+        if ci_log:
+            stamp = _CI_STAMP.match(line)
+            line = line[stamp.end():] if stamp else line
         if "\r" in line:  # a terminal shows what was written after the last carriage return
             line = line.rstrip("\r").rsplit("\r", 1)[-1]
         if "\x1b" in line or any(c < " " and c != "\t" for c in line[:256]):
@@ -192,7 +202,8 @@ _HEADERS = [
     ("lscpu", re.compile(r"Architecture:[ \t]+\S")),
     ("nvidia-smi -q", re.compile(r"=+NVSMI LOG=+")),
     ("nvidia-smi", re.compile(r"\+-{10,}\+[ \t]*$|\|[ \t]+NVIDIA-SMI \d")),
-    ("rocminfo", re.compile(r"ROCk module .{0,40}loaded")),
+    # rocminfo's first line: the kernel driver check, or under WSL (librocdxg) the WSL notice
+    ("rocminfo", re.compile(r"ROCk module .{0,40}loaded|WSL environment detected\.")),
     ("rocm-smi", re.compile(r"=+ ?(?:ROCm System Management Interface|ROCm SMI)")),
     ("vulkaninfo", re.compile(r"VULKANINFO[ \t]*$")),
     ("clinfo", re.compile(r"Number of platforms[ \t]+\d")),

@@ -343,8 +343,9 @@ def parse(raw: dict) -> Result:
 
     # Counts: psutil first (it sees cgroup-less totals the same way everywhere), then the tools.
     count = raw["count"].value if raw["count"].ok else {}
-    cpu.logical_cpus = count.get("logical") or to_int(lscpu.get("CPU(s)")) or to_int(sysctl.get("hw.logicalcpu")) \
-        or (to_int(info.get("_processors")) or None) or win.get("logical")
+    # the FreeBSD port of lscpu prints "Total CPU(s):" where util-linux prints "CPU(s):"
+    cpu.logical_cpus = count.get("logical") or to_int(lscpu.get("CPU(s)") or lscpu.get("Total CPU(s)")) \
+        or to_int(sysctl.get("hw.logicalcpu")) or (to_int(info.get("_processors")) or None) or win.get("logical")
     per_socket = to_int(lscpu.get("Core(s) per socket") or lscpu.get("Core(s) per cluster"))
     # ARM boards count clusters, not sockets, and print "Socket(s): -"
     sockets = (to_int(lscpu.get("Cluster(s)")) if "Core(s) per socket" not in lscpu else None) \

@@ -4,6 +4,7 @@ xpu-smi when present (its per-device detail carries the memory size that mainlin
 
 from __future__ import annotations
 
+import csv
 import re
 
 from readiness import data
@@ -79,6 +80,9 @@ def devices(text: str | None) -> list[dict]:
     if isinstance(doc, dict):
         items = doc.get("device_list", [doc])
         return [d for d in items if isinstance(d, dict) and "device_name" in d]
+    csv_rows = _dump_csv(text)
+    if csv_rows is not None:
+        return csv_rows
     if _SUMMARY_HEAD.search(text):
         # nvidia-smi's table has the same head row: only xpu-smi's banner, or Intel names, say which
         found = [] if "NVIDIA-SMI" in text else _summary_devices(text)
@@ -97,6 +101,30 @@ def devices(text: str | None) -> list[dict]:
             if out and colon and key.strip() in _TEXT_KEYS:
                 out[-1][_TEXT_KEYS[key.strip()]] = value.strip()
     return [d for d in out if "device_name" in d]
+
+
+_CSV_HEADER = re.compile(r"^[ \t]*Device ID,[ \t]*Device Name[ \t]*(?:,|$)", re.M)
+
+
+def _dump_csv(text: str) -> list[dict] | None:
+    """`xpu-smi discovery --dump 1,2,...`: a CSV under a header of the table's key names, one row a
+    device (quoted fields, "N/A" for what it cannot read); None when the text is not one."""
+    m = _CSV_HEADER.search(text[:200_000])
+    if m is None:
+        return None
+    lines = []
+    for line in text[m.start():].splitlines()[:65]:
+        if not line.strip():
+            break
+        lines.append(line.strip())
+    rows = list(csv.reader(lines))
+    header = [_TEXT_KEYS.get(h.strip(), "device_id" if h.strip() == "Device ID" else None) for h in rows[0]]
+    out = []
+    for row in rows[1:]:
+        d = {key: value.strip() for key, value in zip(header, row) if key and value.strip()}
+        if to_int(d.get("device_id")) is not None and d.get("device_name"):
+            out.append({**d, "device_id": to_int(d["device_id"])})
+    return out
 
 
 def _memory_bytes(d: dict) -> int | None:

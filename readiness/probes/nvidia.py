@@ -212,7 +212,8 @@ def gpu_from_smi(g: dict, driver: str | None, fmt: str) -> Gpu:
                  "power_limit_w", "power_default_limit_w", "max_sm_clock_mhz", "max_memory_clock_mhz",
                  "memory_bus_width_bits", "pcie_generation", "pcie_width", "pcie_generation_max", "pcie_width_max",
                  "mig_mode", "persistence_mode", "ecc_mode", "virtualization_mode", "display_attached",
-                 "driver_model", "processes_count", "processes_memory_mib", "architecture"):
+                 "driver_model", "processes_count", "processes_memory_mib", "architecture", "pci_vendor_id",
+                 "pci_device_id"):
         setattr(gpu, name, g.get(name))
     gpu.ecc_errors_uncorrected = g.get("ecc_errors_uncorrected") if gpu.ecc_mode else None
     gpu.pci_bus_id = bus_id(g.get("pci_bus_id"))

@@ -118,13 +118,14 @@ def parse(raw: dict) -> Result:
     elif facts.os in ("darwin", "windows"):
         facts.wsl = False
     dxdiag = raw.get("dxdiag")
-    if facts.os is None and dxdiag is not None and dxdiag.text:
+    if facts.os in (None, "windows") and dxdiag is not None and dxdiag.text:
         from readiness.probes.windows import dxdiag_system
 
-        system = dxdiag_system(dxdiag.text)
-        if system.get("os"):
-            facts.os, facts.os_release, facts.wsl = "windows", system["os"], False
-            facts.hostname = facts.hostname or system.get("machine")
+        dx = dxdiag_system(dxdiag.text)
+        if facts.os is None and dx.get("os"):
+            facts.os, facts.os_release, facts.wsl = "windows", dx["os"], False
+        if facts.os == "windows" and not facts.hostname:
+            facts.hostname = dx.get("hostname")
     if facts.os is None:
         return Result({"host": facts.build()}, "absent", "no uname or os-release output to read")
     return Result({"host": facts.build()})

@@ -18,6 +18,7 @@ _GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, cmd_key(inxi.INX
                 cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}
 _CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(gfxinfo.SYCL_LS): gfxinfo.sycl_cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
                 cmd_key(inxi.CIM_CPU_TABLE): inxi.cim_cpu}
+_HOST_READERS = {cmd_key(inxi.INXI): inxi.inxi_host, rocminfo.KEY: rocminfo.host}
 _ARGVS = [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, gfxinfo.CLINFO, gfxinfo.SYCL_LS, inxi.INXI,
           inxi.CIM_CPU_TABLE, inxi.CIM_GPU_TABLE]
 NONE_GIVEN = "no rocminfo, vulkaninfo, glxinfo, clinfo, sycl-ls, inxi or CIM table output given (read from --from only)"
@@ -42,8 +43,7 @@ def parse(raw: dict) -> Result:
     cpus = [c for c in cpus if c is not None]
     if cpus:
         facts["cpu_fill"] = cpus
-    if cmd_key(inxi.INXI) in texts:
-        host = inxi.inxi_host(texts[cmd_key(inxi.INXI)])
-        if host is not None:
-            facts["host_fill"] = [host]
+    hosts = [reader(texts[key]) for key, reader in _HOST_READERS.items() if key in texts]
+    if any(h is not None for h in hosts):
+        facts["host_fill"] = [h for h in hosts if h is not None]
     return Result(facts, "ok", None)

@@ -189,8 +189,9 @@ def _lspci_line(slot: str, rest: str) -> dict | None:
     if numeric:  # -n
         return {**base, "class": "0x" + numeric.group(1).lower(), "vendor": "0x" + numeric.group(2).lower(),
                 "device": "0x" + numeric.group(3).lower(), "rev": numeric.group(4)}
+    # a paste that lost the space before "(rev a1)" ("[10de:1200](rev a1)") keeps its ids
     m = re.match(r"(?P<cls>[^:]+?): (?P<desc>.*?)(?: \[(?P<vid>[0-9a-f]{4}):(?P<did>[0-9a-f]{4})\])?"
-                 r"(?: \(rev (?P<rev>[0-9a-f]+)\))?(?: \(prog-if [^)]*\)?\)?)?\s*$", rest, re.I)
+                 r"(?: ?\(rev (?P<rev>[0-9a-f]+)\))?(?: \(prog-if [^)]*\)?\)?)?\s*$", rest, re.I)
     if m is None:
         return None
     # Without a name in lspci's table the ids are the name: "Device 1234:1111" (QEMU's VGA).

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from readiness.facts import CpuFacts, Gpu
+from readiness.facts import CpuFacts, Gpu, HostFacts
 from readiness.host.base import cmd_key
 
 ARGV = ["rocminfo"]
@@ -34,7 +34,9 @@ def _agent_opened(text: str) -> bool:
 
 
 def detect(text: str) -> bool:
-    if "HSA Agents" in text and bool(re.search(r"^\*{7}", text, re.M)) and "Device Type:" in text:
+    # a paste cut inside its first agent, before the Device Type line, still has the agent's rules
+    if "HSA Agents" in text and bool(re.search(r"^\*{7}", text, re.M)) and (
+            "Device Type:" in text or detect_fragment(text)):
         return True
     return _agent_opened(text) and len({m.group(1) for m in _AGENT_KEYS.finditer(text[:200_000])}) >= 3
 
@@ -118,11 +120,25 @@ def gpus(text: str) -> list[Gpu]:
     return found
 
 
+def _is_cpu(agent: dict) -> bool:
+    # cut before its Device Type line: every ROCm names a CPU agent's vendor "CPU" (GPUs': AMD)
+    kind = agent.get("Device Type")
+    return kind == "CPU" or (kind is None and agent.get("Vendor Name") == "CPU")
+
+
 def cpu(text: str) -> CpuFacts | None:
     """The CPU agents: one per socket; their compute units are the logical CPUs ROCm sees."""
-    cpus = [a for a in agents(text) if a.get("Device Type") == "CPU"]
+    cpus = [a for a in agents(text) if _is_cpu(a)]
     if not cpus:
         return None
     units = [_int(a.get("Compute Unit")) for a in cpus]
     return CpuFacts(model=(cpus[0].get("Marketing Name") or cpus[0].get("Name") or "").strip() or None,
                     logical_cpus=sum(units) if all(units) else None, max_mhz=_max_clock(cpus[0]))
+
+
+def host(text: str) -> HostFacts | None:
+    """ROCm's WSL runtime (librocdxg) prints `WSL environment detected.` before the HSA System
+    Attributes: a Linux under WSL (#14)."""
+    if re.search(r"^[ \t]*WSL environment detected\.?[ \t]*$", text[:20_000], re.M):
+        return HostFacts(os="linux", wsl=True)
+    return None

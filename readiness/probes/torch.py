@@ -92,9 +92,10 @@ def split_collect_env(text: str) -> dict[str, str] | None:
     out = {COLLECT_ENV_KEY: text}
     m = re.search(r"^\s*CPU:\n(.*?)(?:\n\s*\n|\n\s*Versions of relevant libraries:|\Z)", text, re.M | re.S)
     block = m.group(1) if m else ""
-    # The CPU section is lscpu's output on Linux, wmic's Name/Manufacturer/... block on Windows,
-    # and the sysctl brand string alone on macOS.
-    if re.search(r"^\s*Name:\s*\S", block, re.M) and re.search(r"^\s*Manufacturer:", block, re.M):
+    # The CPU section is lscpu's output on Linux, wmic's Name/Manufacturer/... block on Windows
+    # ("Name: x", or "Name=x" in older collect_env), and the sysctl brand string alone on macOS.
+    if re.search(r"^[ \t]*Name[ \t]*[:=][ \t]*\S", block, re.M) and \
+            re.search(r"^[ \t]*Manufacturer[ \t]*[:=]", block, re.M):
         from readiness.probes.cpu import CIM_CPU
         from readiness.host.base import cmd_key
 

@@ -127,6 +127,8 @@ def parse_wmic(text: str) -> list[dict]:
     cols = [(m.group(), m.start()) for m in re.finditer(r"\S+", header)]
     out = []
     for line in lines[header_i + 1:]:
+        if not line.strip(" -"):
+            continue  # PowerShell's Format-Table underlines its header with dashes: not a row
         row = {}
         for j, (name, start) in enumerate(cols):
             end = cols[j + 1][1] if j + 1 < len(cols) else None
@@ -145,7 +147,7 @@ _DX_OS = re.compile(r"^[ \t]*Operating System:[ \t]*(Windows[^\n(]*?)(?:[ \t]+\d
 
 def dxdiag_system(text: str) -> dict:
     """dxdiag's System Information block: the CPU (name and logical CPUs), installed RAM, the
-    Windows edition and the machine name. Keys are English only; a dxdiag saved in another language yields nothing."""
+    Windows edition and the computer name. Keys are English only; a dxdiag saved in another language yields nothing."""
     head = text.split("Display Devices", 1)[0][:20_000]
     out: dict = {}
     m = _DX_PROCESSOR.search(head)
@@ -160,7 +162,7 @@ def dxdiag_system(text: str) -> dict:
         out["os"] = m.group(1).strip()
     m = _DX_MACHINE.search(head)
     if m:
-        out["machine"] = m.group(1)
+        out["hostname"] = m.group(1)
     return out
 
 
@@ -179,13 +181,20 @@ def parse_dxdiag(text: str) -> list[dict]:
         key = re.search(r"Device Key:[ \t]*\S*VEN_([0-9A-Fa-f]{4})&DEV_([0-9A-Fa-f]{4})", block)
         vendor_id = ven.group(1).lower() if ven else ("0x" + key.group(1).lower() if key else None)
         device_id = dev.group(1).lower() if dev else ("0x" + key.group(2).lower() if key else None)
+        # An indirect display driver (a virtual monitor: "Display-Only Device", enumerated outside
+        # PCI) prints the ids and dedicated memory of the GPU that renders for it: not its own (#14).
+        dkey = re.search(r"Device Key:[ \t]*Enum\\(\w+)", block)
+        virtual = bool(re.search(r"Device Type:[ \t]*Display-Only Device", block)) or \
+            (dkey is not None and dkey.group(1).upper() != "PCI")
+        if virtual:
+            vendor_id = device_id = ded = None
         drv = re.search(r"Driver Version:[ \t]*(\S+)", block)
         # "Hybrid Graphics GPU: Integrated" / "Discrete" on laptops with two GPUs ("Not Supported" else)
         hybrid = re.search(r"Hybrid Graphics GPU:[ \t]*(Integrated|Discrete)\b", block)
         entry = {"name": name, "dedicated_mib": int(ded.group(1)) if ded else None,
                  "vendor_id": vendor_id, "device_id": device_id,
                  "driver": drv.group(1) if drv else None,
-                 "integrated": hybrid.group(1) == "Integrated" if hybrid else None}
+                 "integrated": hybrid.group(1) == "Integrated" if hybrid else None, "virtual": virtual}
         key = (entry["name"], entry["vendor_id"], entry["device_id"])
         if key not in seen:
             seen.add(key)
@@ -257,7 +266,8 @@ def parse(raw: dict) -> Result:
     dx = parse_dxdiag(raw["dxdiag"].text) if raw.get("dxdiag") is not None and raw["dxdiag"].text else []
     if not adapters and dx:
         adapters, source = [{"name": d["name"], "adapter_ram": None, "driver": d["driver"], "pnp": None,
-                             "vendor_id": d["vendor_id"], "device_id": d["device_id"], "integrated": d["integrated"]}
+                             "vendor_id": d["vendor_id"], "device_id": d["device_id"], "integrated": d["integrated"],
+                             "virtual": d["virtual"]}
                             for d in dx if d["name"] or d["vendor_id"] not in (None, "0x0000")], "dxdiag"
     reg = parse_registry(raw["registry"].text) if raw.get("registry") is not None and raw["registry"].text else []
     gpus, known = [], _gpu_vendors()
@@ -265,7 +275,7 @@ def parse(raw: dict) -> Result:
         name = (a.get("name") or "").strip()
         vid, did = _ids(a.get("pnp"))
         vid, did = vid or a.get("vendor_id"), did or a.get("device_id")
-        cls = _classify(name)
+        cls = "virtual" if a.get("virtual") else _classify(name)
         gpu = Draft(Gpu, index=i, vendor=_vendor(vid, f"{name} {a.get('maker') or ''}", known) if cls != "virtual" else "other",
                   name=name or None,
                   source=source, driver_version=a.get("driver"), pci_vendor_id=vid, pci_device_id=did,

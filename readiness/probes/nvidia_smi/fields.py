@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from readiness.probes.nvidia_smi.values import (_bool, _clean, _compute_cap, _driver_model, _mib, _pos_float, _pos_int,
-                                                _pos_mib, _width)
+from readiness.probes.nvidia_smi.values import (_bool, _clean, _compute_cap, _driver_model, _mib, _pci_device, _pci_vendor,
+                                                _pos_float, _pos_int, _pos_mib, _width)
 
 
 def _keep_none(v: Any) -> str | None:
@@ -37,6 +37,8 @@ FIELDS: tuple[Field, ...] = (
     Field("serial", _clean, ("serial",), (("Serial Number",),)),
     Field("product_brand", _clean, ("product_brand",), (("Product Brand",),)),
     Field("vbios_version", _clean, ("vbios_version",), (("VBIOS Version",),)),
+    Field("pci_vendor_id", _pci_vendor, ("pci/pci_device_id",), (("PCI", "Device Id"),)),
+    Field("pci_device_id", _pci_device, ("pci/pci_device_id",), (("PCI", "Device Id"),)),
     Field("memory_total_mib", _pos_mib, ("fb_memory_usage/total",), (("FB Memory Usage", "Total"),)),
     Field("memory_used_mib", _mib, ("fb_memory_usage/used",), (("FB Memory Usage", "Used"),)),
     Field("memory_free_mib", _mib, ("fb_memory_usage/free",), (("FB Memory Usage", "Free"),)),

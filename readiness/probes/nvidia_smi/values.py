@@ -43,6 +43,8 @@ GPU_KEYS: tuple[str, ...] = (
     "uuid",
     "serial",
     "pci_bus_id",
+    "pci_vendor_id",
+    "pci_device_id",
     "memory_total_mib",
     "memory_used_mib",
     "memory_free_mib",
@@ -194,6 +196,25 @@ def _pos_mib(v: Any) -> int | None:
 
 def _width(v: Any) -> int | None:
     return _pos_int(v)  # '16x' -> 16
+
+
+def _pci_word(v: Any, shift: int) -> str | None:
+    """One half of the PCI id word nvidia-smi prints as device << 16 | vendor (`0x268410DE`,
+    `268410DE` in the XML): shift 0 gives the vendor id, 16 the device id."""
+    s = _clean(v)
+    m = re.fullmatch(r"(?:0[xX])?([0-9A-Fa-f]{8})", s or "")
+    if m is None:
+        return None
+    word = int(m.group(1), 16) >> shift & 0xFFFF
+    return None if word in (0, 0xFFFF) else f"0x{word:04x}"
+
+
+def _pci_vendor(v: Any) -> str | None:
+    return _pci_word(v, 0)
+
+
+def _pci_device(v: Any) -> str | None:
+    return _pci_word(v, 16)
 
 
 def _first(*vals: Any) -> Any:
