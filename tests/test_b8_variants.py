@@ -95,6 +95,22 @@ def test_logic_lspci_detail_lines_that_lost_their_indent():
     # after a line that is no detail line (prose, another command), a column-0 driver line is not the device's
     (dev,) = pci._lspci_blocks(text.replace("Subsystem:", "then I ran lspci -k on the host:\nSubsystem:"))
     assert (dev["driver"], dev["driver_known"]) == (None, False)
+    # lspci -v's resource lines (no "Key:") between keep the driver line the device's (b9)
+    (dev,) = pci._lspci_blocks(text.replace("Kernel driver", "Memory at 6052000000 (64-bit, non-prefetchable) "
+                                                            "[size=16M]\nI/O ports at 4000 [size=64]\nKernel driver"))
+    assert (dev["driver"], dev["driver_known"]) == ("nvidia", True)
+
+
+def test_logic_inxi_2_speed_max_and_a_virtual_card():
+    from readiness.probes import inxi
+
+    text = ("CPU:       Single core Intel Core i7-4710HQ (-UP-) cache: 6144 KB speed: 2493 MHz (max)\n"
+            "Graphics:  Card: VMware SVGA II Adapter\n"
+            "           Display Server: X.org 1.12.4 drivers: vmware (unloaded: fbdev) tty size: 159x42\n")
+    assert inxi.inxi_cpu(text).max_mhz == 2493.0
+    assert [(g.name, g.virtual) for g in inxi.inxi_gpus(text)] == [("VMware SVGA II Adapter", True)]
+    # a current-speed figure without "(max)" is not the maximum
+    assert inxi.inxi_cpu(text.replace(" (max)", "")).max_mhz is None
 
 
 def test_logic_inxi_2_card_layout_with_two_cards():

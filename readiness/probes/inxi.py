@@ -13,7 +13,7 @@ import re
 from readiness.facts import CpuFacts, Gpu, HostFacts
 from readiness.host.base import cmd_key
 from readiness.probes.gfxinfo import vendor_of
-from readiness.probes.util import bus_id, normalise_arch
+from readiness.probes.util import bus_id, name_class, normalise_arch
 
 INXI = ["inxi", "-F"]
 CIM_CPU_TABLE = ["powershell", "-NoProfile", "-Command", "Get-CimInstance Win32_Processor | Format-Table"]
@@ -74,7 +74,8 @@ def inxi_gpus(text: str) -> list[Gpu]:
                        kernel_driver=driver if driver and driver != "N/A" else None,
                        driver_version=version if version and version not in ("kernel", "N/A") else None,
                        pci_bus_id=bus_id(bus) if bus else None, pci_vendor_id=vendor_id,
-                       pci_device_id="0x" + chip.group(2) if chip else None))
+                       pci_device_id="0x" + chip.group(2) if chip else None,
+                       virtual=bool(name) and name_class(name) == "virtual"))
     return out
 
 
@@ -118,7 +119,8 @@ def inxi_cpu(text: str) -> CpuFacts | None:
         lead, tag = _TOPOLOGY.match(info), _TYPE_TAG.search(info)
         if lead and tag and tag.start() > lead.end():
             model = info[lead.end():tag.start()].strip() or None
-    speed = re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu)
+    # inxi 3: "speed/min/max: 800/400/4200 MHz"; 2.x: "speed: 2493 MHz (max)" (b9)
+    speed = re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu) or re.search(r"speed:\s(\d{1,6})\sMHz\s\(max\)", cpu)
     return CpuFacts(model=model, physical_cores=cores, max_mhz=float(speed.group(1)) if speed else None)
 
 

@@ -127,7 +127,9 @@ def _lspci_class(name: str) -> str | None:
 
 # The detail lines lspci -k / -v prints under a device, by their key.
 _DETAIL_KEYS = frozenset(("Subsystem", "Kernel driver in use", "Kernel modules", "DeviceName", "Physical Slot", "Flags",
-                          "IOMMU group", "NUMA node", "Control", "Status", "Latency", "Interrupt"))
+                          "IOMMU group", "NUMA node", "Control", "Status", "Latency", "Interrupt", "Capabilities"))
+# lspci -v's resource lines, which have no "Key:" (b9: `Memory at 6052000000 (64-bit, ...) [size=16M]`)
+_RESOURCE = ("Memory at ", "I/O ports at ", "Expansion ROM at ", "Region ")
 
 
 def _lspci_blocks(text: str) -> list[dict]:
@@ -159,13 +161,14 @@ def _lspci_blocks(text: str) -> list[dict]:
             k, _, v = line.strip().partition(":")
             # A paste that lost the indent puts the detail lines at column 0: they still belong to
             # the device right above when nothing else came between (#14, b8)
-            detail = line[:1] in ("\t", " ") or (adjacent and k in _DETAIL_KEYS)
+            resource = line.startswith(_RESOURCE)
+            detail = line[:1] in ("\t", " ") or (adjacent and (k in _DETAIL_KEYS or resource))
             if current is not None and detail and ":" in line:
                 if k == "Kernel driver in use":
                     current["driver"] = v.strip()
                 if k in ("Kernel driver in use", "Kernel modules"):
                     current["driver_known"] = True
-            adjacent = adjacent and detail and ":" in line
+            adjacent = adjacent and detail and (":" in line or resource)
             continue
         current = _lspci_line(head.group("slot"), head.group("rest"))
         adjacent = current is not None

@@ -101,6 +101,17 @@ _JSON_START = re.compile(r'^[ \t]*(?:(\{)(?=[ \t]*(?:"|\}|\r?$))|(\[)(?=[ \t]*(?
 _JSON_TRIES = 64
 
 
+def name_class(name: str) -> str | None:
+    """What a display adapter's name alone says it is (data/gpu_name_classes.toml: "virtual",
+    "integrated", ...), for outputs that print a name and no PCI ids (Windows, inxi 2.x)."""
+    from readiness import data
+
+    for row in data.rows("gpu_name_classes", "name"):
+        if re.search(row["pattern"], name, re.I):
+            return row["class"]
+    return None
+
+
 def json_in(text: str | None) -> Any:
     """The JSON document in a pasted output: from the first line that opens one ("{" or "[") to
     the end, so a prompt or banner line before it ("[root@host ~]# amd-smi static --json") is

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 
-from readiness import data
 from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
 from readiness.probes.pci import vendor_rows
-from readiness.probes.util import json_in, key_values, to_int
+from readiness.probes.util import json_in, key_values, name_class, to_int
 from readiness.host.base import slow_timeout
 from readiness.facts import HostFacts
 
@@ -245,13 +244,6 @@ def _vendor(vendor_id: str | None, name: str, known: dict[str, str]) -> str:
     return "other"
 
 
-def _classify(name: str) -> str | None:
-    for row in data.rows("gpu_name_classes", "name"):
-        if re.search(row["pattern"], name, re.I):
-            return row["class"]
-    return None
-
-
 def parse(raw: dict) -> Result:
     if raw.get("system") not in ("windows", None):
         return Result({"gpus": []}, "unsupported", f"Windows only (this is {raw['system']})")
@@ -275,7 +267,7 @@ def parse(raw: dict) -> Result:
         name = (a.get("name") or "").strip()
         vid, did = _ids(a.get("pnp"))
         vid, did = vid or a.get("vendor_id"), did or a.get("device_id")
-        cls = "virtual" if a.get("virtual") else _classify(name)
+        cls = "virtual" if a.get("virtual") else name_class(name)
         gpu = Draft(Gpu, index=i, vendor=_vendor(vid, f"{name} {a.get('maker') or ''}", known) if cls != "virtual" else "other",
                   name=name or None,
                   source=source, driver_version=a.get("driver"), pci_vendor_id=vid, pci_device_id=did,
