@@ -278,7 +278,7 @@ def _store_one(db: sqlite3.Connection, slim: dict, digest: str, blob: bytes, now
     return True
 
 
-_LATEST = ("SELECT {columns} FROM reports r JOIN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY host_key "
+LATEST = ("SELECT {columns} FROM reports r JOIN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY host_key "
            "ORDER BY collected_utc DESC, id DESC) AS rn FROM reports) WHERE rn = 1) USING (id) ORDER BY r.host, r.host_key")
 #: Every column but the stored document (3 KB a report: a fleet's worth would not fit in memory).
 _ROW_COLUMNS = ("id, digest, host, collected_at, ingested_at, tool_version, os, cpu_model, ram_mib, gpu_summary, "
@@ -289,7 +289,7 @@ def latest(db: sqlite3.Connection) -> list[sqlite3.Row]:
     """Each host's newest report, by its UTC time (text order of the normalised form is time order);
     the stored documents stay in the database (latest_docs streams them)."""
     db.row_factory = sqlite3.Row
-    return db.execute(_LATEST.format(columns=", ".join("r." + c.strip() for c in _ROW_COLUMNS.split(",")))).fetchall()
+    return db.execute(LATEST.format(columns=", ".join("r." + c.strip() for c in _ROW_COLUMNS.split(",")))).fetchall()
 
 
 def latest_docs(db: sqlite3.Connection):
@@ -297,7 +297,7 @@ def latest_docs(db: sqlite3.Connection):
     db.row_factory = sqlite3.Row
     # In host order without dragging every document through the sort: the order first, then each
     # document by its id.
-    rows = db.execute(_LATEST.format(columns="r.id, r.host, r.host_key, r.collected_at")).fetchall()
+    rows = db.execute(LATEST.format(columns="r.id, r.host, r.host_key, r.collected_at")).fetchall()
     zdict = dictionary(db)
     for row in rows:
         (blob,) = db.execute("SELECT doc FROM reports WHERE id = ?", (row["id"],)).fetchone()
