@@ -220,6 +220,10 @@ def render_html(view: dict) -> str:
     return "".join(html_chunks(view))
 
 
+#: Sets of judge inputs whose judgments require_all keeps (a fleet of alike hosts needs a few).
+CACHED = 20000
+
+
 def require_all(db, workloads: list[dict], judge, inputs=None) -> tuple[list[dict], list[dict]]:
     """(hosts that can't run a workload well, hosts whose verdict is unknown), each per workload:
     unknown is kept apart so a policy decides it, never counted as a failure by itself.
@@ -227,21 +231,27 @@ def require_all(db, workloads: list[dict], judge, inputs=None) -> tuple[list[dic
     ``judge(facts, workload)`` is the pipeline's (fleet calls no engine itself); ``inputs(facts)``,
     where given, is the part of the facts the judge reads: hosts with equal inputs are judged once,
     on those inputs. Each host's document is read once for all the workloads."""
-    cache: dict[bytes, list[dict]] = {}
+    # Only what an entry shows of a judgment, and for at most CACHED sets of inputs: where every host
+    # differs (free RAM does), whole judgments for 100,000 hosts were 700 MB (#18).
+    cache: dict[bytes, list[tuple]] = {}
     failing: list[list[dict]] = [[] for _ in workloads]
     unknown: list[list[dict]] = [[] for _ in workloads]
     for row, doc in store.latest_docs(db):
         facts = inputs(doc) if inputs else doc
         # A digest, not the text: 100,000 hosts' inputs (CPU flags and all) would be held in memory.
         signature = hashlib.sha256((json.dumps(facts, sort_keys=True) if inputs else _signature(doc)).encode()).digest()
-        if signature not in cache:
-            cache[signature] = [judge(facts, w) for w in workloads]
-        for i, (w, r) in enumerate(zip(workloads, cache[signature])):
-            if r["verdict"] == "runs well":
+        judged = cache.get(signature)
+        if judged is None:
+            judged = [(r["verdict"], r["placement"], r["why"]) for r in (judge(facts, w) for w in workloads)]
+            if len(cache) >= CACHED:
+                del cache[next(iter(cache))]  # the oldest first
+            cache[signature] = judged
+        for i, (w, (verdict, placement, why)) in enumerate(zip(workloads, judged)):
+            if verdict == "runs well":
                 continue
             entry = {"workload": w["id"], "host": row["host"], "collected_at": row["collected_at"],
-                     "verdict": r["verdict"], "placement": r["placement"], "why": r["why"]}
-            (unknown if r["verdict"] == "unknown" else failing)[i].append(entry)
+                     "verdict": verdict, "placement": placement, "why": why}
+            (unknown if verdict == "unknown" else failing)[i].append(entry)
     return [e for per in failing for e in per], [e for per in unknown for e in per]
 
 

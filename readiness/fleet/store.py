@@ -330,11 +330,15 @@ def latest(db: sqlite3.Connection) -> list[sqlite3.Row]:
 
 def latest_docs(db: sqlite3.Connection):
     """(row, document) for each host's newest report, one at a time: memory stays flat at any fleet size."""
-    db.row_factory = sqlite3.Row
-    # In host order without dragging every document through the sort: the order first, then each
-    # document by its id.
-    rows = db.execute(LATEST.format(columns="r.id, r.host, r.host_key, r.collected_at")).fetchall()
+    # In host order without dragging every document through the sort, and in one query rather than
+    # one per host (#18): the order into a temporary table first, then the documents along it.
+    for statement in ("DROP TABLE IF EXISTS temp.latest_docs_order",
+                      "CREATE TEMP TABLE latest_docs_order (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL)"):
+        db.execute(statement)
+    db.execute("INSERT INTO temp.latest_docs_order (id) " + LATEST.format(columns="r.id"))
     zdict = dictionary(db)
-    for row in rows:
-        (blob,) = db.execute("SELECT doc FROM reports WHERE id = ?", (row["id"],)).fetchone()
-        yield row, load_doc({"doc": blob}, zdict)
+    cur = db.cursor()
+    cur.row_factory = sqlite3.Row
+    for row in cur.execute("SELECT r.id, r.host, r.host_key, r.collected_at, r.doc FROM temp.latest_docs_order l "
+                           "JOIN reports r ON r.id = l.id ORDER BY l.pos"):
+        yield row, load_doc(row, zdict)
