@@ -91,11 +91,18 @@ def test_the_streamed_page_and_csv_say_what_the_whole_table_said(tmp_path, monke
 def test_the_view_reads_rows_from_the_database_and_a_later_build_retires_it(tmp_path):
     conn = fleet(tmp_path, [variant(h, f"{i:032x}") for i, h in enumerate(HOSTS)])
     old = report.build(conn)
-    assert not isinstance(old["rows"], (list, tuple)) and not hasattr(old["rows"], "__len__")
-    assert old["hosts"] == len(list(old["rows"])) == len(HOSTS)
+    assert not isinstance(old["rows"], (list, tuple))
+    whole = list(old["rows"])
+    assert old["hosts"] == len(whole) == len(old["rows"]) == len(HOSTS)
+    # an index asks the database for that one row, in the same host order
+    assert [old["rows"][i] for i in range(len(HOSTS))] == whole and old["rows"][-1] == whole[-1]
+    with pytest.raises(IndexError):
+        old["rows"][len(HOSTS)]
     new = report.build(conn)
     with pytest.raises(ReadinessError, match="build the view again"):
         list(old["rows"])
+    with pytest.raises(ReadinessError, match="build the view again"):
+        old["rows"][0]
     assert len(list(new["rows"])) == len(HOSTS)
 
 

@@ -102,20 +102,21 @@ def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
 
 class Rows:
     """The host table of one view, read from the database one row at a time, each time it is
-    iterated (the HTML and the CSV each read it once). Only while the connection's latest_hosts
-    table is this view's: a later build on the same connection replaces it, and then iterating
-    an older view is an error rather than another view's hosts."""
+    iterated (the HTML and the CSV each read it once); ``rows[i]`` and ``len(rows)`` ask the
+    database too. Only while the connection's latest_hosts table is this view's: a later build on
+    the same connection replaces it, and then reading an older view is an error rather than
+    another view's hosts."""
 
     _QUERY = ("SELECT r.host, r.collected_at, r.tier, r.os, r.cpu_model, r.ram_mib, r.gpu_summary, r.driver_version, "
               "r.torch, COALESCE(r.collected_utc, '') < ?, "
               "(SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id), "
               "(SELECT COUNT(*) FROM models m WHERE m.report_id = r.id) "
-              "FROM temp.latest_hosts l JOIN reports r ON r.id = l.id ORDER BY l.pos")
+              "FROM temp.latest_hosts l JOIN reports r ON r.id = l.id {where} ORDER BY l.pos")
 
     def __init__(self, db, token: str, cutoff: str):
         self._db, self._token, self._cutoff = db, token, cutoff
 
-    def __iter__(self):
+    def _checked(self):
         cur = _cursor(self._db)
         try:
             current = cur.execute("SELECT token FROM temp.latest_token").fetchone()
@@ -124,11 +125,30 @@ class Rows:
         if current is None or current[0] != self._token:
             raise ReadinessError("this fleet view's host table is gone (a later report.build on the same "
                                  "connection replaced it); build the view again")
-        for host, at, tier, os_, cpu, ram, gpus, driver, torch, stale, problems, models in cur.execute(
-                self._QUERY, (self._cutoff,)):
-            yield {"host": host, "collected_at": at, "tier": tier, "os": os_, "cpu": cpu,
-                   "ram_gib": round((ram or 0) / 1024, 1) if ram else None, "gpus": gpus, "driver": driver,
-                   "torch": torch, "stale": bool(stale), "problems": problems, "models": models}
+        return cur
+
+    def __iter__(self):
+        for row in self._checked().execute(self._QUERY.format(where=""), (self._cutoff,)):
+            yield self._row(row)
+
+    def __len__(self) -> int:
+        return self._checked().execute("SELECT COUNT(*) FROM temp.latest_hosts").fetchone()[0]
+
+    def __getitem__(self, i: int) -> dict:
+        n = len(self)
+        if not isinstance(i, int) or not -n <= i < n:
+            raise IndexError(i)
+        # pos numbers the hosts in order from the first (a new table's INTEGER PRIMARY KEY, filled in order)
+        where = "WHERE l.pos = (SELECT MIN(pos) FROM temp.latest_hosts) + ?"
+        row = self._checked().execute(self._QUERY.format(where=where), (self._cutoff, i % n)).fetchone()
+        return self._row(row)
+
+    @staticmethod
+    def _row(row) -> dict:
+        host, at, tier, os_, cpu, ram, gpus, driver, torch, stale, problems, models = row
+        return {"host": host, "collected_at": at, "tier": tier, "os": os_, "cpu": cpu,
+                "ram_gib": round((ram or 0) / 1024, 1) if ram else None, "gpus": gpus, "driver": driver,
+                "torch": torch, "stale": bool(stale), "problems": problems, "models": models}
 
 
 def _changes(db) -> tuple[list[dict], int]:
