@@ -59,9 +59,9 @@ def fleet_report(db: str, output: str, csv_path: str | None, stale_days: int, fo
     if csv_path:
         outputs.check_target(csv_path, force, None)
     view = report.build(conn, stale_days)
-    outputs.write_text(output, report.render_html(view))
+    outputs.write_text(output, report.html_chunks(view))
     if csv_path:
-        outputs.write_text(csv_path, report.to_csv(view), newline="")
+        outputs.write_text(csv_path, report.csv_chunks(view), newline="")
     click.echo(sanitize.line(f"{view['hosts']} hosts; report written to {output}"
                              + (f", CSV to {csv_path}" if csv_path else "")))
 

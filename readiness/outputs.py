@@ -53,8 +53,10 @@ def check_target(path: str, force: bool, is_ours=None) -> None:
     raise ReadinessError(f"{path} {what}; not overwriting it", hint="choose another file, or pass --force")
 
 
-def write_text(path: str, text: str, newline: str | None = None) -> None:
-    """O_NOFOLLOW and O_NONBLOCK: a symlink or FIFO swapped in after the check is still refused."""
+def write_text(path: str, text, newline: str | None = None) -> None:
+    """``text``: a string, or an iterable of strings written as they come (a fleet report's 100,000
+    rows are never held whole, #18). O_NOFOLLOW and O_NONBLOCK: a symlink or FIFO swapped in after
+    the check is still refused."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags, 0o666)
@@ -65,7 +67,8 @@ def write_text(path: str, text: str, newline: str | None = None) -> None:
             raise ReadinessError(f"{path} is not a regular file; not writing to it")
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
             fd = -1
-            f.write(text)
+            for chunk in [text] if isinstance(text, str) else text:
+                f.write(chunk)
     except OSError as e:
         raise ReadinessError(f"cannot write {path}: {e.strerror or e}") from e
     finally:

@@ -52,6 +52,9 @@ CORRUPT = {
     "nan.json": json.dumps(variant()).replace('"free_mib": ' + str(BASE["disks"][0]["free_mib"]), '"free_mib": NaN'),
     "bad-time.json": variant(when="yesterday"),
     "tool-list.json": variant(tool=["readiness"]),
+    # Valid JSON that Python reads into a string UTF-8 can't encode: SQLite refuses it at insert time,
+    # after validation (it used to end the whole ingest as an internal error, #18).
+    "lone-surrogate.json": json.dumps(variant(host="HOST")).replace('"HOST"', '"ws-\\ud800"'),
 }
 
 
@@ -69,6 +72,7 @@ def test_corrupt_reports_are_named_and_skipped_and_every_good_one_stored(run, tm
         assert f"skipped {reports / name}:" in r.stderr, name
     assert "nested too deeply" in r.stderr and "hostname should be a string or a null" in r.stderr
     assert "out of range" in r.stderr and "not a JSON number" in r.stderr
+    assert "lone-surrogate.json: cannot be stored:" in r.stderr and "surrogates not allowed" in r.stderr
     assert len(hosts(db)) == 30
 
 

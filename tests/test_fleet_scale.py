@@ -176,3 +176,30 @@ def test_problems_are_counted_per_machine_not_per_hostname(tmp_path):
     (problem,) = view["problems"]
     assert problem["hosts"] == 2
     assert sorted(r["problems"] for r in view["rows"]) == [0, 1, 1]
+
+
+def test_require_keeps_a_bounded_number_of_judgments_and_answers_the_same(tmp_path, monkeypatch):
+    """Hosts alike (a, b, d) share one judgment while it is kept; with room for one, c's pushes it
+    out and d is judged again: the same answers either way, and never more judgments held."""
+    gpu = {"index": 0, "vendor": "nvidia", "name": "NVIDIA GeForce RTX 4090", "memory_total_mib": 24564,
+           "memory_free_mib": 24000, "status": "ok", "virtual": False}
+    reports = tmp_path / "r"
+    for host in "abd":
+        put(reports, f"{host}.json", variant(host, host * 32, gpus=[{**gpu, "uuid": f"GPU-{host}"}]))
+    put(reports, "c.json", variant("c", "c" * 32, gpus=[{**gpu, "memory_free_mib": 2000}]))
+    conn = store.connect(str(tmp_path / "f.sqlite"))
+    store.ingest(conn, [str(reports)])
+    workloads = cli_options.chosen_workloads(("chat-llama-3.1-8b", "chat-qwen2.5-32b"), None, None, None)
+    answers, judged = [], []
+    for room in (report.CACHED, 1):
+        monkeypatch.setattr(report, "CACHED", room)
+        seen = []
+
+        def judge(facts, w):
+            seen.append(facts)
+            return pipeline.judge_one(facts, w)
+
+        answers.append(report.require_all(conn, workloads, judge, pipeline.judge_inputs))
+        judged.append(len(seen) // len(workloads))
+    assert judged == [2, 3]
+    assert answers[0] == answers[1] and answers[0][0]
