@@ -216,19 +216,38 @@ def _run_telling(probe, host, progress):
         _told(progress, probe.NAME, "done")
 
 
+class Collecting:
+    """The probes of one run, started at once on their threads (issue 18: before the caller reads
+    the user's files or loads its tables, which then overlap the probes' child processes).
+    ``facts()`` waits for them and assembles the facts document; ``stop()`` ends them early (a
+    bad user file found while they ran): their commands are killed and none start."""
+
+    def __init__(self, host, probes: list | None = None, progress=None):
+        """``progress(name, "start" | "done")``, when given, is called from the probe threads."""
+        probes = all_probes() if probes is None else probes
+        self.host = host if isinstance(host, OnceHost) else OnceHost(host)
+        self.collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        run = (lambda p, h: _run_telling(p, h, progress)) if progress else run_guarded
+        # The slowest started first (issue 18), so their child processes start at once; the results
+        # are kept in the registry's order.
+        self._order = sorted(range(len(probes)), key=lambda i: _start_order(probes[i]))
+        self._running = parallel.Running([probes[i] for i in self._order], self.host, run)
+
+    def facts(self) -> dict[str, Any]:
+        by_index = dict(zip(self._order, self._running.wait()))
+        return assemble([by_index[i] for i in range(len(self._order))], self.collected_at)
+
+    def stop(self) -> None:
+        self.host.stop()
+
+
 def gather(host, probes: list | None = None, progress=None) -> dict[str, Any]:
     """``progress(name, "start" | "done")``, when given, is called from the probe threads."""
-    probes = all_probes() if probes is None else probes
-    host = host if isinstance(host, OnceHost) else OnceHost(host)
-    collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    run = (lambda p, h: _run_telling(p, h, progress)) if progress else run_guarded
-    # The slowest started first (issue 18), so their child processes start at once; the results
-    # are kept in the registry's order.
-    order = sorted(range(len(probes)), key=lambda i: _start_order(probes[i]))
-    started = parallel.run_all([probes[i] for i in order], host, run)
-    by_index = dict(zip(order, started))
-    results = [by_index[i] for i in range(len(probes))]
+    return Collecting(host, probes, progress).facts()
 
+
+def assemble(results: list[tuple], collected_at: str) -> dict[str, Any]:
+    """The facts document from each probe's (probe, Result, seconds), in the registry's order."""
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}
     gpu_lists: list[list[Gpu]] = []

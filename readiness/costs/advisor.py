@@ -232,13 +232,21 @@ def _prices_as_of(prices: Prices, today: date | None) -> dict:
             "stale": months is not None and months > STALE_MONTHS}
 
 
-def _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options, memo) -> dict:
-    local = local_option(workloads, local_hw, inputs, memo) if local_hw is not None else None
+def _found(workloads, prices, inputs, budget, today, offers, all_options, memo) -> dict:
+    """The purchases and rentals that run these workloads well, best first (the best TOP of each
+    unless all options are asked for), how many there were, and the accelerators not estimated.
+    Nothing here depends on this machine (what_if)."""
     buys = buy_options(workloads, prices, inputs, budget, today, offers, memo)
     rents, other = rent_options(workloads, prices, inputs, today, offers, memo)
+    return {"buy": buys if all_options else buys[:TOP], "rent": rents if all_options else rents[:TOP],
+            "counts": {"buy": len(buys), "rent": len(rents)}, "other": other}
+
+
+def _entry(workloads, inputs, local_hw, budget, all_options, memo, found) -> dict:
+    local = local_option(workloads, local_hw, inputs, memo) if local_hw is not None else None
+    buys, rents, other = found["buy"], found["rent"], found["other"]
     best_buy, best_rent = (buys[0] if buys else None), (rents[0] if rents else None)
     verdict, why, h = _verdict(local, best_buy, best_rent, budget, inputs)
-    keep = (buys, rents) if all_options else (buys[:TOP], rents[:TOP])
     cheapest_other: dict = {}
     for o in other:  # one line per accelerator not estimated: its cheapest offer
         if o["name"] not in cheapest_other or o["hourly_usd"] < cheapest_other[o["name"]]["hourly_usd"]:
@@ -246,9 +254,9 @@ def _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_optio
     return {"workloads": [w["id"] for w in workloads], "verdict": verdict, "why": why,
             "break_even_hours_per_month": None if h is None else round(h, 1),
             "best_buy": best_buy["id"] if best_buy else None, "best_rent": best_rent["id"] if best_rent else None,
-            "options": ([local] if local else []) + keep[0] + keep[1],
-            "options_found": {"buy": len(buys), "rent": len(rents)},
-            "other_offers": list(cheapest_other.values()) if all_options or not keep[1] else []}
+            "options": ([local] if local else []) + buys + rents,
+            "options_found": dict(found["counts"]),
+            "other_offers": list(cheapest_other.values()) if all_options or not rents else []}
 
 
 def _inputs(inputs: Inputs, budget: float | None) -> dict:
@@ -266,22 +274,38 @@ def advise(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hard
            memo: Estimates | None = None) -> dict:
     """Rent or buy for one set of workloads run together: the entry, with its inputs and offers."""
     offers: dict = {}
-    entry = _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options,
-                   Estimates() if memo is None else memo)
+    memo = Estimates() if memo is None else memo
+    found = _found(workloads, prices, inputs, budget, today, offers, all_options, memo)
+    entry = _entry(workloads, inputs, local_hw, budget, all_options, memo, found)
     return {**entry, "inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
             "offers": _only_used(offers, [entry])}
 
 
-def advise_each(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
-                budget: float | None = None, today: date | None = None, all_options: bool = False,
-                memo: Estimates | None = None) -> dict:
-    """Rent or buy for each workload on its own (readiness check): inputs and offers once for all.
-    ``memo``: this run's estimates (one per run: the pipeline hands in the verdicts it already made)."""
+def what_if(workloads: list[dict], prices: Prices, inputs: Inputs, budget: float | None = None,
+            today: date | None = None, all_options: bool = False, memo: Estimates | None = None) -> dict:
+    """Each workload's purchases and rentals, on its own: {"workloads": [found, ...] in the order
+    given, "offers": the offers they name}. They depend on the workloads, the prices and the
+    inputs only, never on this machine: a check works them out while its probes run, and may
+    remember them between runs (costs/cache.py, issue 18)."""
     offers: dict = {}
     memo = Estimates() if memo is None else memo
-    entries = [_entry([w], prices, inputs, local_hw, budget, today, offers, all_options, memo) for w in workloads]
+    found = [_found([w], prices, inputs, budget, today, offers, all_options, memo) for w in workloads]
+    named = {o.get("offer") for f in found for o in f["buy"] + f["rent"] + f["other"]}
+    return {"workloads": found, "offers": {k: v for k, v in offers.items() if k in named}}
+
+
+def advise_each(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
+                budget: float | None = None, today: date | None = None, all_options: bool = False,
+                memo: Estimates | None = None, found: dict | None = None) -> dict:
+    """Rent or buy for each workload on its own (readiness check): inputs and offers once for all.
+    ``memo``: this run's estimates (one per run: the pipeline hands in the verdicts it already made);
+    ``found``: what_if's answer for the same workloads, prices and inputs, when already worked out."""
+    memo = Estimates() if memo is None else memo
+    if found is None:
+        found = what_if(workloads, prices, inputs, budget, today, all_options, memo)
+    entries = [_entry([w], inputs, local_hw, budget, all_options, memo, f) for w, f in zip(workloads, found["workloads"])]
     return {"inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
-            "offers": _only_used(offers, entries), "workloads": entries}
+            "offers": _only_used(found["offers"], entries), "workloads": entries}
 
 
 def add_shopping(verdicts: list[dict], costs: dict) -> None:
