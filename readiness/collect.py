@@ -12,7 +12,8 @@ from readiness.facts import CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, Pr
 from readiness.host.base import OnceHost
 from readiness.probes import parallel
 from readiness.probes.base import run_guarded
-from readiness.probes.registry import all_probes
+from readiness.probes import registry
+from readiness.probes.registry import all_probes  # noqa: F401 - collect.all_probes, as the tests know it
 
 # When two probes report the same PCI device, the richer source wins.
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
@@ -190,14 +191,13 @@ def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, c
     return out
 
 
-# Probes by how long they usually take (benchmarks/speed.py; issue 18): the torch child process
-# (seconds when torch is installed), the package listing's Python child, lscpu, NVML's load.
-SLOWEST_FIRST = ("torch", "python", "cpu", "nvidia", "power", "cuda", "os", "amd")
+# Probe modules by how long they usually take (benchmarks/speed.py; issue 18): the torch child
+# process (seconds when torch is installed), the package listing's Python child, NVML's child, lscpu.
+SLOWEST_FIRST = ("torch", "pystack", "nvidia", "cpu", "power", "cuda", "osinfo", "amd")
 
 
-def _start_order(probe) -> int:
-    name = getattr(probe, "NAME", "")
-    return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+def _start_order(module: str) -> int:
+    return SLOWEST_FIRST.index(module) if module in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
 
 def _told(progress, name: str, state: str) -> None:
@@ -224,14 +224,17 @@ class Collecting:
 
     def __init__(self, host, probes: list | None = None, progress=None):
         """``progress(name, "start" | "done")``, when given, is called from the probe threads."""
-        probes = all_probes() if probes is None else probes
         self.host = host if isinstance(host, OnceHost) else OnceHost(host)
         self.collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         run = (lambda p, h: _run_telling(p, h, progress)) if progress else run_guarded
-        # The slowest started first (issue 18), so their child processes start at once; the results
-        # are kept in the registry's order.
-        self._order = sorted(range(len(probes)), key=lambda i: _start_order(probes[i]))
-        self._running = parallel.Running([probes[i] for i in self._order], self.host, run)
+        # The slowest started first (issue 18), so their child processes start at once, each probe
+        # module imported just before it starts; the results are kept in the registry's order.
+        names = [getattr(p, "__name__", "").rsplit(".", 1)[-1] for p in probes] if probes is not None \
+            else list(registry.MODULES)
+        self._order = sorted(range(len(names)), key=lambda i: _start_order(names[i]))
+        chosen = (probes[i] for i in self._order) if probes is not None else (registry.probe(names[i])
+                                                                              for i in self._order)
+        self._running = parallel.Running(chosen, self.host, run)
 
     def facts(self) -> dict[str, Any]:
         by_index = dict(zip(self._order, self._running.wait()))

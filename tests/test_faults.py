@@ -239,12 +239,13 @@ def test_stopping_one_run_kills_its_commands_and_starts_no_more(tmp_path):
     import threading
 
     mine, other = threading.Event(), threading.Event()
-    sleeper = tool(tmp_path / "bin", "sleeper", "sleep 999\n")
+    pidfile = tmp_path / "pid"
+    sleeper = tool(tmp_path / "bin", "sleeper", f"echo $$ > {pidfile}\nexec sleep 999\n")
     got = {}
     worker = threading.Thread(target=lambda: got.update(out=runner.run([str(sleeper)], timeout=120, stop=mine)))
     worker.start()
-    for _ in range(200):  # until it runs
-        if subprocess.run(["pgrep", "-f", str(sleeper)], capture_output=True).returncode == 0:
+    for _ in range(600):  # until it runs
+        if pidfile.exists() and pidfile.read_text().strip():
             break
         time.sleep(0.05)
     runner.stop(mine)

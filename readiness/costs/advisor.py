@@ -32,8 +32,20 @@ UNIT_KEYS = {"per 1M tokens": "usd_per_million_tokens", "per image": "usd_per_im
              "per run": "usd_per_run"}
 
 
+_BY_ID: dict = {}
+
+
 def _spec(gpu_id: str):
-    return next((s for s in catalog.all_gpus() if s.id == gpu_id), None)
+    """The catalogue's GPU with that id (the first, as a search would find it), by a dict made once
+    per catalogue (issue 18: the advisor looks up thousands of rows); a reloaded catalogue is a
+    new tuple, so the index is made again."""
+    gpus = catalog.all_gpus()
+    if _BY_ID.get("of") is not gpus:
+        ids: dict = {}
+        for spec in gpus:
+            ids.setdefault(spec.id, spec)
+        _BY_ID.update({"of": gpus, "ids": ids})
+    return _BY_ID["ids"].get(gpu_id)
 
 
 def _runs_well(results: list[dict]) -> bool:
@@ -117,6 +129,7 @@ def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: f
         for n in (r["cards"],) if r.get("cards") else (1, *multi):
             cands.append((r, spec, n, False))
     cands += [(r, _spec(r["gpu"]), 1, True) for r in prices.systems if _spec(r["gpu"])]
+    made: dict[int, dict] = {}  # each row's offer, built once for its 1, 2 and 4 card builds
     for row, spec, n, is_system in cands:
         count, psu = _psus(n, spec.tdp_w or 0, inputs, prices)
         upfront = float(row["usd"]) * (1 if row.get("cards") else n) + (float(psu["usd"]) * count if psu else 0.0)
@@ -128,7 +141,9 @@ def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: f
             continue
         offer_id = _offer_id("system", row["id"]) if is_system else _offer_id(
             "buy", row["gpu"], row.get("condition", "new"), row.get("cards") and f"lot{row['cards']}", row["date"])
-        offers[offer_id] = _offer(row, "system" if is_system else "gpu", today)
+        if id(row) not in made:
+            made[id(row)] = _offer(row, "system" if is_system else "gpu", today)
+        offers[offer_id] = made[id(row)]
         w = float(row["watts"]) * inputs.gpu_load if is_system and row.get("watts") else watts(
             (spec.tdp_w or 0) * n if spec.tdp_w else None, inputs)
         e = electricity_per_hour(w, inputs)
@@ -169,11 +184,13 @@ def rent_options(workloads: list[dict], prices: Prices, inputs: Inputs, today: d
             continue
         base = int(o.get("gpus_per_instance", 1))
         counts = [base] + ([n for n in RENT_COUNTS if n > base] if base == 1 and o["provider"] in per_gpu else [])
+        made = None
         for n in counts:
             results = memo.runs_well(workloads, spec, n, max(inputs.host_ram_gib, (spec.memory_gib or 0) * n * 2))
             if results is None:
                 continue
-            offers[oid] = _offer(o, "offer", today)
+            made = made or _offer(o, "offer", today)
+            offers[oid] = made
             hourly = float(o["usd_per_gpu_hour"]) * n
             spot = o.get("spot_usd_per_gpu_hour")
             out.append(_priced(results, hourly, {
@@ -275,6 +292,7 @@ def advise(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hard
     """Rent or buy for one set of workloads run together: the entry, with its inputs and offers."""
     offers: dict = {}
     memo = Estimates() if memo is None else memo
+    today = today or date.today()  # once: every offer's age from the same day
     found = _found(workloads, prices, inputs, budget, today, offers, all_options, memo)
     entry = _entry(workloads, inputs, local_hw, budget, all_options, memo, found)
     return {**entry, "inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
@@ -289,6 +307,7 @@ def what_if(workloads: list[dict], prices: Prices, inputs: Inputs, budget: float
     remember them between runs (costs/cache.py, issue 18)."""
     offers: dict = {}
     memo = Estimates() if memo is None else memo
+    today = today or date.today()  # once: every offer's age from the same day
     found = [_found([w], prices, inputs, budget, today, offers, all_options, memo) for w in workloads]
     named = {o.get("offer") for f in found for o in f["buy"] + f["rent"] + f["other"]}
     return {"workloads": found, "offers": {k: v for k, v in offers.items() if k in named}}

@@ -22,30 +22,38 @@ def deadline_for(host) -> float:
 
 
 class Running:
-    """Probes started on their threads; ``wait()`` gives their results, in probe order."""
+    """Probes started on their threads; ``wait()`` gives their results, in the order started.
+    ``probes`` may be a generator: each probe starts as soon as it is produced (a check imports
+    each probe module just before starting it, so the slow ones start before the rest are imported)."""
 
-    def __init__(self, probes: list, host, run_one):
-        self.probes = probes
-        self.results: list = [None] * len(probes)
+    def __init__(self, probes, host, run_one):
+        self.probes: list = []
+        self.results: list = []
         self.done = threading.Event()
         self.limit = deadline_for(host)
         self.end = time.monotonic() + self.limit
-        self._left = len(probes)
+        self._left = 1  # the starting itself, until every probe is started
         self._lock = threading.Lock()
-        if not probes:
-            self.done.set()
         for i, probe in enumerate(probes):
+            with self._lock:
+                self.probes.append(probe)
+                self.results.append(None)
+                self._left += 1
             threading.Thread(target=self._work, args=(i, probe, host, run_one), name=f"probe-{probe.NAME}",
                              daemon=True).start()
+        self._finished()
+
+    def _finished(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left == 0:
+                self.done.set()
 
     def _work(self, i: int, probe, host, run_one) -> None:
         try:
             self.results[i] = (probe, *run_one(probe, host))
         finally:
-            with self._lock:
-                self._left -= 1
-                if self._left == 0:
-                    self.done.set()
+            self._finished()
 
     def wait(self) -> list[tuple]:
         """[(probe, Result, seconds)]; a probe past the deadline is a timeout by name."""
