@@ -7,7 +7,9 @@ Run:  python benchmarks/speed.py [--runs N] [--no-llmfit | --llmfit PATH]
 - llmfit is installed with pip into this benchmark's own temporary venv under /tmp (or --llmfit names
   its executable); when it cannot be installed its rows are skipped with a note.
 - Our processes run with a temporary READINESS_CACHE_DIR: "first" runs get an empty one each time
-  (nothing remembered: the TOML tables parsed, torch imported in its child), "second" runs a warm one.
+  (nothing remembered: the TOML tables parsed, the what-if costs worked out, torch imported in its
+  child), "second" runs a warm one. Both are printed for --no-torch too: the targets are checked on
+  the warm run, and the empty-cache ratios are printed beside them so the cache's share is seen.
 - PYTHONDONTWRITEBYTECODE is removed from the children's environment: an installed package has its
   bytecode, and compiling every module on every run is not what a user pays.
 The machine may be shared: run it twice and quote both (the figures move with other load).
@@ -138,6 +140,8 @@ def main() -> None:
         m["floor"] = line('python -c "import click, jinja2, psutil"',
                           timed([PY, "-c", "import click, jinja2, psutil"], n))
         m["quick"] = line("check --json --no-torch", timed(ours + ["--no-torch"], n, warm))
+        m["quick_first"] = line("check --json --no-torch (empty cache dir)",
+                                timed(ours + ["--no-torch"], n, fresh_cache=True))
         m["torch_first"] = line("check --json (torch; empty cache dir)", timed(ours, n, fresh_cache=True))
         m["torch_second"] = line("check --json (torch; second run)", timed(ours, n, warm))
         m["estimate"] = line("estimate --gpu 'RTX 4090' --model llama-3.1-8b",
@@ -158,6 +162,8 @@ def main() -> None:
         ratio("check --no-torch / llmfit --json recommend", q, m["llmfit_rec"], 0.5)
         ratio("check --no-torch / llmfit --json system", q, m["llmfit_sys"])
         ratio("check --no-torch / collect_env", q, m["collect_env"], 0.1)
+        ratio("check --no-torch, empty cache dir / llmfit --json recommend", m["quick_first"], m["llmfit_rec"], 0.5)
+        ratio("check --no-torch, empty cache dir / collect_env", m["quick_first"], m["collect_env"], 0.1)
         floor_probe = m["floor"] + probe_s if m["floor"] is not None else None
         ratio("check --no-torch / (import floor + slowest probe)", q, floor_probe, 2.0)
         ratio("check with torch, second run / check --no-torch", m["torch_second"], q, 1.2)

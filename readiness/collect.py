@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from readiness import compat, derive
 from readiness.facts import CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.host.base import OnceHost
 from readiness.probes import parallel
@@ -235,6 +234,8 @@ class Collecting:
         chosen = (probes[i] for i in self._order) if probes is not None else (registry.probe(names[i])
                                                                               for i in self._order)
         self._running = parallel.Running(chosen, self.host, run)
+        from readiness import compat, derive  # noqa: F401 - for assemble: imported once the probes run, not before
+
 
     def facts(self) -> dict[str, Any]:
         by_index = dict(zip(self._order, self._running.wait()))
@@ -251,6 +252,8 @@ def gather(host, probes: list | None = None, progress=None) -> dict[str, Any]:
 
 def assemble(results: list[tuple], collected_at: str) -> dict[str, Any]:
     """The facts document from each probe's (probe, Result, seconds), in the registry's order."""
+    from readiness import compat, derive
+
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}
     gpu_lists: list[list[Gpu]] = []
