@@ -77,12 +77,16 @@ def check(host, options: CheckOptions, origin: str = "live", progress=None) -> R
     from readiness import collect
 
     probing = host if isinstance(host, collect.Collecting) else start(host, progress)
-    ahead = what_if_costs(options) if options.prices is not None else None
-    found = None
-    if options.local_models:
-        from readiness import models
+    try:
+        ahead = what_if_costs(options) if options.prices is not None else None
+        found = None
+        if options.local_models:
+            from readiness import models
 
-        found = models.discover(options.environ or {}, options.platform, seconds=models.CHECK_SECONDS)["models"]
+            found = models.discover(options.environ or {}, options.platform, seconds=models.CHECK_SECONDS)["models"]
+    except BaseException:
+        probing.stop()  # nothing will read the probes' answers: their commands end now
+        raise
     facts = probing.facts()
     host = probing.host
     measured, notes = None, []

@@ -318,3 +318,10 @@ def test_a_vendor_binding_not_installed_is_answered_without_a_child(tmp_path, mo
     (tmp_path / "amdsmi.py").write_text("raise ImportError('a fake binding in the working folder')\n")
     LiveHost().call("amdsmi")
     assert len(started) == 1 and "readiness.host.vendor_child" in started[0]
+
+
+def test_a_tool_that_closes_its_output_before_exiting_is_not_killed(tmp_path):
+    # Both pipes at EOF a moment before the exit: the tool's own exit status, not a SIGKILL.
+    t = tool(tmp_path / "bin", "closer", "echo done\nexec >&- 2>&-\nsleep 0.2\nexit 3\n")
+    out = runner.run([str(t)], timeout=30)
+    assert out.returncode == 3 and out.stdout == b"done\n"

@@ -103,6 +103,14 @@ def _run_posix(proc: subprocess.Popen, timeout: float, max_bytes: int) -> Outcom
         pipes_open = bool(sel.get_map())  # no EOF on a pipe: something still holds it
     finally:
         sel.close()
+    if not timed_out and proc.poll() is None:
+        # Both pipes at EOF but not reaped yet: a tool between closing its output and exiting
+        # (often, on a loaded machine) finishes on its own; it was SIGKILLed here, and its good
+        # output was then read as a crash ("killed by SIGKILL"). Waited for a grace, in the budget.
+        try:
+            proc.wait(timeout=max(0.0, min(_GRACE_S, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            pass
     if timed_out or proc.poll() is None:
         _kill_group(proc)
     try:
