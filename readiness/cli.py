@@ -173,19 +173,23 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
         except BaseException:
             probing.stop()
             raise
-    from readiness.report import text, view
-
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     doc = report.to_dict()
-    model = view.build(doc)
+    # The view model only for what is rendered from it (the terminal, the HTML): --json alone
+    # prints the document as it is (issue 18).
+    model = None
+    if not as_json or (path and not no_html):
+        from readiness.report import view
+
+        model = view.build(doc)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
         click.echo(jsonout.dumps(doc, separators=(",", ":"), ensure_ascii=False))  # for scripts: compact; jq indents
-    elif quiet:
-        click.echo(text.render_quiet(model), nl=False)
     else:
-        click.echo(text.render(model, color=color, verbose=verbose), nl=False)
+        from readiness.report import text
+
+        click.echo(text.render_quiet(model) if quiet else text.render(model, color=color, verbose=verbose), nl=False)
     if path and not no_html:
         from readiness.report import html as html_report  # Jinja2 only when an HTML report is written
 
@@ -278,7 +282,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         workload = cli_options.llm_workload(model, quant, context, model_config, gguf)
     resolved, ram = cli_options.gpu_names(gpus), cli_options.ram_gib(ram_gib)
     cli_options.check_backend([(r.spec, r.count) for r in resolved], ram, backend)
-    result = pipeline.estimate(resolved, ram, workload, backend, prices=_prices(()))
+    result = pipeline.estimate(resolved, ram, workload, backend, prices=lambda: _prices(()))
     if as_json:
         click.echo(jsonout.dumps(result, indent=2))
     else:

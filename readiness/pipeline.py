@@ -201,9 +201,8 @@ def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measure
 def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | None = None, prices=None) -> dict:
     """A workload on hardware that isn't here: ``gpus`` are resolved catalogue names (spec, count,
     note). When it does not run well, the alternatives say what would, the cheapest purchase and
-    rental among them (with ``prices``)."""
-    from readiness import costs
-    from readiness.costs import advisor
+    rental among them (with ``prices``: the Prices, or a function that loads them, called only
+    then: an estimate that runs well reads no price list, issue 18)."""
     from readiness.workloads import engine, hardware
 
     hw = hardware.from_specs([(r.spec, r.count) for r in gpus], ram_gib, backend=backend)
@@ -213,6 +212,10 @@ def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | N
                                     **({"note": r.note} if r.note else {})} for r in gpus],
                           "ram_gib": ram_gib, "backend": backend}
     if result["verdict"] != "runs well" and prices is not None:
+        from readiness import costs
+        from readiness.costs import advisor
+
+        prices = prices() if callable(prices) else prices
         advisor.add_shopping([result], advisor.advise_each([workload], prices, costs.Inputs()))
     return result
 
