@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import glob
+import json
 import os
 import platform
 import shutil
@@ -159,7 +160,9 @@ class LiveHost(Host):
 
         with self._sys_paths_lock:
             if interpreter not in self._sys_paths:
-                self._sys_paths[interpreter] = self.run(answer_cache.sys_path_argv(interpreter), timeout)
+                own = answer_cache.own_sys_path(shutil.which(interpreter) or interpreter)
+                self._sys_paths[interpreter] = (Answer(OK, json.dumps(own)) if own is not None else
+                                                self.run(answer_cache.sys_path_argv(interpreter), timeout))
             return self._sys_paths[interpreter]
 
     def _file(self, path: str) -> Answer:
