@@ -102,15 +102,6 @@ def _has_int8(backend: str, gen: str, tbl: dict | None) -> bool:
 
 def overhead(backend: str, tbl: dict | None = None) -> dict:
     """Per-token costs: per_layer_us (decode, every layer) for this backend, and the MoE terms."""
-    if tbl is None:
-        key = ("overhead", backend)
-        if key not in _CACHE:
-            _CACHE[key] = _overhead(backend, None)
-        return dict(_CACHE[key])  # a copy: callers may change theirs
-    return _overhead(backend, tbl)
-
-
-def _overhead(backend: str, tbl: dict | None) -> dict:
     t = table(tbl)
     rows = {r["backend"]: r for r in t.get("overhead", [])}
     row = rows.get(backend) or rows.get(ANY) or {"per_layer_us": 0.0}
