@@ -191,8 +191,9 @@ def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, c
 
 
 # Probe modules by how long they usually take (benchmarks/speed.py; issue 18): the torch child
-# process (seconds when torch is installed), the package listing's Python child, NVML's child, lscpu.
-SLOWEST_FIRST = ("torch", "pystack", "nvidia", "cpu", "power", "cuda", "osinfo", "amd")
+# process (seconds when torch is installed and not remembered), NVML's child (50-70 ms, the longest
+# of a --no-torch check), the package listing (its answer remembered, its sys.path read in process), lscpu.
+SLOWEST_FIRST = ("torch", "nvidia", "pystack", "cpu", "power", "cuda", "osinfo", "amd")
 
 
 def _start_order(module: str) -> int:
