@@ -126,8 +126,9 @@ DEFAULT_TIMEOUT = 10.0
               help="Exit 1 when a finding is at least this severe (for CI and fleet policy gates).")
 @click.option("--no-costs", is_flag=True, help="Skip the rent-versus-buy figures.")
 @click.option("--all-options", is_flag=True, help="List every priced option for each workload, not only the best few.")
-@click.option("--no-cache", is_flag=True, help="Ask torch and the package listing again instead of reusing the last "
-                                                "answer (it is reused only while nothing they depend on changed).")
+@click.option("--no-cache", is_flag=True, help="Ask torch and the package listing again, and work the costs out "
+                                                "again, instead of reusing the last answer (it is reused only while "
+                                                "nothing it depends on changed).")
 @click.option("--no-models", is_flag=True, help="Skip looking for the models already on this machine.")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal (NO_COLOR is honoured too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the one-line verdict (and a count of problems).")
@@ -148,44 +149,47 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
           price_files: tuple[str, ...], processes: bool, python_path: str | None, no_torch: bool, timeout: float,
           no_bench_cache: bool) -> int:
     """Inspect this machine (or --from PATH...) and report what it can run."""
-    from readiness import cli_options
-
-    from readiness import pipeline, rules
-    from readiness.report import text, view
-
     if more_paths and not from_paths:
         raise click.UsageError(f"unexpected argument {more_paths[0]!r}; did you mean --from {more_paths[0]}?")
-    # Everything the user gave is checked before any probing: bad files and paths fail at once.
-    options = pipeline.CheckOptions(
-        workloads=cli_options.all_workloads(workload_files), rules=rules.load(rule_files),
-        all_workloads=all_workloads, assume_gpu=assume_gpu, assume_ram_gib=cli_options.ram_gib(assume_ram_gib),
-        all_options=all_options, backend=backend,
-        use_bench=not no_bench_cache and not from_paths and not more_paths and not assume_gpu,
-        # another machine's capture has none of this machine's models
-        local_models=not (no_models or from_paths or more_paths), environ=dict(os.environ), platform=sys.platform,
-        prices=None if no_costs else _prices(price_files),
-        cost_inputs=cli_options.cost_inputs(hours_per_month, electricity, amortisation_months, resale, host_watts,
-                                            currency, exchange_rate))
     path = output or (None if as_json or no_html else DEFAULT_REPORT)
     if path and not no_html:
         _check_output(path, force)
     host, origin = _host(from_paths + more_paths, timeout or DEFAULT_TIMEOUT,
                          _options(processes, python_path, no_torch, timeout, not no_cache))
+    from readiness import pipeline
+
     with _progress("probing this machine" if origin == "live" else "reading the given outputs") as shown:
-        assuming = " with ".join(filter(None, [assume_gpu, assume_ram_gib and f"{assume_ram_gib:g} GiB RAM"]))
-        report = pipeline.check(host, options, origin + (f", assuming {assuming}" if assuming else ""),
-                                progress=shown.update)
+        # The probes start first and the user's files are read while they run (issue 18); a bad
+        # file still fails the check at once: the probes are stopped, their commands killed.
+        probing = pipeline.start(host, progress=shown.update)
+        try:
+            options = _check_options(workload_files, rule_files, all_workloads, assume_gpu, assume_ram_gib,
+                                     all_options, backend, no_bench_cache or bool(from_paths or more_paths),
+                                     no_models or bool(from_paths or more_paths), no_costs, price_files,
+                                     (hours_per_month, electricity, amortisation_months, resale, host_watts, currency,
+                                      exchange_rate), no_cache)
+            assuming = " with ".join(filter(None, [assume_gpu, assume_ram_gib and f"{assume_ram_gib:g} GiB RAM"]))
+            report = pipeline.check(probing, options, origin + (f", assuming {assuming}" if assuming else ""))
+        except BaseException:
+            probing.stop()
+            raise
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     doc = report.to_dict()
-    model = view.build(doc)
+    # The view model only for what is rendered from it (the terminal, the HTML): --json alone
+    # prints the document as it is (issue 18).
+    model = None
+    if not as_json or (path and not no_html):
+        from readiness.report import view
+
+        model = view.build(doc)
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     if as_json:
         click.echo(jsonout.dumps(doc, separators=(",", ":"), ensure_ascii=False))  # for scripts: compact; jq indents
-    elif quiet:
-        click.echo(text.render_quiet(model), nl=False)
     else:
-        click.echo(text.render(model, color=color, verbose=verbose), nl=False)
+        from readiness.report import text
+
+        click.echo(text.render_quiet(model) if quiet else text.render(model, color=color, verbose=verbose), nl=False)
     if path and not no_html:
         from readiness.report import html as html_report  # Jinja2 only when an HTML report is written
 
@@ -198,6 +202,21 @@ def check(as_json: bool, output: str | None, no_html: bool, force: bool, from_pa
 
             webbrowser.open(Path(path).resolve().as_uri())  # a local file: no network
     return exitcodes.decide(report.judgments["findings"], fail_on)
+
+
+def _check_options(workload_files, rule_files, all_workloads, assume_gpu, assume_ram_gib, all_options, backend,
+                   no_bench, no_models, no_costs, price_files, cost_args, no_cache):
+    """The check's options from its flags: the user's files read and checked."""
+    from readiness import cli_options, data, pipeline, rules
+
+    return pipeline.CheckOptions(
+        workloads=cli_options.all_workloads(workload_files), rules=rules.load(rule_files),
+        all_workloads=all_workloads, assume_gpu=assume_gpu, assume_ram_gib=cli_options.ram_gib(assume_ram_gib),
+        all_options=all_options, backend=backend, use_bench=not no_bench and not assume_gpu,
+        # another machine's capture has none of this machine's models
+        local_models=not no_models, environ=dict(os.environ), platform=sys.platform,
+        prices=None if no_costs else _prices(price_files), cost_inputs=cli_options.cost_inputs(*cost_args),
+        cost_cache=None if no_cache else data.cache_dir())
 
 
 def _prices(price_files: tuple[str, ...]):
@@ -263,7 +282,7 @@ def estimate(gpus: tuple[str, ...], ram_gib: float | None, model: str | None, qu
         workload = cli_options.llm_workload(model, quant, context, model_config, gguf)
     resolved, ram = cli_options.gpu_names(gpus), cli_options.ram_gib(ram_gib)
     cli_options.check_backend([(r.spec, r.count) for r in resolved], ram, backend)
-    result = pipeline.estimate(resolved, ram, workload, backend, prices=_prices(()))
+    result = pipeline.estimate(resolved, ram, workload, backend, prices=lambda: _prices(()))
     if as_json:
         click.echo(jsonout.dumps(result, indent=2))
     else:

@@ -7,12 +7,12 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from readiness import compat, derive
 from readiness.facts import CpuFacts, CudaStack, Gpu, HostFacts, MemoryFacts, ProbeStatus, to_dict
 from readiness.host.base import OnceHost
 from readiness.probes import parallel
 from readiness.probes.base import run_guarded
-from readiness.probes.registry import all_probes
+from readiness.probes import registry
+from readiness.probes.registry import all_probes  # noqa: F401 - collect.all_probes, as the tests know it
 
 # When two probes report the same PCI device, the richer source wins.
 _SOURCE_RANK = {"nvml": 0, "nvidia-smi": 1, "amdsmi": 0, "amd-smi": 1, "rocm-smi": 2, "xpu-smi": 1,
@@ -190,14 +190,14 @@ def explain_unclaimed(gpus: list[Gpu], vendor: str, probe: ProbeStatus | None, c
     return out
 
 
-# Probes by how long they usually take (benchmarks/speed.py; issue 18): the torch child process
-# (seconds when torch is installed), the package listing's Python child, lscpu, NVML's load.
-SLOWEST_FIRST = ("torch", "python", "cpu", "nvidia", "power", "cuda", "os", "amd")
+# Probe modules by how long they usually take (benchmarks/speed.py; issue 18): the torch child
+# process (seconds when torch is installed and not remembered), NVML's child (50-70 ms, the longest
+# of a --no-torch check), the package listing (its answer remembered, its sys.path read in process), lscpu.
+SLOWEST_FIRST = ("torch", "nvidia", "pystack", "cpu", "power", "cuda", "osinfo", "amd")
 
 
-def _start_order(probe) -> int:
-    name = getattr(probe, "NAME", "")
-    return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+def _start_order(module: str) -> int:
+    return SLOWEST_FIRST.index(module) if module in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
 
 def _told(progress, name: str, state: str) -> None:
@@ -216,18 +216,44 @@ def _run_telling(probe, host, progress):
         _told(progress, probe.NAME, "done")
 
 
+class Collecting:
+    """The probes of one run, started at once on their threads (issue 18: before the caller reads
+    the user's files or loads its tables, which then overlap the probes' child processes).
+    ``facts()`` waits for them and assembles the facts document; ``stop()`` ends them early (a
+    bad user file found while they ran): their commands are killed and none start."""
+
+    def __init__(self, host, probes: list | None = None, progress=None):
+        """``progress(name, "start" | "done")``, when given, is called from the probe threads."""
+        self.host = host if isinstance(host, OnceHost) else OnceHost(host)
+        self.collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        run = (lambda p, h: _run_telling(p, h, progress)) if progress else run_guarded
+        # The slowest started first (issue 18), so their child processes start at once, each probe
+        # module imported just before it starts; the results are kept in the registry's order.
+        names = [getattr(p, "__name__", "").rsplit(".", 1)[-1] for p in probes] if probes is not None \
+            else list(registry.MODULES)
+        self._order = sorted(range(len(names)), key=lambda i: _start_order(names[i]))
+        chosen = (probes[i] for i in self._order) if probes is not None else (registry.probe(names[i])
+                                                                              for i in self._order)
+        self._running = parallel.Running(chosen, self.host, run)
+        from readiness import compat, derive  # noqa: F401 - for assemble: imported once the probes run, not before
+
+
+    def facts(self) -> dict[str, Any]:
+        by_index = dict(zip(self._order, self._running.wait()))
+        return assemble([by_index[i] for i in range(len(self._order))], self.collected_at)
+
+    def stop(self) -> None:
+        self.host.stop()
+
+
 def gather(host, probes: list | None = None, progress=None) -> dict[str, Any]:
     """``progress(name, "start" | "done")``, when given, is called from the probe threads."""
-    probes = all_probes() if probes is None else probes
-    host = host if isinstance(host, OnceHost) else OnceHost(host)
-    collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    run = (lambda p, h: _run_telling(p, h, progress)) if progress else run_guarded
-    # The slowest started first (issue 18), so their child processes start at once; the results
-    # are kept in the registry's order.
-    order = sorted(range(len(probes)), key=lambda i: _start_order(probes[i]))
-    started = parallel.run_all([probes[i] for i in order], host, run)
-    by_index = dict(zip(order, started))
-    results = [by_index[i] for i in range(len(probes))]
+    return Collecting(host, probes, progress).facts()
+
+
+def assemble(results: list[tuple], collected_at: str) -> dict[str, Any]:
+    """The facts document from each probe's (probe, Result, seconds), in the registry's order."""
+    from readiness import compat, derive
 
     sections: dict[str, Any] = {"host": HostFacts(), "cpu": CpuFacts(), "memory": MemoryFacts(), "disks": [],
                                 "power": {"has_battery": None, "battery_percent": None, "on_battery": None}}

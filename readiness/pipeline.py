@@ -37,6 +37,7 @@ class CheckOptions:
     local_models: bool = False  # look for the models already on this machine (Ollama, HF cache, ...)
     environ: dict | None = None  # where those stores are (HOME, OLLAMA_MODELS, HF_HOME, ...)
     platform: str = ""
+    cost_cache: Any = None  # the folder where what-if costs are remembered between runs; None: not remembered
 
 
 @dataclass(frozen=True)
@@ -62,26 +63,51 @@ def gather(host, progress=None) -> dict:
     return collect.gather(host, progress=progress)
 
 
+def start(host, progress=None):
+    """The probes started on ``host`` (collect.Collecting): a caller starts them before it reads
+    the user's files, and hands them to ``check``; ``stop()`` ends them if it fails first."""
+    from readiness import collect
+
+    return collect.Collecting(host, progress=progress)
+
+
 def check(host, options: CheckOptions, origin: str = "live", progress=None) -> Report:
-    facts = gather(host, progress)
+    """``host``: a host, or the probes already started on one (``start``). While they run, the
+    costs of the what-if options (which no fact changes) are worked out and the model stores read."""
+    from readiness import collect
+
+    probing = host if isinstance(host, collect.Collecting) else start(host, progress)
+    try:
+        ahead = what_if_costs(options) if options.prices is not None else None
+        found = None
+        if options.local_models:
+            from readiness import models
+
+            found = models.discover(options.environ or {}, options.platform, seconds=models.CHECK_SECONDS)["models"]
+    except BaseException:
+        probing.stop()  # nothing will read the probes' answers: their commands end now
+        raise
+    facts = probing.facts()
+    host = probing.host
     measured, notes = None, []
     if options.use_bench:
         from readiness.bench import apply
 
         loaded = apply.for_check(host, facts)
         measured, notes = loaded.measured, loaded.notes
-    report = judge(facts, options, origin, measured)
-    if options.local_models:
+    report = judge(facts, options, origin, measured, ahead)
+    if found is not None:
         from readiness import models
 
-        found = models.discover(options.environ or {}, options.platform, seconds=models.CHECK_SECONDS)["models"]
         report.judgments["models"] = models.judge(facts, found, options.assume_gpu, ram_gib=options.assume_ram_gib)
     return Report(report.facts, report.judgments, report.origin, report.assumed, tuple(notes))
 
 
-def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: dict | None = None) -> Report:
+def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: dict | None = None,
+          ahead: dict | None = None) -> Report:
     """The judgments on a facts document, in one order: rules, workloads, costs. ``measured``:
-    figures `readiness bench` measured on this machine, used in place of the catalogue's."""
+    figures `readiness bench` measured on this machine, used in place of the catalogue's;
+    ``ahead``: ``what_if_costs(options)``, when already worked out."""
     from readiness import rules
     from readiness.workloads import assumed, engine
 
@@ -106,7 +132,7 @@ def judge(facts: dict, options: CheckOptions, origin: str = "live", measured: di
     if options.prices is not None:
         # The cheapest purchase and rental that run each workload well live in its cost entry,
         # once; the view shows them beside the verdict (no copy in each verdict, issue 13).
-        judgments["costs"] = costs_for(judged, verdicts, options, measured)
+        judgments["costs"] = costs_for(judged, verdicts, options, measured, ahead)
     return Report(facts, judgments, origin, assumption)
 
 
@@ -133,30 +159,50 @@ def hoist_assumptions(verdicts: list[dict]) -> tuple[list[dict], dict[str, list[
     return out, shared
 
 
-def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measured: dict | None = None) -> dict:
-    """Rent against buy for each judged workload, the inputs and offers stated once (training
-    workloads seen from a perspective other than this machine's are left out: their cost is not
-    this machine's question)."""
+def _priced(options: CheckOptions, ids: list[str]) -> list[dict]:
+    """The judged workloads that get a cost entry: training seen from a perspective other than
+    this machine's is left out (its cost is not this machine's question)."""
+    by_id = {w["id"]: w for w in options.workloads}
+    return [by_id[i] for i in ids if by_id[i]["kind"] != "training" or not by_id[i].get("perspective")]
+
+
+def what_if_costs(options: CheckOptions) -> dict:
+    """The purchases and rentals for each workload a check prices (costs.advisor.what_if): no
+    fact changes them, so a check works them out while its probes run, and remembers them in
+    ``options.cost_cache`` between runs (costs/cache.py)."""
+    from readiness.costs import advisor, cache
+    from readiness.workloads import engine
+
+    priced = _priced(options, [w["id"] for w in engine.chosen(options.workloads, not options.all_workloads)])
+    found = cache.remembered(options.cost_cache, priced, options.prices, options.cost_inputs, options.all_options,
+                             lambda: advisor.what_if(priced, options.prices, options.cost_inputs,
+                                                     all_options=options.all_options))
+    return {"ids": [w["id"] for w in priced], "found": found}
+
+
+def costs_for(judged: dict, verdicts: list[dict], options: CheckOptions, measured: dict | None = None,
+              ahead: dict | None = None) -> dict:
+    """Rent against buy for each judged workload, the inputs and offers stated once. ``ahead``:
+    what_if_costs for the same options (used when it priced these same workloads)."""
     from readiness.costs import advisor
     from readiness.costs.estimates import Estimates
     from readiness.workloads import hardware
 
     local_hw = hardware.from_facts(judged, measured, backend=options.backend)
-    by_id = {w["id"]: w for w in options.workloads}
-    priced = [by_id[v["id"]] for v in verdicts if v["kind"] != "training" or not by_id[v["id"]].get("perspective")]
+    priced = _priced(options, [v["id"] for v in verdicts])
     # The verdicts were made on this same machine: the costs reuse them, and estimate each other
     # (workload, hardware) pair once for this run only (issue 18).
     memo = Estimates(local={v["id"]: v for v in verdicts})
+    found = ahead["found"] if ahead is not None and ahead["ids"] == [w["id"] for w in priced] else None
     return advisor.advise_each(priced, options.prices, options.cost_inputs, local_hw, all_options=options.all_options,
-                               memo=memo)
+                               memo=memo, found=found)
 
 
 def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | None = None, prices=None) -> dict:
     """A workload on hardware that isn't here: ``gpus`` are resolved catalogue names (spec, count,
     note). When it does not run well, the alternatives say what would, the cheapest purchase and
-    rental among them (with ``prices``)."""
-    from readiness import costs
-    from readiness.costs import advisor
+    rental among them (with ``prices``: the Prices, or a function that loads them, called only
+    then: an estimate that runs well reads no price list, issue 18)."""
     from readiness.workloads import engine, hardware
 
     hw = hardware.from_specs([(r.spec, r.count) for r in gpus], ram_gib, backend=backend)
@@ -166,6 +212,10 @@ def estimate(gpus: list, ram_gib: float | None, workload: dict, backend: str | N
                                     **({"note": r.note} if r.note else {})} for r in gpus],
                           "ram_gib": ram_gib, "backend": backend}
     if result["verdict"] != "runs well" and prices is not None:
+        from readiness import costs
+        from readiness.costs import advisor
+
+        prices = prices() if callable(prices) else prices
         advisor.add_shopping([result], advisor.advise_each([workload], prices, costs.Inputs()))
     return result
 

@@ -74,3 +74,34 @@ def test_the_interpreters_sys_path_is_asked_once_a_run(counting, monkeypatch):
     host.run_cached(argv)
     host.run_cached([*argv[:-1], argv[-1] + "  # another child"])
     assert sum("sys.path" in " ".join(a) for a in asked) == 1
+
+
+_OWN_VS_CHILD = """
+import json, os, subprocess, sys
+from readiness.host import answer_cache
+if len(sys.argv) > 1:
+    os.environ["PYTHONPATH"] = sys.argv[1]  # changed since start-up: a child would see another sys.path
+own = answer_cache.own_sys_path(sys.executable)
+child = subprocess.run(answer_cache.sys_path_argv(sys.executable), capture_output=True, text=True).stdout
+print(json.dumps([own, json.loads(child)[1:]]))
+"""
+
+
+def test_this_interpreters_sys_path_read_in_process_is_the_childs(tmp_path):
+    # Issue 18: no sys.path child for the interpreter running readiness; the list must be the one
+    # a child would print (less its first entry, which the fingerprint never reads).
+    import json
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = str(Path(__file__).parent.parent)
+    env = {**os.environ, "PYTHONPATH": root}
+    out = subprocess.run([sys.executable, "-c", _OWN_VS_CHILD], capture_output=True, text=True, cwd=tmp_path,
+                         env=env, timeout=120)
+    own, child = json.loads(out.stdout)
+    assert own == child and any("site-packages" in p for p in own)
+    out = subprocess.run([sys.executable, "-c", _OWN_VS_CHILD, str(tmp_path)], capture_output=True, text=True,
+                         cwd=tmp_path, env=env, timeout=120)
+    own, child = json.loads(out.stdout)
+    assert own is None and str(tmp_path) in child

@@ -75,3 +75,28 @@ def test_an_unwritable_cache_only_costs_the_parse(tmp_path, monkeypatch):
     data.load.cache_clear()
     assert data.load("quants")
     data.load.cache_clear()
+
+
+def test_the_builtin_rules_read_from_their_copy_equal_the_file(cache):
+    from readiness import rules
+
+    first = rules.load()  # parsed, checked, then the copy written
+    assert list((cache / "data").glob("rules-builtin-*.json"))
+    again = rules.load()  # read from the copy
+    assert first == again == rules.load_file(rules.BUILTIN)
+
+
+def test_a_shipped_file_that_fails_its_check_leaves_no_copy(cache, tmp_path):
+    shipped = tmp_path / "rules" / "bad.toml"
+    shipped.parent.mkdir()
+    shipped.write_text('[[rule]]\nid = "x"\n')
+
+    def check(doc):
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        data.load_shipped(shipped, check)
+    assert not list((cache / "data").glob("rules-bad-*.json"))
+    doc, fresh = data.load_shipped(shipped, lambda d: None)
+    assert fresh and doc == {"rule": [{"id": "x"}]}
+    assert data.load_shipped(shipped, check) == (doc, False)  # the copy of a document that passed

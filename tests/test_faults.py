@@ -231,3 +231,97 @@ def test_after_ctrl_c_no_command_starts(tmp_path, monkeypatch):
     runner.kill_all()
     out = runner.run(["touch", str(marker)], timeout=5)
     assert out.returncode is None and not marker.exists()
+
+
+def test_stopping_one_run_kills_its_commands_and_starts_no_more(tmp_path):
+    # Issue 18: a check starts its probes before it reads the user's files; a bad file stops that
+    # run's probes (runner.stop) and nothing else: another run's commands go on.
+    import threading
+
+    mine, other = threading.Event(), threading.Event()
+    pidfile = tmp_path / "pid"
+    sleeper = tool(tmp_path / "bin", "sleeper", f"echo $$ > {pidfile}\nexec sleep 999\n")
+    got = {}
+    worker = threading.Thread(target=lambda: got.update(out=runner.run([str(sleeper)], timeout=120, stop=mine)))
+    worker.start()
+    for _ in range(600):  # until it runs
+        if pidfile.exists() and pidfile.read_text().strip():
+            break
+        time.sleep(0.05)
+    runner.stop(mine)
+    worker.join(timeout=60)
+    assert not worker.is_alive() and got["out"].returncode is not None and not got["out"].timed_out
+    marker = tmp_path / "ran"
+    assert runner.run(["touch", str(marker)], timeout=5, stop=mine).returncode is None and not marker.exists()
+    assert runner.run(["touch", str(marker)], timeout=5, stop=other).returncode == 0 and marker.exists()
+
+
+def test_stopping_a_check_kills_its_probes_commands(tmp_path, monkeypatch):
+    # Issue 18: the probes start before the user's files are read; when one is bad, the check
+    # stops them (collect.Collecting.stop): their commands are killed, not left running.
+    from readiness import pipeline
+
+    pidfile = tmp_path / "pid"
+    tool(tmp_path / "bin", "lscpu", f"echo $$ > {pidfile}\nexec sleep 999\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    probing = pipeline.start(LiveHost(timeout=300, options={"torch": False}))
+    for _ in range(600):  # until the fake lscpu runs
+        if pidfile.exists() and pidfile.read_text().strip():
+            break
+        time.sleep(0.05)
+    pid = int(pidfile.read_text())
+    probing.stop()
+    for _ in range(100):
+        if not alive(pid):
+            break
+        time.sleep(0.05)
+    assert not alive(pid)
+    cpu = next(p for p in probing.facts()["probes"] if p["name"] == "cpu")  # and the probes end
+    assert cpu["status"] != "timeout"
+
+
+def test_a_bad_user_file_found_while_probing_stops_the_probes(tmp_path, monkeypatch, capsys):
+    from readiness import cli, pipeline
+
+    stopped = []
+    real = pipeline.start
+
+    def start(host, progress=None):
+        probing = real(host, progress)
+        stop = probing.stop
+        probing.stop = lambda: (stopped.append(True), stop())
+        return probing
+
+    monkeypatch.setattr(pipeline, "start", start)
+    bad = tmp_path / "w.toml"
+    bad.write_text("[[workload]\nid = ")
+    code = cli._run(["check", "--json", "--no-torch", "--workloads", str(bad),
+                     "--from", str(ROOT / "tests/fixtures/linux/raspberry-pi")])
+    assert code == 2 and "not valid TOML" in capsys.readouterr().err and stopped == [True]
+
+
+def test_a_vendor_binding_not_installed_is_answered_without_a_child(tmp_path, monkeypatch):
+    # Issue 18: no child Python for a binding that is nowhere on sys.path, and the answer is the
+    # child's own (issue 19's child still runs when the binding is there).
+    from readiness.host import live
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    started = []
+    monkeypatch.setattr(live.runner, "run", lambda argv, *a, **k: started.append(argv) or runner.Outcome(1, b"", b""))
+    here = LiveHost().call("amdsmi")
+    assert started == [] and here.ok
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run([sys.executable, "-m", "readiness.host.vendor_child", "amdsmi"], capture_output=True,
+                           text=True, cwd=tmp_path, env=env, timeout=120)
+    assert here.value == json.loads(child.stdout) and here.value["init"]["err"] == "binding_missing"
+    (tmp_path / "amdsmi.py").write_text("raise ImportError('a fake binding in the working folder')\n")
+    LiveHost().call("amdsmi")
+    assert len(started) == 1 and "readiness.host.vendor_child" in started[0]
+
+
+def test_a_tool_that_closes_its_output_before_exiting_is_not_killed(tmp_path):
+    # Both pipes at EOF a moment before the exit: the tool's own exit status, not a SIGKILL.
+    t = tool(tmp_path / "bin", "closer", "echo done\nexec >&- 2>&-\nsleep 0.2\nexit 3\n")
+    out = runner.run([str(t)], timeout=30)
+    assert out.returncode == 3 and out.stdout == b"done\n"

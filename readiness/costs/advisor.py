@@ -32,8 +32,20 @@ UNIT_KEYS = {"per 1M tokens": "usd_per_million_tokens", "per image": "usd_per_im
              "per run": "usd_per_run"}
 
 
+_BY_ID: dict = {}
+
+
 def _spec(gpu_id: str):
-    return next((s for s in catalog.all_gpus() if s.id == gpu_id), None)
+    """The catalogue's GPU with that id (the first, as a search would find it), by a dict made once
+    per catalogue (issue 18: the advisor looks up thousands of rows); a reloaded catalogue is a
+    new tuple, so the index is made again."""
+    gpus = catalog.all_gpus()
+    if _BY_ID.get("of") is not gpus:
+        ids: dict = {}
+        for spec in gpus:
+            ids.setdefault(spec.id, spec)
+        _BY_ID.update({"of": gpus, "ids": ids})
+    return _BY_ID["ids"].get(gpu_id)
 
 
 def _runs_well(results: list[dict]) -> bool:
@@ -117,6 +129,7 @@ def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: f
         for n in (r["cards"],) if r.get("cards") else (1, *multi):
             cands.append((r, spec, n, False))
     cands += [(r, _spec(r["gpu"]), 1, True) for r in prices.systems if _spec(r["gpu"])]
+    made: dict[int, dict] = {}  # each row's offer, built once for its 1, 2 and 4 card builds
     for row, spec, n, is_system in cands:
         count, psu = _psus(n, spec.tdp_w or 0, inputs, prices)
         upfront = float(row["usd"]) * (1 if row.get("cards") else n) + (float(psu["usd"]) * count if psu else 0.0)
@@ -128,7 +141,9 @@ def buy_options(workloads: list[dict], prices: Prices, inputs: Inputs, budget: f
             continue
         offer_id = _offer_id("system", row["id"]) if is_system else _offer_id(
             "buy", row["gpu"], row.get("condition", "new"), row.get("cards") and f"lot{row['cards']}", row["date"])
-        offers[offer_id] = _offer(row, "system" if is_system else "gpu", today)
+        if id(row) not in made:
+            made[id(row)] = _offer(row, "system" if is_system else "gpu", today)
+        offers[offer_id] = made[id(row)]
         w = float(row["watts"]) * inputs.gpu_load if is_system and row.get("watts") else watts(
             (spec.tdp_w or 0) * n if spec.tdp_w else None, inputs)
         e = electricity_per_hour(w, inputs)
@@ -169,11 +184,13 @@ def rent_options(workloads: list[dict], prices: Prices, inputs: Inputs, today: d
             continue
         base = int(o.get("gpus_per_instance", 1))
         counts = [base] + ([n for n in RENT_COUNTS if n > base] if base == 1 and o["provider"] in per_gpu else [])
+        made = None
         for n in counts:
             results = memo.runs_well(workloads, spec, n, max(inputs.host_ram_gib, (spec.memory_gib or 0) * n * 2))
             if results is None:
                 continue
-            offers[oid] = _offer(o, "offer", today)
+            made = made or _offer(o, "offer", today)
+            offers[oid] = made
             hourly = float(o["usd_per_gpu_hour"]) * n
             spot = o.get("spot_usd_per_gpu_hour")
             out.append(_priced(results, hourly, {
@@ -232,13 +249,21 @@ def _prices_as_of(prices: Prices, today: date | None) -> dict:
             "stale": months is not None and months > STALE_MONTHS}
 
 
-def _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options, memo) -> dict:
-    local = local_option(workloads, local_hw, inputs, memo) if local_hw is not None else None
+def _found(workloads, prices, inputs, budget, today, offers, all_options, memo) -> dict:
+    """The purchases and rentals that run these workloads well, best first (the best TOP of each
+    unless all options are asked for), how many there were, and the accelerators not estimated.
+    Nothing here depends on this machine (what_if)."""
     buys = buy_options(workloads, prices, inputs, budget, today, offers, memo)
     rents, other = rent_options(workloads, prices, inputs, today, offers, memo)
+    return {"buy": buys if all_options else buys[:TOP], "rent": rents if all_options else rents[:TOP],
+            "counts": {"buy": len(buys), "rent": len(rents)}, "other": other}
+
+
+def _entry(workloads, inputs, local_hw, budget, all_options, memo, found) -> dict:
+    local = local_option(workloads, local_hw, inputs, memo) if local_hw is not None else None
+    buys, rents, other = found["buy"], found["rent"], found["other"]
     best_buy, best_rent = (buys[0] if buys else None), (rents[0] if rents else None)
     verdict, why, h = _verdict(local, best_buy, best_rent, budget, inputs)
-    keep = (buys, rents) if all_options else (buys[:TOP], rents[:TOP])
     cheapest_other: dict = {}
     for o in other:  # one line per accelerator not estimated: its cheapest offer
         if o["name"] not in cheapest_other or o["hourly_usd"] < cheapest_other[o["name"]]["hourly_usd"]:
@@ -246,9 +271,9 @@ def _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_optio
     return {"workloads": [w["id"] for w in workloads], "verdict": verdict, "why": why,
             "break_even_hours_per_month": None if h is None else round(h, 1),
             "best_buy": best_buy["id"] if best_buy else None, "best_rent": best_rent["id"] if best_rent else None,
-            "options": ([local] if local else []) + keep[0] + keep[1],
-            "options_found": {"buy": len(buys), "rent": len(rents)},
-            "other_offers": list(cheapest_other.values()) if all_options or not keep[1] else []}
+            "options": ([local] if local else []) + buys + rents,
+            "options_found": dict(found["counts"]),
+            "other_offers": list(cheapest_other.values()) if all_options or not rents else []}
 
 
 def _inputs(inputs: Inputs, budget: float | None) -> dict:
@@ -266,22 +291,40 @@ def advise(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hard
            memo: Estimates | None = None) -> dict:
     """Rent or buy for one set of workloads run together: the entry, with its inputs and offers."""
     offers: dict = {}
-    entry = _entry(workloads, prices, inputs, local_hw, budget, today, offers, all_options,
-                   Estimates() if memo is None else memo)
+    memo = Estimates() if memo is None else memo
+    today = today or date.today()  # once: every offer's age from the same day
+    found = _found(workloads, prices, inputs, budget, today, offers, all_options, memo)
+    entry = _entry(workloads, inputs, local_hw, budget, all_options, memo, found)
     return {**entry, "inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
             "offers": _only_used(offers, [entry])}
 
 
-def advise_each(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
-                budget: float | None = None, today: date | None = None, all_options: bool = False,
-                memo: Estimates | None = None) -> dict:
-    """Rent or buy for each workload on its own (readiness check): inputs and offers once for all.
-    ``memo``: this run's estimates (one per run: the pipeline hands in the verdicts it already made)."""
+def what_if(workloads: list[dict], prices: Prices, inputs: Inputs, budget: float | None = None,
+            today: date | None = None, all_options: bool = False, memo: Estimates | None = None) -> dict:
+    """Each workload's purchases and rentals, on its own: {"workloads": [found, ...] in the order
+    given, "offers": the offers they name}. They depend on the workloads, the prices and the
+    inputs only, never on this machine: a check works them out while its probes run, and may
+    remember them between runs (costs/cache.py, issue 18)."""
     offers: dict = {}
     memo = Estimates() if memo is None else memo
-    entries = [_entry([w], prices, inputs, local_hw, budget, today, offers, all_options, memo) for w in workloads]
+    today = today or date.today()  # once: every offer's age from the same day
+    found = [_found([w], prices, inputs, budget, today, offers, all_options, memo) for w in workloads]
+    named = {o.get("offer") for f in found for o in f["buy"] + f["rent"] + f["other"]}
+    return {"workloads": found, "offers": {k: v for k, v in offers.items() if k in named}}
+
+
+def advise_each(workloads: list[dict], prices: Prices, inputs: Inputs, local_hw: hardware.Hardware | None = None,
+                budget: float | None = None, today: date | None = None, all_options: bool = False,
+                memo: Estimates | None = None, found: dict | None = None) -> dict:
+    """Rent or buy for each workload on its own (readiness check): inputs and offers once for all.
+    ``memo``: this run's estimates (one per run: the pipeline hands in the verdicts it already made);
+    ``found``: what_if's answer for the same workloads, prices and inputs, when already worked out."""
+    memo = Estimates() if memo is None else memo
+    if found is None:
+        found = what_if(workloads, prices, inputs, budget, today, all_options, memo)
+    entries = [_entry([w], inputs, local_hw, budget, all_options, memo, f) for w, f in zip(workloads, found["workloads"])]
     return {"inputs": _inputs(inputs, budget), "prices_as_of": _prices_as_of(prices, today),
-            "offers": _only_used(offers, entries), "workloads": entries}
+            "offers": _only_used(found["offers"], entries), "workloads": entries}
 
 
 def add_shopping(verdicts: list[dict], costs: dict) -> None:

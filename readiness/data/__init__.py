@@ -9,10 +9,15 @@ import os
 import sys
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+
+def _tomllib():
+    # Imported only when a TOML file is parsed: a run that reads every table from its JSON copy
+    # never needs the parser (issue 18).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
 
 DATA_DIR = Path(__file__).parent
 # benchmarks/accuracy.py --data DIR: files there replace the shipped ones of the same name (a
@@ -30,17 +35,41 @@ def load(name: str) -> dict:
     path = overlay or DATA_DIR / f"{name}.toml"
     # An overlay (benchmarks' --data) is read as it is: the cache holds the shipped tables only.
     cached = None if overlay else _cache_path(name, path)
-    if cached is not None:
-        try:
-            with open(cached, encoding="utf-8") as f:
-                return json.load(f, object_hook=_decode)
-        except (OSError, ValueError):
-            pass
+    doc = _read_cache(cached)
+    if doc is None:
+        with open(path, "rb") as f:
+            doc = _tomllib().load(f)
+        if cached is not None:
+            _write_cache(cached, doc)
+    return doc
+
+
+def load_shipped(path: Path, check, depends: tuple[Path, ...] = ()) -> tuple[dict, bool]:
+    """A TOML file shipped with readiness outside this folder (the builtin rules), through the
+    same JSON copy: (the document, whether it was parsed now). ``check(doc)`` runs on a document
+    parsed now, before its copy is written, so a copy is only ever made of a document that passed
+    it; ``depends``: files whose change also makes a new copy (the schema the check reads)."""
+    cached = _cache_path(f"{path.parent.name}-{path.stem}", path, depends)
+    doc = _read_cache(cached)
+    if doc is not None:
+        return doc, False
     with open(path, "rb") as f:
-        doc = tomllib.load(f)
+        doc = _tomllib().load(f)
+    check(doc)
     if cached is not None:
         _write_cache(cached, doc)
-    return doc
+    return doc, True
+
+
+def _read_cache(cached: Path | None) -> dict | None:
+    if cached is None:
+        return None
+    try:
+        with open(cached, encoding="utf-8") as f:
+            doc = json.load(f, object_hook=_decode)
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def cache_dir() -> Path | None:
@@ -53,7 +82,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "readiness" if base else None
 
 
-def _cache_path(name: str, path: Path) -> Path | None:
+def _cache_path(name: str, path: Path, depends: tuple[Path, ...] = ()) -> Path | None:
     if os.environ.get("READINESS_NO_CACHE"):
         return None
     folder = cache_dir()
@@ -62,10 +91,10 @@ def _cache_path(name: str, path: Path) -> Path | None:
     from readiness import __version__
 
     try:
-        st = path.stat()
+        stamps = [f"{st.st_size}-{st.st_mtime_ns}" for st in (p.stat() for p in (path, *depends))]
     except OSError:
         return None
-    return folder / "data" / f"{name}-{__version__}-{st.st_size}-{st.st_mtime_ns}.json"
+    return folder / "data" / f"{name}-{__version__}-{'-'.join(stamps)}.json"
 
 
 def _write_cache(cached: Path, doc: dict) -> None:
@@ -115,10 +144,10 @@ def load_user_file(path) -> dict:
 
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            return _tomllib().load(f)
     except OSError as e:
         raise ReadinessError(f"cannot read {path}: {e.strerror or e}") from e
-    except tomllib.TOMLDecodeError as e:
+    except _tomllib().TOMLDecodeError as e:
         raise ReadinessError(f"{path}: not valid TOML: {e}") from e
     except UnicodeDecodeError as e:
         raise ReadinessError(f"{path}: not UTF-8 text (TOML files are UTF-8): byte {e.start}") from e

@@ -17,6 +17,14 @@ Probes only ever see ``Host``; live, capturing and replaying hosts are
 interchangeable behind it.
 """
 
-from readiness.host.base import Answer, Host, call_key, cmd_key, key_for
-
 __all__ = ["Answer", "Host", "call_key", "cmd_key", "key_for"]
+
+
+def __getattr__(name: str):
+    # On first use: the vendor child (host/vendor_child.py) imports this package and needs none of
+    # base's imports before its library answers (issue 18: that child is on a check's critical path).
+    if name in __all__:
+        from readiness.host import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,11 +40,18 @@ def snapshot(lib) -> dict:
         g.q("amdsmi_shut_down", convert=lambda _: None)
 
 
+BINDING = "amdsmi"
+
+
+def binding_missing() -> dict:
+    return {"status": "absent", "init": {"err": "binding_missing", "reason": "the amdsmi package is not installed"}}
+
+
 def snapshot_live() -> dict:
     try:
         import amdsmi
     except ImportError:
-        return {"status": "absent", "init": {"err": "binding_missing", "reason": "the amdsmi package is not installed"}}
+        return binding_missing()
     except Exception as e:  # noqa: BLE001 - amdsmi raises on import when libamd_smi.so is missing
         return {"status": "absent", "init": {"err": "library_missing", "reason": f"amdsmi could not load: {e}"}}
     return snapshot(amdsmi)

@@ -8,7 +8,8 @@ the command and a fingerprint of everything it depends on:
   install, upgrade or uninstall, which changes the folder's modification time);
 - the GPU driver (``/proc/driver/nvidia/version``, the ``/dev`` nodes of NVIDIA, AMD and Intel
   GPUs) and the environment variables that decide which GPUs a framework sees.
-Finding that fingerprint runs the interpreter once to print its sys.path (tens of milliseconds). Any
+Finding that fingerprint runs the interpreter once to print its sys.path (tens of milliseconds), unless it
+is the interpreter running readiness, started the same way (own_sys_path: its sys.path is read in process). Any
 change makes a new key, so a stale answer is never used; ``--no-cache`` skips the cache.
 """
 
@@ -81,6 +82,33 @@ def store(path: str, answer: Answer) -> None:
         os.replace(tmp, path)
     except OSError:
         pass  # a cache that can't be written only costs the child next time
+
+
+# The variables that move an interpreter's sys.path, as this process found them when this module
+# was imported (at start-up, in a check): a child started now with them changed sees another sys.path.
+_PATH_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "PYTHONPLATLIBDIR", "PYTHONNOUSERSITE", "PYTHONSAFEPATH")
+_START_ENV = {k: os.environ.get(k) for k in _PATH_ENV}
+
+
+def own_sys_path(interpreter: str) -> list[str] | None:
+    """This process's sys.path, when a child of ``interpreter`` run now would have the same one:
+    it is this interpreter, started without the flags that change sys.path (-I, -E, -s, -S, -P),
+    and the variables above are as they were. The first entry (the child's '' or this process's
+    script folder) is left out, as the fingerprint leaves out the child's. None: ask the child.
+    Saves the sys.path child on every check (issue 18); tests/test_answer_cache.py compares the two."""
+    import sys
+
+    try:
+        if os.path.realpath(interpreter) != os.path.realpath(sys.executable or ""):
+            return None
+    except (OSError, ValueError):
+        return None
+    f = sys.flags
+    if f.isolated or f.ignore_environment or f.no_user_site or f.no_site or getattr(f, "safe_path", False):
+        return None
+    if any(os.environ.get(k) != v for k, v in _START_ENV.items()):
+        return None
+    return [p for p in sys.path[1:] if isinstance(p, str)]
 
 
 def sys_path_argv(interpreter: str) -> list[str]:

@@ -91,6 +91,9 @@ class Host:
         """A library call by name (see ``readiness.host.live.CALLS``); JSON-able result."""
         return self.ask("call", name, *args)
 
+    def stop(self) -> None:
+        """End this host's commands still running and start no more (hosts that run none: nothing)."""
+
 
 def slow_timeout(host, minimum: float) -> float:
     """The budget of a command known to be slow (torch's import, PowerShell, system_profiler):
@@ -119,6 +122,9 @@ class OnceHost(Host):
     def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
         tool = args[0][0] if kind == "cmd" and args and args[0] else None
         return self._once(key_for(kind, args), tool, lambda: self.inner.ask(kind, *args, timeout=timeout))
+
+    def stop(self) -> None:
+        self.inner.stop()
 
     def run_cached(self, argv: Sequence[str], timeout: float | None = None) -> Answer:
         return self._once(cmd_key(argv), argv[0] if argv else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import glob
+import json
 import os
 import platform
 import shutil
@@ -121,6 +122,10 @@ class LiveHost(Host):
         self.system = platform.system().lower() or None
         self._sys_paths: dict[str, Answer] = {}  # per interpreter, for the answer cache's fingerprint
         self._sys_paths_lock = threading.Lock()
+        self._stop = threading.Event()  # set by stop(): this host's commands end, none start
+
+    def stop(self) -> None:
+        runner.stop(self._stop)
 
     def ask(self, kind: str, *args: Any, timeout: float | None = None) -> Answer:
         start = time.monotonic()
@@ -155,7 +160,9 @@ class LiveHost(Host):
 
         with self._sys_paths_lock:
             if interpreter not in self._sys_paths:
-                self._sys_paths[interpreter] = self.run(answer_cache.sys_path_argv(interpreter), timeout)
+                own = answer_cache.own_sys_path(shutil.which(interpreter) or interpreter)
+                self._sys_paths[interpreter] = (Answer(OK, json.dumps(own)) if own is not None else
+                                                self.run(answer_cache.sys_path_argv(interpreter), timeout))
             return self._sys_paths[interpreter]
 
     def _file(self, path: str) -> Answer:
@@ -192,10 +199,14 @@ class LiveHost(Host):
         import readiness
 
         top = os.path.dirname(os.path.dirname(os.path.abspath(readiness.__file__)))
+        missing = _binding_missing(name, top)
+        if missing is not None:
+            return Answer(OK, missing)
         env = {**os.environ, **_C_LOCALE,
                "PYTHONPATH": os.pathsep.join(p for p in (top, os.environ.get("PYTHONPATH")) if p)}
         start = time.monotonic()
-        out = runner.run([sys.executable, "-m", "readiness.host.vendor_child", name], self.timeout, env=env)
+        out = runner.run([sys.executable, "-m", "readiness.host.vendor_child", name], self.timeout, env=env,
+                         stop=self._stop)
         seconds = round(time.monotonic() - start, 4)
         if out.timed_out:
             return Answer(TIMEOUT, reason=f"the {name} library timed out after {self.timeout:g} s", seconds=seconds)
@@ -216,7 +227,7 @@ class LiveHost(Host):
             return Answer(ABSENT, reason=f"{argv[0]} not found on PATH")
         env = {**os.environ, **_C_LOCALE}
         start = time.monotonic()
-        out = runner.run([exe, *argv[1:]], limit, env=env)
+        out = runner.run([exe, *argv[1:]], limit, env=env, stop=self._stop)
         seconds = round(time.monotonic() - start, 4)
         if out.timed_out:
             return Answer(TIMEOUT, reason=f"{_short(argv)} timed out after {limit:g} s", seconds=seconds)
@@ -236,6 +247,27 @@ class LiveHost(Host):
             return Answer(ERROR, text, reason=f"{argv[0]} exited {out.returncode}"
                           + (f": {reason[-1][:300]}" if reason else ""), exit_code=out.returncode, seconds=seconds)
         return Answer(OK, text, reason="; ".join(notes) or None, exit_code=out.returncode, seconds=seconds)
+
+
+def _binding_missing(name: str, top: str) -> dict | None:
+    """The child's own answer when its binding module is nowhere on the child's sys.path: looked
+    up here (a path search: nothing imported, no vendor code run), so no child Python is started
+    for a library that is not installed (issue 18; 0.1-0.2 s each). A binding that is there is
+    still imported only in the child, where a hung library is a timeout (issue 19). The child is
+    this interpreter run with ``-m`` (the working folder first) and ``top`` added to PYTHONPATH,
+    so those are searched with our sys.path."""
+    import importlib.machinery
+
+    from readiness.host import amdsmi, nvml
+
+    lib = nvml if name == "nvml" else amdsmi
+    path = [os.getcwd(), top, *os.environ.get("PYTHONPATH", "").split(os.pathsep), *sys.path]
+    try:
+        if importlib.machinery.PathFinder.find_spec(lib.BINDING, [p for p in path if p]) is not None:
+            return None
+    except (ImportError, ValueError, OSError):
+        return None  # can't tell here: the child will
+    return lib.binding_missing()
 
 
 def _exit_words(code: int | None) -> str:

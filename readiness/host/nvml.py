@@ -153,10 +153,16 @@ def snapshot(nv) -> dict:
         g.q("nvmlShutdown", convert=lambda _: None)
 
 
+BINDING = "pynvml"  # the module nvidia-ml-py installs
+
+
+def binding_missing() -> dict:
+    return {"status": "absent", "init": {"err": "binding_missing", "reason": "the nvidia-ml-py package is not installed"}}
+
+
 def snapshot_live() -> dict:
     try:
         import pynvml
     except ImportError:
-        return {"status": "absent", "init": {"err": "binding_missing",
-                                             "reason": "the nvidia-ml-py package is not installed"}}
+        return binding_missing()
     return snapshot(pynvml)

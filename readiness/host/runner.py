@@ -7,6 +7,8 @@
   open after the tool exits: after a short grace the pipes are closed and, on Linux, the
   processes still holding them are killed by pid. Nothing waits on them unbounded.
 - Ctrl-C: every running child is known here, so the CLI can kill them all before it exits.
+- One run's commands can be stopped on their own (``stop(event)``): a check whose probes started
+  before the user's files were read, and one of those files is bad, ends its own probes (issue 18).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ MAX_OUTPUT_BYTES = 16 * 1024 * 1024
 _GRACE_S = 0.5
 _CHUNK = 65536
 
-_running: dict[int, subprocess.Popen] = {}
+_running: dict[int, tuple[subprocess.Popen, threading.Event | None]] = {}
 _running_lock = threading.Lock()
 _stopped = False  # set by kill_all: no command may start once Ctrl-C has killed the running ones
 
@@ -40,17 +42,20 @@ class Outcome:
     left_running: int = 0  # escaped children killed after the tool exited
 
 
-def run(argv: list[str], timeout: float, env: dict | None = None, max_bytes: int = MAX_OUTPUT_BYTES) -> Outcome:
+def run(argv: list[str], timeout: float, env: dict | None = None, max_bytes: int = MAX_OUTPUT_BYTES,
+        stop: threading.Event | None = None) -> Outcome:
+    """``stop``: the run this command belongs to; once it is set (``stop(event)``) nothing of that
+    run starts, and what runs is killed."""
     posix = os.name == "posix"
     # Started under the lock: a Ctrl-C's kill_all waits for the registration, so a child started
     # at that very moment is killed too; and once it has run, a probe thread still going (lscpu
     # after lscpu -J was killed) starts nothing that the exit would leave behind.
     with _running_lock:
-        if _stopped:
+        if _stopped or (stop is not None and stop.is_set()):
             return Outcome(None, b"", b"")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=env, start_new_session=posix)
-        _running[proc.pid] = proc
+        _running[proc.pid] = (proc, stop)
     try:
         if not posix:  # pragma: no cover - Windows pipes can't be selected on
             return _run_windows(proc, timeout, max_bytes)
@@ -98,6 +103,14 @@ def _run_posix(proc: subprocess.Popen, timeout: float, max_bytes: int) -> Outcom
         pipes_open = bool(sel.get_map())  # no EOF on a pipe: something still holds it
     finally:
         sel.close()
+    if not timed_out and proc.poll() is None:
+        # Both pipes at EOF but not reaped yet: a tool between closing its output and exiting
+        # (often, on a loaded machine) finishes on its own; it was SIGKILLed here, and its good
+        # output was then read as a crash ("killed by SIGKILL"). Waited for a grace, in the budget.
+        try:
+            proc.wait(timeout=max(0.0, min(_GRACE_S, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            pass
     if timed_out or proc.poll() is None:
         _kill_group(proc)
     try:
@@ -164,7 +177,20 @@ def kill_all() -> None:
     global _stopped
     with _running_lock:
         _stopped = True
-        procs = list(_running.values())
+        procs = [proc for proc, _ in _running.values()]
+    _kill(procs)
+
+
+def stop(event: threading.Event) -> None:
+    """End one run: set its event (nothing of it starts any more) and kill its commands still
+    running; other runs in this process go on."""
+    with _running_lock:
+        event.set()
+        procs = [proc for proc, owner in _running.values() if owner is event]
+    _kill(procs)
+
+
+def _kill(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         if os.name == "posix":
             _kill_group(proc)

@@ -21,33 +21,52 @@ def deadline_for(host) -> float:
     return 3 * slow_timeout(host, 60.0) + _SLACK_S
 
 
+class Running:
+    """Probes started on their threads; ``wait()`` gives their results, in the order started.
+    ``probes`` may be a generator: each probe starts as soon as it is produced (a check imports
+    each probe module just before starting it, so the slow ones start before the rest are imported)."""
+
+    def __init__(self, probes, host, run_one):
+        self.probes: list = []
+        self.results: list = []
+        self.done = threading.Event()
+        self.limit = deadline_for(host)
+        self.end = time.monotonic() + self.limit
+        self._left = 1  # the starting itself, until every probe is started
+        self._lock = threading.Lock()
+        for i, probe in enumerate(probes):
+            with self._lock:
+                self.probes.append(probe)
+                self.results.append(None)
+                self._left += 1
+            threading.Thread(target=self._work, args=(i, probe, host, run_one), name=f"probe-{probe.NAME}",
+                             daemon=True).start()
+        self._finished()
+
+    def _finished(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left == 0:
+                self.done.set()
+
+    def _work(self, i: int, probe, host, run_one) -> None:
+        try:
+            self.results[i] = (probe, *run_one(probe, host))
+        finally:
+            self._finished()
+
+    def wait(self) -> list[tuple]:
+        """[(probe, Result, seconds)]; a probe past the deadline is a timeout by name."""
+        while not self.done.is_set() and time.monotonic() < self.end:
+            self.done.wait(min(0.2, max(0.0, self.end - time.monotonic())))  # short waits: Ctrl-C is seen at once
+        out = []
+        for probe, r in zip(self.probes, self.results):
+            out.append(r if r is not None else
+                       (probe, Result({}, "timeout", f"the {probe.NAME} probe timed out after {self.limit:g} s"),
+                        self.limit))
+        return out
+
+
 def run_all(probes: list, host, run_one) -> list[tuple]:
     """[(probe, Result, seconds)] in probe order; a probe past the deadline is a timeout by name."""
-    results: list = [None] * len(probes)
-    done = threading.Event()
-    left = [len(probes)]
-    lock = threading.Lock()
-
-    def work(i: int, probe) -> None:
-        try:
-            results[i] = (probe, *run_one(probe, host))
-        finally:
-            with lock:
-                left[0] -= 1
-                if left[0] == 0:
-                    done.set()
-
-    if not probes:
-        return []
-    for i, probe in enumerate(probes):
-        threading.Thread(target=work, args=(i, probe), name=f"probe-{probe.NAME}", daemon=True).start()
-    limit = deadline_for(host)
-    end = time.monotonic() + limit
-    while not done.is_set() and time.monotonic() < end:
-        done.wait(min(0.2, max(0.0, end - time.monotonic())))  # short waits: Ctrl-C is seen at once
-    out = []
-    for i, probe in enumerate(probes):
-        r = results[i]
-        out.append(r if r is not None else
-                   (probe, Result({}, "timeout", f"the {probe.NAME} probe timed out after {limit:g} s"), limit))
-    return out
+    return Running(probes, host, run_one).wait()

@@ -6,13 +6,20 @@ Kept apart from the package ``__init__`` so that importing one probe never impor
 from __future__ import annotations
 
 
-def all_probes() -> list:
-    from readiness.probes import (amd, apple, cpu, cuda, disks, identity, intel, memory, nvidia, osinfo, pasted, pci,
-                                  power, pystack, torch, windows)
+import importlib
 
-    # torch first: its collect_env format embeds others (lscpu), so it must be recognised first.
-    return [torch, osinfo, cpu, memory, disks, pci, nvidia, amd, apple, intel, windows, cuda, pystack, power, identity,
-            pasted]
+# torch first: its collect_env format embeds others (lscpu), so it must be recognised first.
+MODULES = ("torch", "osinfo", "cpu", "memory", "disks", "pci", "nvidia", "amd", "apple", "intel", "windows", "cuda",
+           "pystack", "power", "identity", "pasted")
+
+
+def probe(module: str):
+    """One probe module by its name in MODULES (a check imports each just before it starts it)."""
+    return importlib.import_module(f"readiness.probes.{module}")
+
+
+def all_probes() -> list:
+    return [probe(m) for m in MODULES]
 
 
 def formats(probes: list | None = None) -> list:

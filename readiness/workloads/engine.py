@@ -49,5 +49,9 @@ def verdicts(facts: dict, workloads: list[dict], headline_only: bool = True, mea
     from readiness.workloads import hardware
 
     hw = hardware.from_facts(facts, measured, backend=backend)
-    chosen = [w for w in workloads if w.get("headline") or not headline_only]
-    return [evaluate(w, hw, alternatives_too=True) for w in chosen]
+    return [evaluate(w, hw, alternatives_too=True) for w in chosen(workloads, headline_only)]
+
+
+def chosen(workloads: list[dict], headline_only: bool = True) -> list[dict]:
+    """The workloads ``verdicts`` judges, in its order: known before any fact is."""
+    return [w for w in workloads if w.get("headline") or not headline_only]

@@ -58,6 +58,17 @@ def _keys(backend: str, gen: str, qkind: str) -> list[tuple[str, str, str]]:
 
 def efficiency(phase: str, backend: str, gen: str, qkind: str, tbl: dict | None = None) -> tuple[float, str]:
     """(share of peak reached, the group it came from) for ``phase`` decode or prompt."""
+    if tbl is None:
+        # The shipped table's answers, once per process (the cost advisor asks thousands of times,
+        # issue 18); a table handed in (a benchmark's fold) is read afresh, as it may be new.
+        key = ("efficiency", phase, backend, gen, qkind)
+        if key not in _CACHE:
+            _CACHE[key] = _efficiency(phase, backend, gen, qkind, None)
+        return _CACHE[key]
+    return _efficiency(phase, backend, gen, qkind, tbl)
+
+
+def _efficiency(phase: str, backend: str, gen: str, qkind: str, tbl: dict | None) -> tuple[float, str]:
     rows = {(r["backend"], r["generation"], r["quant_kind"]): r for r in table(tbl).get("efficiency", [])
             if r["phase"] == phase}
     if qkind == "int8" and phase == "decode":
@@ -73,6 +84,15 @@ def efficiency(phase: str, backend: str, gen: str, qkind: str, tbl: dict | None 
 
 def has_int8(backend: str, gen: str, tbl: dict | None = None) -> bool:
     """Whether prompt factors were fitted for int8 matmuls on this backend (else the FP16 peak is used)."""
+    if tbl is None:
+        key = ("int8", backend, gen)
+        if key not in _CACHE:
+            _CACHE[key] = _has_int8(backend, gen, None)
+        return _CACHE[key]
+    return _has_int8(backend, gen, tbl)
+
+
+def _has_int8(backend: str, gen: str, tbl: dict | None) -> bool:
     try:
         efficiency("prompt", backend, gen, "int8", tbl)
         return True
