@@ -130,8 +130,23 @@ def is_cim_cpu_table(text: str) -> bool:
     return bool(_table(text))
 
 
+# Columns only Win32_VideoController has: a Format-Table naming Name and one of them is that class's,
+# whichever other columns the user picked (`format-table Name,Description,VideoProcessor,...`, #14 b10).
+_GPU_COLUMNS = ("AdapterRAM", "AdapterCompatibility", "AdapterDACType", "VideoProcessor", "VideoModeDescription",
+                "VideoArchitecture", "VideoMemoryType", "InstalledDisplayDrivers", "CurrentHorizontalResolution",
+                "CurrentVerticalResolution", "CurrentRefreshRate", "CurrentBitsPerPixel")
+
+
+def _gpu_table(text: str) -> list[dict]:
+    for column in _GPU_COLUMNS:
+        rows = _table(text, column)
+        if rows and "Name" in rows[0]:
+            return rows
+    return []
+
+
 def is_cim_gpu_table(text: str) -> bool:
-    return bool(_table(text, "AdapterRAM"))
+    return bool(_gpu_table(text))
 
 
 def _table(text: str, column: str = "NumberOfCores") -> list[dict]:
@@ -168,13 +183,16 @@ def cim_cpu(text: str) -> CpuFacts | None:
 
 def cim_gpus(text: str) -> list[Gpu]:
     out = []
-    for row in _table(text, "AdapterRAM"):
+    for row in _gpu_table(text):
         name = row.get("Name") or row.get("Caption") or None
         ram = row.get("AdapterRAM", "")
         size = int(ram) if re.fullmatch(r"\d{1,12}", ram) else None
+        # AMD's VideoProcessor ends in the PCI device id: "AMD Radeon Graphics Processor (0x744C)"
+        dev = re.search(r"\((0x[0-9a-fA-F]{4})\)$", row.get("VideoProcessor", ""))
         out.append(Gpu(index=len(out), vendor=vendor_of(name), name=name, source="cim-table",
                        memory_total_mib=size // 2**20 if size and size < _ADAPTER_RAM_CAP else None,
-                       driver_version=row.get("DriverVersion") or None))
+                       driver_version=row.get("DriverVersion") or None,
+                       pci_device_id=dev.group(1).lower() if dev else None))
     return [g for g in out if g.name]
 
 

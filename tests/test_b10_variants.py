@@ -1,0 +1,35 @@
+"""Format variants met in held-out batch b10 of real pastes (tests/fixtures/expected/b10 checks each
+real fixture's facts). The tests here are "logic" tests on hand-made lines, each named so, for the
+edges of those rules that the real pastes don't show."""
+
+from __future__ import annotations
+
+from readiness.probes import inxi
+
+
+def _ft(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(c) for c in col) + 1 for col in zip(header, *rows)]
+    line = lambda cells: "".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * len(h) for h in header])] + [line(r) for r in rows]) + "\n"
+
+
+def test_logic_cim_gpu_table_of_any_videocontroller_column_with_name():
+    text = _ft(["Name", "CurrentRefreshRate", "DriverVersion"], [["NVIDIA GeForce RTX 3060", "60", "31.0.15.3699"]])
+    assert inxi.is_cim_gpu_table(text)
+    (gpu,) = inxi.cim_gpus(text)
+    assert (gpu.name, gpu.vendor, gpu.driver_version, gpu.pci_device_id) == (
+        "NVIDIA GeForce RTX 3060", "nvidia", "31.0.15.3699", None)
+
+
+def test_logic_cim_gpu_table_device_id_only_from_videoprocessor_parentheses():
+    text = _ft(["Name", "VideoProcessor"], [["AMD Radeon RX 6600", "AMD Radeon Graphics Processor (0x73FF)"],
+                                           ["Intel(R) UHD Graphics", "Intel(R) UHD Graphics Family"]])
+    gpus = inxi.cim_gpus(text)
+    assert [g.pci_device_id for g in gpus] == ["0x73ff", None]
+
+
+def test_logic_cim_table_without_name_or_with_only_shared_columns_is_not_a_gpu_table():
+    # DriverVersion and Description are on Win32_PnPSignedDriver too: not this class's alone
+    assert not inxi.is_cim_gpu_table(_ft(["Name", "Description", "DriverVersion"], [["x", "y", "1.0"]]))
+    # a class column but no Name to name the card
+    assert not inxi.is_cim_gpu_table(_ft(["VideoProcessor", "DriverVersion"], [["AMD Radeon (0x744C)", "1.0"]]))
