@@ -4,7 +4,7 @@ edges of those rules that the real pastes don't show."""
 
 from __future__ import annotations
 
-from readiness.probes import inxi
+from readiness.probes import inxi, nvidia_smi
 
 
 def _ft(header: list[str], rows: list[list[str]]) -> str:
@@ -33,3 +33,20 @@ def test_logic_cim_table_without_name_or_with_only_shared_columns_is_not_a_gpu_t
     assert not inxi.is_cim_gpu_table(_ft(["Name", "Description", "DriverVersion"], [["x", "y", "1.0"]]))
     # a class column but no Name to name the card
     assert not inxi.is_cim_gpu_table(_ft(["VideoProcessor", "DriverVersion"], [["AMD Radeon (0x744C)", "1.0"]]))
+
+
+_CMD = "/usr/bin/nvidia-smi --query-gpu=name,driver_version,memory.total,gpu_uuid --format=csv,noheader,nounits\n"
+
+
+def test_logic_csv_row_in_a_python_list_repr_under_its_command_line():
+    text = _CMD + "items: [2]\n['NVIDIA A10, 535.54, 23028, GPU-0a1b2c3d-0000-1111-2222-333344445555', '']\n"
+    assert nvidia_smi.detect(text) == "csv"
+    (gpu,) = nvidia_smi.parse(text)["gpus"]
+    assert (gpu["name"], gpu["memory_total_mib"], gpu["uuid"]) == (
+        "NVIDIA A10", 23028, "GPU-0a1b2c3d-0000-1111-2222-333344445555")
+
+
+def test_logic_python_list_of_the_right_width_but_no_gpu_values_is_not_a_row():
+    # four items, but the uuid and memory cells hold no such values: a log line, not the CSV row
+    text = _CMD + "['loading, model, weights, done']\n"
+    assert nvidia_smi.detect(text) is None
