@@ -4,7 +4,7 @@ edges of those rules that the real pastes don't show."""
 
 from __future__ import annotations
 
-from readiness.probes import inxi, nvidia_smi
+from readiness.probes import amd, inxi, nvidia_smi
 
 
 def _ft(header: list[str], rows: list[list[str]]) -> str:
@@ -50,3 +50,25 @@ def test_logic_python_list_of_the_right_width_but_no_gpu_values_is_not_a_row():
     # four items, but the uuid and memory cells hold no such values: a log line, not the CSV row
     text = _CMD + "['loading, model, weights, done']\n"
     assert nvidia_smi.detect(text) is None
+
+
+_CONCISE = ("GPU  Temp (DieEdge)  AvgPwr  SCLK    MCLK    Fan   Perf  PwrCap  VRAM%  GPU%\n"
+            "0    40.0c           {avg}   800Mhz  350Mhz  0%    auto  {cap}  0%     0%\n"
+            "=========================================\n")
+
+
+def test_logic_rocm_smi_concise_pwrcap_is_the_watt_cell_after_avgpwr():
+    # "Temp (DieEdge)" is two header words over one cell: the cap is found by watt cells, not position
+    (gpu,) = amd.parse_rocm_smi_text(_CONCISE.format(avg="35.0W", cap="203.0W"))[0]
+    assert gpu["power_limit_w"] == 203.0
+
+
+def test_logic_rocm_smi_concise_without_avgpwr_value_leaves_the_cap_unknown():
+    # AvgPwr N/A leaves one watt cell: taking it for the cap could be the draw, so the cap stays unknown
+    (gpu,) = amd.parse_rocm_smi_text(_CONCISE.format(avg="N/A", cap="203.0W"))[0]
+    assert gpu["power_limit_w"] is None
+
+
+def test_logic_rocm_smi_max_graphics_package_power_is_the_limit_and_zero_is_not():
+    text = "GPU[0]\t\t: Max Graphics Package Power (W): 300.0\nGPU[1]\t\t: Max Graphics Package Power (W): 0.0\n"
+    assert [g["power_limit_w"] for g in amd.parse_rocm_smi_text(text)[0]] == [300.0, None]
