@@ -4,7 +4,23 @@ edges of those rules that the real pastes don't show."""
 
 from __future__ import annotations
 
-from readiness.probes import amd, inxi, nvidia_smi
+import pytest
+
+from readiness.collect import gather
+from readiness.errors import ReadinessError
+from readiness.host import replay
+from readiness.probes import amd, inxi, nvidia_smi, registry
+
+
+def _load(tmp_path, text: str, name: str = "paste.txt"):
+    path = tmp_path / name
+    path.write_text(text)
+    return replay.load([str(path)], registry.detectors())
+
+
+def _unread(tmp_path, text: str) -> None:
+    with pytest.raises(ReadinessError, match="none of the given paths"):
+        _load(tmp_path, text, "unread.txt")
 
 
 def _ft(header: list[str], rows: list[list[str]]) -> str:
@@ -72,3 +88,18 @@ def test_logic_rocm_smi_concise_without_avgpwr_value_leaves_the_cap_unknown():
 def test_logic_rocm_smi_max_graphics_package_power_is_the_limit_and_zero_is_not():
     text = "GPU[0]\t\t: Max Graphics Package Power (W): 300.0\nGPU[1]\t\t: Max Graphics Package Power (W): 0.0\n"
     assert [g["power_limit_w"] for g in amd.parse_rocm_smi_text(text)[0]] == [300.0, None]
+
+
+_SP = ('{\n  "SPDisplaysDataType" : [\n    {\n      "_name" : "Apple M2",\n'
+       '      "spdisplays_mtlgpufamilysupport" : "spdisplays_metal3",\n      "spdisplays_ndrvs" : [\n'
+       '        {\n          "_name" : "Color LCD",\n          "_spdisplays_pixels" : "2560 x 1600",\n')
+
+
+def test_logic_system_profiler_json_cut_mid_object_keeps_the_objects_before_the_cut(tmp_path):
+    host, _ = _load(tmp_path, _SP)
+    (gpu,) = gather(host)["gpus"]
+    assert (gpu["vendor"], gpu["name"], gpu["metal_family"]) == ("apple", "Apple M2", "Metal 3")
+
+
+def test_logic_cut_json_without_a_data_type_key_is_not_system_profiler(tmp_path):
+    _unread(tmp_path, _SP.replace("SPDisplaysDataType", "SPSomethingElse"))

@@ -4,7 +4,6 @@ memory a model can really use; RAM is never counted twice."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from readiness import data
@@ -12,7 +11,7 @@ from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
-from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
+from readiness.probes.util import bus_id, closed_json, json_in, mib, size_mib, to_int
 from readiness.facts import HostFacts
 
 NAME = "amd"
@@ -25,52 +24,9 @@ AMD_SMI_STATIC_TEXT = ["amd-smi", "static"]
 AMD_SMI_LIST = ["amd-smi", "list"]
 
 
-def _closed_json(text: str):
-    """A JSON document cut short (an issue's length limit): everything up to the last complete
-    member, with the open objects and arrays closed; None when that does not parse either."""
-    start = text.find("{")
-    if start < 0:
-        return None
-    body = text[start:start + 4 * 1024 * 1024]
-    stack: list[str] = []
-    last_ok = 0  # where a member ended at depth >= 1 (after a value, before a comma)
-    in_str = esc = False
-    for i, ch in enumerate(body):
-        if in_str:
-            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
-            continue
-        if ch == '"':
-            in_str = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-        elif ch in "}]" and stack:
-            stack.pop()
-            last_ok = i + 1
-        elif ch == "," and stack:
-            last_ok = i
-    if not stack:
-        return None
-    cut = body[:last_ok]
-    depth: list[str] = []
-    in_str = esc = False
-    for ch in cut:  # the closers still open at the cut
-        if in_str:
-            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
-        elif ch == '"':
-            in_str = True
-        elif ch in "{[":
-            depth.append("}" if ch == "{" else "]")
-        elif ch in "}]" and depth:
-            depth.pop()
-    try:
-        return json.loads(cut + "".join(reversed(depth)))
-    except ValueError:
-        return None
-
-
 def _rocm_json(text: str):
     doc = json_in(text)
-    return doc if doc is not None else _closed_json(text)
+    return doc if doc is not None else closed_json(text)
 
 
 def _is_rocm_smi_json(text: str) -> bool:
