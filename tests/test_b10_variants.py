@@ -9,7 +9,7 @@ import pytest
 from readiness.collect import gather
 from readiness.errors import ReadinessError
 from readiness.host import replay
-from readiness.probes import amd, inxi, nvidia_smi, registry
+from readiness.probes import amd, inxi, nvidia_smi, registry, rocminfo
 
 
 def _load(tmp_path, text: str, name: str = "paste.txt"):
@@ -103,3 +103,16 @@ def test_logic_system_profiler_json_cut_mid_object_keeps_the_objects_before_the_
 
 def test_logic_cut_json_without_a_data_type_key_is_not_system_profiler(tmp_path):
     _unread(tmp_path, _SP.replace("SPDisplaysDataType", "SPSomethingElse"))
+
+
+_AGENT = ("*******\nAgent 2\n*******\n  Name:                    gfx1100\n  Uuid:                    {uuid}\n"
+          "  Marketing Name:          Radeon RX 7900 XTX\n  Vendor Name:             AMD\n"
+          "  Device Type:             GPU\n")
+
+
+def test_logic_rocminfo_gpu_uuid_is_read_and_the_placeholder_is_not():
+    (gpu,) = rocminfo.gpus(_AGENT.format(uuid="GPU-5a1c2b3d4e5f6a7b"))
+    assert gpu.uuid == "GPU-5a1c2b3d4e5f6a7b"
+    # a GPU without a unique id prints "GPU-XX": no uuid, not that string
+    (gpu,) = rocminfo.gpus(_AGENT.format(uuid="GPU-XX"))
+    assert gpu.uuid is None
