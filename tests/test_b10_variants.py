@@ -9,7 +9,7 @@ import pytest
 from readiness.collect import gather
 from readiness.errors import ReadinessError
 from readiness.host import replay
-from readiness.probes import amd, inxi, nvidia_smi, registry, rocminfo
+from readiness.probes import amd, gfxinfo, inxi, nvidia_smi, registry, rocminfo
 
 
 def _load(tmp_path, text: str, name: str = "paste.txt"):
@@ -116,3 +116,18 @@ def test_logic_rocminfo_gpu_uuid_is_read_and_the_placeholder_is_not():
     # a GPU without a unique id prints "GPU-XX": no uuid, not that string
     (gpu,) = rocminfo.gpus(_AGENT.format(uuid="GPU-XX"))
     assert gpu.uuid is None
+
+
+def test_logic_glxinfo_renderer_keeps_its_trademark_parentheses_and_drops_mesa_and_the_chip():
+    text = ("OpenGL vendor string: Intel\nOpenGL renderer string: Mesa DRI Intel(R) HD Graphics 520 (Skylake GT2)\n"
+            "OpenGL version string: 4.6 (Compatibility Profile) Mesa 21.2.6\n")
+    (gpu,) = gfxinfo.glx_gpus(text)
+    assert (gpu.name, gpu.vendor, gpu.driver_version) == ("Intel(R) HD Graphics 520", "intel", "21.2.6")
+
+
+def test_logic_glxinfo_version_string_without_mesa_is_no_driver_version():
+    # NVIDIA's own GL prints "4.6.0 NVIDIA 550.54.14": no Mesa there, and the renderer names no Mesa either
+    text = ("OpenGL vendor string: NVIDIA Corporation\nOpenGL renderer string: NVIDIA GeForce RTX 3070/PCIe/SSE2\n"
+            "OpenGL version string: 4.6.0 NVIDIA 550.54.14\n")
+    (gpu,) = gfxinfo.glx_gpus(text)
+    assert (gpu.name, gpu.driver_version) == ("NVIDIA GeForce RTX 3070/PCIe/SSE2", None)
