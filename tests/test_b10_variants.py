@@ -131,3 +131,22 @@ def test_logic_glxinfo_version_string_without_mesa_is_no_driver_version():
             "OpenGL version string: 4.6.0 NVIDIA 550.54.14\n")
     (gpu,) = gfxinfo.glx_gpus(text)
     assert (gpu.name, gpu.driver_version) == ("NVIDIA GeForce RTX 3070/PCIe/SSE2", None)
+
+
+_INXI2 = ("System:    Host: box Kernel: {kernel} x86_64 bits: 64 Desktop: N/A\n"
+          "           Distro: Ubuntu 20.04 LTS\n"
+          "CPU:       4 core Intel Core i5-8250U (-MT-MCP-) arch: N/A cache: 6144 KB\n"
+          "           clock speeds: {speeds}\n")
+
+
+def test_logic_inxi_2x_clock_speeds_max_and_a_wsl_kernel():
+    text = _INXI2.format(kernel="4.4.0-19041-Microsoft", speeds="max: 1800 MHz 1: 1600 MHz 2: 1700 MHz")
+    assert inxi.inxi_cpu(text).max_mhz == 1800.0
+    assert inxi.inxi_host(text).wsl is True
+
+
+def test_logic_inxi_2x_per_core_speeds_are_no_max_and_a_plain_kernel_says_nothing_of_wsl():
+    # per-core current speeds without "max:" are no maximum
+    text = _INXI2.format(kernel="5.15.0-91-generic", speeds="1: 1600 MHz 2: 1700 MHz")
+    assert inxi.inxi_cpu(text).max_mhz is None
+    assert inxi.inxi_host(text).wsl is None

@@ -94,7 +94,9 @@ def inxi_host(text: str) -> HostFacts | None:
     return HostFacts(kernel=kernel.group(1) if kernel else None,
                      arch=normalise_arch(kernel.group(2)) if kernel and kernel.group(2) else None,
                      os_release=_after(system, "Distro") or _after(system, "OS"),
-                     hostname=host if host and host != "<filter>" else None)
+                     hostname=host if host and host != "<filter>" else None,
+                     # WSL's kernels name Microsoft: 4.4.0-19041-Microsoft (WSL1), 5.10.16.3-microsoft-standard-WSL2
+                     wsl=True if kernel and "microsoft" in kernel.group(1).lower() else None)
 
 
 _TOPOLOGY = re.compile(r"(?:(\d{1,3})x\s)?(?:(\d{1,3})-[Cc]ore|(\w{1,6})[ -][Cc]ore)")
@@ -119,8 +121,10 @@ def inxi_cpu(text: str) -> CpuFacts | None:
         lead, tag = _TOPOLOGY.match(info), _TYPE_TAG.search(info)
         if lead and tag and tag.start() > lead.end():
             model = info[lead.end():tag.start()].strip() or None
-    # inxi 3: "speed/min/max: 800/400/4200 MHz"; 2.x: "speed: 2493 MHz (max)" (b9)
-    speed = re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu) or re.search(r"speed:\s(\d{1,6})\sMHz\s\(max\)", cpu)
+    # inxi 3: "speed/min/max: 800/400/4200 MHz"; 2.x: "speed: 2493 MHz (max)" (b9) or, where no
+    # minimum is known, "clock speeds: max: 2592 MHz 1: 2592 MHz ..." (b10)
+    speed = (re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu) or re.search(r"speed:\s(\d{1,6})\sMHz\s\(max\)", cpu)
+             or re.search(r"clock speeds:\smax:\s(\d{1,6})\sMHz", cpu))
     return CpuFacts(model=model, physical_cores=cores, max_mhz=float(speed.group(1)) if speed else None)
 
 
