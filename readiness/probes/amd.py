@@ -4,7 +4,6 @@ memory a model can really use; RAM is never counted twice."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from readiness import data
@@ -12,7 +11,7 @@ from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
-from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
+from readiness.probes.util import bus_id, closed_json, json_in, mib, size_mib, to_int
 from readiness.facts import HostFacts
 
 NAME = "amd"
@@ -25,52 +24,9 @@ AMD_SMI_STATIC_TEXT = ["amd-smi", "static"]
 AMD_SMI_LIST = ["amd-smi", "list"]
 
 
-def _closed_json(text: str):
-    """A JSON document cut short (an issue's length limit): everything up to the last complete
-    member, with the open objects and arrays closed; None when that does not parse either."""
-    start = text.find("{")
-    if start < 0:
-        return None
-    body = text[start:start + 4 * 1024 * 1024]
-    stack: list[str] = []
-    last_ok = 0  # where a member ended at depth >= 1 (after a value, before a comma)
-    in_str = esc = False
-    for i, ch in enumerate(body):
-        if in_str:
-            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
-            continue
-        if ch == '"':
-            in_str = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-        elif ch in "}]" and stack:
-            stack.pop()
-            last_ok = i + 1
-        elif ch == "," and stack:
-            last_ok = i
-    if not stack:
-        return None
-    cut = body[:last_ok]
-    depth: list[str] = []
-    in_str = esc = False
-    for ch in cut:  # the closers still open at the cut
-        if in_str:
-            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
-        elif ch == '"':
-            in_str = True
-        elif ch in "{[":
-            depth.append("}" if ch == "{" else "]")
-        elif ch in "}]" and depth:
-            depth.pop()
-    try:
-        return json.loads(cut + "".join(reversed(depth)))
-    except ValueError:
-        return None
-
-
 def _rocm_json(text: str):
     doc = json_in(text)
-    return doc if doc is not None else _closed_json(text)
+    return doc if doc is not None else closed_json(text)
 
 
 def _is_rocm_smi_json(text: str) -> bool:
@@ -268,9 +224,26 @@ def parse_rocm_smi_json(text: str) -> tuple[list[dict], str | None]:
                     "gfx_target": _clean(get.get("gfx version")), "pci_bus_id": bus_id(get.get("pci bus")),
                     "vram_mib": mib(to_int(get.get("vram total memory (b)"))),
                     "vram_used_mib": mib(to_int(get.get("vram total used memory (b)"))),
-                    "gtt_mib": mib(to_int(get.get("gtt total memory (b)"))), "driver_version": None})
+                    "gtt_mib": mib(to_int(get.get("gtt total memory (b)"))), "driver_version": None,
+                    "power_limit_w": _watts(get.get("max graphics package power (w)"))})
     driver = (doc.get("system") or {}).get("Driver version")
     return out, driver
+
+
+def _watts(value) -> float | None:
+    m = re.fullmatch(r"(\d{1,5}(?:\.\d{1,3})?)[ \t]?W?", str(value or "").strip())
+    return float(m.group(1)) if m and float(m.group(1)) > 0 else None
+
+
+def _concise_cap(header: list[str], cells: list[str]) -> str | None:
+    """The concise table's PwrCap cell. Header words do not line up with row cells (`Temp (DieEdge)`,
+    `SCLK OD` are two words over one cell), so it is the n-th watt cell of the row, n the power
+    columns before PwrCap (AvgPwr): the cap is the power limit (#14 b10)."""
+    if "PwrCap" not in header:
+        return None
+    n = sum(1 for h in header[:header.index("PwrCap")] if "pwr" in h.lower() or "power" in h.lower())
+    watts = [c for c in cells[1:] if re.fullmatch(r"\d{1,5}(?:\.\d{1,3})?W", c)]
+    return watts[n] if len(watts) > n else None
 
 
 def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
@@ -289,17 +262,17 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     if not gpus:
         for m in re.finditer(r"^(\d+)\s+\d+\s+(0x[0-9a-f]{4}),", text, re.M | re.I):
             gpus[int(m.group(1))] = {"device id": m.group(2)}
-    if not gpus:
-        # ROCm 1.x-4.x concise table: "GPU  Temp  AvgPwr  SCLK ..." then one row a GPU, no ids;
-        # a row with nothing but N/A reports no AMD GPU behind it.
-        head = re.search(r"^[ \t]*GPU[ \t]+Temp[ \t].*$", text, re.M)
-        if head:
-            for line in text[head.end():].splitlines()[1:]:
-                if line.startswith("="):
-                    break
-                cells = line.split()
-                if cells and cells[0].isdigit() and any(c != "N/A" for c in cells[1:]):
-                    gpus[int(cells[0])] = {}
+    # ROCm 1.x-4.x concise table: "GPU  Temp  AvgPwr  SCLK ..." then one row a GPU, no ids;
+    # a row with nothing but N/A reports no AMD GPU behind it. A "GPU[0] : WARNING: ..." line inside
+    # it is no report of its own: its GPUs still come from the rows.
+    head = re.search(r"^[ \t]*GPU[ \t]+Temp[ \t].*$", text, re.M)
+    if head and all(set(g) <= {"warning"} for g in gpus.values()):
+        for line in text[head.end():].splitlines()[1:]:
+            if line.startswith("="):
+                break
+            cells = line.split()
+            if cells and cells[0].isdigit() and any(c != "N/A" for c in cells[1:]):
+                gpus.setdefault(int(cells[0]), {})["power cap"] = _concise_cap(head.group(0).split(), cells)
     out = []
     for idx, g in sorted(gpus.items()):
         series_id = _card_model_id(g.get("card series"))  # ROCm 4.x printed the device id as the series
@@ -309,7 +282,8 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
                     "gfx_target": _clean(g.get("gfx version")),
                     "pci_bus_id": bus_id(g.get("pci bus")), "vram_mib": mib(to_int(g.get("vram total memory (b)"))),
                     "vram_used_mib": mib(to_int(g.get("vram total used memory (b)"))),
-                    "gtt_mib": mib(to_int(g.get("gtt total memory (b)"))), "driver_version": None})
+                    "gtt_mib": mib(to_int(g.get("gtt total memory (b)"))), "driver_version": None,
+                    "power_limit_w": _watts(g.get("max graphics package power (w)") or g.get("power cap"))})
     drv = re.search(r"^Driver version:[ \t]*(\S+)", text, re.M)
     return out, drv.group(1) if drv else None
 
@@ -414,6 +388,8 @@ def parse(raw: dict) -> Result:
         gpu.memory_gtt_mib = gtt
         gpu.uuid, gpu.pcie_width_max = r.get("uuid"), r.get("pcie_width_max")
         gpu.pcie_generation_max = r.get("pcie_generation_max")
+        if r.get("power_limit_w") is not None:
+            gpu.power_limit_w = r["power_limit_w"]
         if vram is not None and r.get("vram_used_mib") is not None:
             gpu.memory_used_mib = r["vram_used_mib"]
             gpu.memory_free_mib = vram - r["vram_used_mib"]

@@ -9,7 +9,7 @@ from readiness import catalog
 from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
-from readiness.probes.util import json_in, key_values, size_mib, to_int
+from readiness.probes.util import closed_json, json_in, key_values, size_mib, to_int
 from readiness.host.base import slow_timeout
 
 NAME = "apple"
@@ -35,7 +35,10 @@ _HW_OVERVIEW_KEY = re.compile(r"^[ \t]{0,12}(?:Chip|Processor Name|Total Number 
 def _is(kind: str, as_json: bool):
     def detect(text: str) -> bool:
         if as_json:
+            # a paste cut mid-object (an issue's length limit) keeps the objects complete before the cut
             doc = json_in(text)
+            if doc is None and f'"{kind}"' in text:
+                doc = closed_json(text)
             return isinstance(doc, dict) and isinstance(doc.get(kind), list)
         marker = {"SPDisplaysDataType": "Graphics/Displays:", "SPHardwareDataType": "Hardware Overview:"}[kind]
         if kind == "SPHardwareDataType" and marker not in text:
@@ -151,7 +154,7 @@ def _vendor(vendor_field: str | None, model: str) -> str:
 def displays(raw: dict) -> list[dict]:
     ans = raw.get("displays")
     if ans is not None and ans.text:
-        doc = json_in(ans.text) or {}
+        doc = json_in(ans.text) or closed_json(ans.text) or {}
         out = []
         for d in doc.get("SPDisplaysDataType", []):
             model = d.get("sppci_model") or d.get("_name") or "GPU"

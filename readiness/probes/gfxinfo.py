@@ -118,6 +118,7 @@ def vulkan_gpus(text: str) -> list[Gpu]:
 
 _GLX_FIELD = re.compile(r"[ \t]{0,8}(Vendor|Device|Version|Video memory|Unified memory|Dedicated video memory):"
                         r"[ \t]{0,8}(.{0,500})")
+_CHIP_PAREN = re.compile(r"\((?!R\)|TM\)|tm\))")
 _D3D12 = re.compile(r"D3D12 \((.{1,200})\)")
 # The "Extended renderer info" block (GLX_MESA_query_renderer) alone, as `glxinfo | grep -i
 # 'device|memory'` leaves it: a Device line ending in its PCI id, and a Video memory line.
@@ -155,7 +156,11 @@ def glx_gpus(text: str) -> list[Gpu]:
     # its "Video memory" adds shared system RAM, so it is no VRAM size. Its "Unified memory" is
     # D3D12's own UMA flag, so that one holds.
     wsl = _D3D12.match(re.sub(r"\s*\(0x[0-9a-f]{1,8}\)$", "", device, flags=re.I))
-    name = wsl.group(1) if wsl else re.sub(r"\s*\(.*$", "", device).strip() or None
+    # The chip in parentheses ends the name, "(R)" / "(TM)" inside it do not: Mesa's iris renderer
+    # string "Mesa Intel(R) UHD Graphics 620 (KBL GT2)" names Mesa first (i965: "Mesa DRI") (#14 b10)
+    chip = _CHIP_PAREN.search(device)
+    bare = re.sub(r"^Mesa (?:DRI )?(?=\S)", "", device[:chip.start()] if chip else device).strip()
+    name = wsl.group(1) if wsl else bare or None
     memory = None
     mem = re.fullmatch(r"(\d{1,9})MB", fields.get("Video memory", ""))
     if mem and not wsl:
@@ -171,7 +176,19 @@ def glx_gpus(text: str) -> list[Gpu]:
                 pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                 pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
                 memory_total_mib=memory, unified_memory=unified,
-                driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version")))]
+                driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version") or _mesa_version(text)))]
+
+
+# Without the Extended renderer info block (`glxinfo | grep -i opengl`), Mesa's version is the end
+# of the OpenGL version string: "4.6 (Compatibility Profile) Mesa 20.1.3" -- the renderer block's
+# "Version:" is that same number.
+_GL_MESA = re.compile(r"^OpenGL (?:core profile |ES profile )?version string: [^\n]{0,80}?\bMesa "
+                      r"(\d{1,3}\.\d{1,3}(?:\.\d{1,3})?)", re.M)
+
+
+def _mesa_version(text: str) -> str | None:
+    m = _GL_MESA.search(text)
+    return m.group(1) if m else None
 
 
 # -- clinfo -------------------------------------------------------------------------------------

@@ -94,7 +94,9 @@ def inxi_host(text: str) -> HostFacts | None:
     return HostFacts(kernel=kernel.group(1) if kernel else None,
                      arch=normalise_arch(kernel.group(2)) if kernel and kernel.group(2) else None,
                      os_release=_after(system, "Distro") or _after(system, "OS"),
-                     hostname=host if host and host != "<filter>" else None)
+                     hostname=host if host and host != "<filter>" else None,
+                     # WSL's kernels name Microsoft: 4.4.0-19041-Microsoft (WSL1), 5.10.16.3-microsoft-standard-WSL2
+                     wsl=True if kernel and "microsoft" in kernel.group(1).lower() else None)
 
 
 _TOPOLOGY = re.compile(r"(?:(\d{1,3})x\s)?(?:(\d{1,3})-[Cc]ore|(\w{1,6})[ -][Cc]ore)")
@@ -119,8 +121,10 @@ def inxi_cpu(text: str) -> CpuFacts | None:
         lead, tag = _TOPOLOGY.match(info), _TYPE_TAG.search(info)
         if lead and tag and tag.start() > lead.end():
             model = info[lead.end():tag.start()].strip() or None
-    # inxi 3: "speed/min/max: 800/400/4200 MHz"; 2.x: "speed: 2493 MHz (max)" (b9)
-    speed = re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu) or re.search(r"speed:\s(\d{1,6})\sMHz\s\(max\)", cpu)
+    # inxi 3: "speed/min/max: 800/400/4200 MHz"; 2.x: "speed: 2493 MHz (max)" (b9) or, where no
+    # minimum is known, "clock speeds: max: 2592 MHz 1: 2592 MHz ..." (b10)
+    speed = (re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu) or re.search(r"speed:\s(\d{1,6})\sMHz\s\(max\)", cpu)
+             or re.search(r"clock speeds:\smax:\s(\d{1,6})\sMHz", cpu))
     return CpuFacts(model=model, physical_cores=cores, max_mhz=float(speed.group(1)) if speed else None)
 
 
@@ -130,8 +134,23 @@ def is_cim_cpu_table(text: str) -> bool:
     return bool(_table(text))
 
 
+# Columns only Win32_VideoController has: a Format-Table naming Name and one of them is that class's,
+# whichever other columns the user picked (`format-table Name,Description,VideoProcessor,...`, #14 b10).
+_GPU_COLUMNS = ("AdapterRAM", "AdapterCompatibility", "AdapterDACType", "VideoProcessor", "VideoModeDescription",
+                "VideoArchitecture", "VideoMemoryType", "InstalledDisplayDrivers", "CurrentHorizontalResolution",
+                "CurrentVerticalResolution", "CurrentRefreshRate", "CurrentBitsPerPixel")
+
+
+def _gpu_table(text: str) -> list[dict]:
+    for column in _GPU_COLUMNS:
+        rows = _table(text, column)
+        if rows and "Name" in rows[0]:
+            return rows
+    return []
+
+
 def is_cim_gpu_table(text: str) -> bool:
-    return bool(_table(text, "AdapterRAM"))
+    return bool(_gpu_table(text))
 
 
 def _table(text: str, column: str = "NumberOfCores") -> list[dict]:
@@ -168,13 +187,16 @@ def cim_cpu(text: str) -> CpuFacts | None:
 
 def cim_gpus(text: str) -> list[Gpu]:
     out = []
-    for row in _table(text, "AdapterRAM"):
+    for row in _gpu_table(text):
         name = row.get("Name") or row.get("Caption") or None
         ram = row.get("AdapterRAM", "")
         size = int(ram) if re.fullmatch(r"\d{1,12}", ram) else None
+        # AMD's VideoProcessor ends in the PCI device id: "AMD Radeon Graphics Processor (0x744C)"
+        dev = re.search(r"\((0x[0-9a-fA-F]{4})\)$", row.get("VideoProcessor", ""))
         out.append(Gpu(index=len(out), vendor=vendor_of(name), name=name, source="cim-table",
                        memory_total_mib=size // 2**20 if size and size < _ADAPTER_RAM_CAP else None,
-                       driver_version=row.get("DriverVersion") or None))
+                       driver_version=row.get("DriverVersion") or None,
+                       pci_device_id=dev.group(1).lower() if dev else None))
     return [g for g in out if g.name]
 
 

@@ -103,6 +103,12 @@ def _chip_id(value: str | None) -> str | None:
     return f"0x{number:04x}" if number and number <= 0xFFFF else None
 
 
+def _uuid(value: str | None) -> str | None:
+    """A GPU agent's `Uuid: GPU-1f9de0957d137942`; a GPU without one prints the placeholder `GPU-XX`."""
+    value = (value or "").strip()
+    return value if re.fullmatch(r"GPU-[0-9a-fA-F]{8,32}", value) else None
+
+
 def gpus(text: str) -> list[Gpu]:
     found = []
     for agent in agents(text):
@@ -114,7 +120,7 @@ def gpus(text: str) -> list[Gpu]:
         found.append(Gpu(index=len(found), vendor="amd" if agent.get("Vendor Name", "AMD") == "AMD" else "other",
                          name=name, gfx_target=gfx.group().lower() if gfx else None,
                          memory_total_mib=coarse[0] // 1024 if coarse else None, pci_bus_id=_bus_id(agent.get("BDFID")),
-                         pci_device_id=_chip_id(agent.get("Chip ID")),
+                         pci_device_id=_chip_id(agent.get("Chip ID")), uuid=_uuid(agent.get("Uuid")),
                          pci_vendor_id="0x1002" if agent.get("Vendor Name", "AMD") == "AMD" else None,
                          source=SOURCE))
     return found

@@ -129,3 +129,47 @@ def json_in(text: str | None) -> Any:
         if _REST_IS_BLANK.match(text, end):
             return doc
     return None
+
+
+def closed_json(text: str):
+    """A JSON document cut short (an issue's length limit): everything up to the last complete
+    member, with the open objects and arrays closed; None when that does not parse either. Reads at
+    most 4 MiB, in two linear passes (#14: rocm-smi JSON in b7, system_profiler -json in b10)."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    body = text[start:start + 4 * 1024 * 1024]
+    stack: list[str] = []
+    last_ok = 0  # where a member ended at depth >= 1 (after a value, before a comma)
+    in_str = esc = False
+    for i, ch in enumerate(body):
+        if in_str:
+            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]" and stack:
+            stack.pop()
+            last_ok = i + 1
+        elif ch == "," and stack:
+            last_ok = i
+    if not stack:
+        return None
+    cut = body[:last_ok]
+    depth: list[str] = []
+    in_str = esc = False
+    for ch in cut:  # the closers still open at the cut
+        if in_str:
+            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_str = True
+        elif ch in "{[":
+            depth.append("}" if ch == "{" else "]")
+        elif ch in "}]" and depth:
+            depth.pop()
+    try:
+        return json.loads(cut + "".join(reversed(depth)))
+    except ValueError:
+        return None

@@ -106,16 +106,37 @@ def _csv_gpu(row: dict[str, str], order: int) -> dict[str, Any]:
 _QUERY_ARG_RE = re.compile(r"--query-gpu[= ]([A-Za-z_][\w.,]*)[^\n]*?--format[= ]csv[\w,]*noheader", re.I)
 
 
-def command_line_fields(lines: list[str]) -> tuple[list[str], int] | None:
+# A tool's debug log may print the row as a Python list repr: ['200.00, 105.00, ..., P2', ''] (#14 b10)
+_PY_LIST = re.compile(r"^\[[ \t]{0,4}'.{0,8000}'[ \t]{0,4}\]$")
+_PY_ITEM = re.compile(r"'([^'\n]{0,8000})'")
+
+
+def _plausible(row: dict[str, str]) -> bool:
+    """The cells a row must hold where the command line asked for them: a log line that happens to
+    have as many commas is no GPU."""
+    checks = {"uuid": r"(?:GPU|MIG)-[\w-]{1,80}|\[?N/A\]?", "gpu_uuid": r"(?:GPU|MIG)-[\w-]{1,80}|\[?N/A\]?",
+              "memory.total": r"\d{1,9}(?: MiB)?|\[?N/A\]?", "driver_version": r"\d{1,4}(?:\.\d{1,4}){1,3}",
+              "index": r"\d{1,3}"}
+    return all(re.fullmatch(pat, row[k]) for k, pat in checks.items() if k in row)
+
+
+def command_line_fields(lines: list[str]) -> tuple[list[str], list[list[str]]] | None:
     """A headerless CSV pasted under its command line: the ``--query-gpu=`` list names the
-    columns. (names, index of the first data line), or None."""
+    columns. (names, the data rows), or None. Every line under it must be a row, unless the rows are
+    quoted in Python list reprs (a debug log): then the log's other lines are passed over."""
     for i, ln in enumerate(lines[:3]):
         m = _QUERY_ARG_RE.search(ln)
-        if m:
-            names = [n.strip() for n in m.group(1).split(",") if n.strip()]
-            rows = [_split_csv_line(x) for x in lines[i + 1:]]
-            if names and rows and all(len(r) == len(names) for r in rows):
-                return names, i + 1
+        if not m:
+            continue
+        names = [n.strip() for n in m.group(1).split(",") if n.strip()]
+        plain = [_split_csv_line(x) for x in lines[i + 1:]]
+        if names and plain and all(len(r) == len(names) and _plausible(dict(zip(names, r))) for r in plain):
+            return names, plain
+        quoted = [_split_csv_line(item) for x in lines[i + 1:] if _PY_LIST.match(x.strip())
+                  for item in _PY_ITEM.findall(x)]
+        rows = [r for r in quoted if len(r) == len(names) and _plausible(dict(zip(names, r)))]
+        if names and rows:
+            return names, rows
     return None
 
 
@@ -133,16 +154,17 @@ def parse_csv(text: str) -> dict[str, Any]:
             break
     from_cmdline = command_line_fields(lines) if names is None else None
     if from_cmdline is not None:
-        names, start = from_cmdline
-    elif names is None:
-        names = list(QUERY_FIELDS)
-        rows = [_split_csv_line(ln) for ln in lines]
-        start = next((i for i, r in enumerate(rows) if _looks_like_our_headerless_row(r)), len(rows))
+        names, rows = from_cmdline
+    else:
+        if names is None:
+            names = list(QUERY_FIELDS)
+            start = next((i for i, ln in enumerate(lines) if _looks_like_our_headerless_row(_split_csv_line(ln))),
+                         len(lines))
+        rows = [_split_csv_line(ln) for ln in lines[start:]]
     names = [_CSV_ALIASES.get(n, n) for n in names]
     gpus = []
     driver = None
-    for ln in lines[start:]:
-        cells = _split_csv_line(ln)
+    for cells in rows:
         if len(cells) != len(names):
             continue
         row = dict(zip(names, cells))
