@@ -6,6 +6,7 @@ invalid (output that is not schema-valid JSON)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -31,7 +32,9 @@ _NASTY = ["\x00", "\x1b[2J", "\x1b]0;t\x07", "\r", "\t", "\ufeff", "\u202e", "é
 def fixture_texts() -> list[tuple[str, str]]:
     out = []
     for p in sorted(FIXTURES.rglob("*")):
-        if p.is_file() and p.stat().st_size < 400_000 and "fuzz" not in p.parts and "report" not in p.parts:
+        # parts relative to FIXTURES: a checkout under a folder named "fuzz" or "report" kept nothing
+        parts = p.relative_to(FIXTURES).parts
+        if p.is_file() and p.stat().st_size < 400_000 and "fuzz" not in parts and "report" not in parts:
             try:
                 out.append((str(p.relative_to(FIXTURES)), p.read_bytes().decode("utf-8")))
             except UnicodeDecodeError:
@@ -82,10 +85,13 @@ class Tally:
     counts: Counter = field(default_factory=Counter)
     crashers: list = field(default_factory=list)  # (target, note, input)
     slowest: float = 0.0
+    seen: set = field(default_factory=set)  # a digest of each input, so a figure counts distinct inputs
 
     def record(self, target: str, outcome: str, seconds: float, data=None, note: str = "") -> None:
         self.counts[outcome] += 1
         self.counts["inputs"] += 1
+        blob = (target + "\0" + json.dumps(data, sort_keys=True)).encode("utf-8", "surrogatepass")
+        self.seen.add(hashlib.blake2b(blob, digest_size=16).digest())
         self.slowest = max(self.slowest, seconds)
         if seconds > BUDGET_S and outcome != "slow":
             self.counts["slow"] += 1
@@ -240,11 +246,115 @@ def fuzz_fleet(tally: Tally, rng: random.Random, n: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(n: int, seed: int = 19) -> Tally:
-    rng = random.Random(seed)
-    texts = [t for _, t in fixture_texts()]
+def run(n: int, seed: int = 19, texts: list[str] | None = None, rng: random.Random | None = None) -> Tally:
+    rng = rng or random.Random(seed)
+    texts = texts if texts is not None else [t for _, t in fixture_texts()]
     tally = Tally()
     fuzz_parsers(tally, texts, rng, int(n * 0.7))
     fuzz_capture(tally, rng, int(n * 0.1))
     fuzz_fleet(tally, rng, n - int(n * 0.7) - int(n * 0.1))
+    return tally
+
+
+def run_shard(seed: int, shard: int, n: int, texts: list[str] | None = None) -> Tally:
+    """One slice of a long run, with its own seed stream: shard k of seed s draws from
+    Random("s:k"), so the inputs depend on the seed and the shard, never on how many processes
+    share the shards out, and no two shards replay one stream."""
+    return run(n, seed, texts, random.Random(f"{seed}:{shard}"))
+
+
+def merge(tallies) -> Tally:
+    out = Tally()
+    for t in tallies:
+        out.counts.update(t.counts)
+        out.crashers.extend(t.crashers[: max(0, 200 - len(out.crashers))])
+        out.slowest = max(out.slowest, t.slowest)
+        out.seen |= t.seen
+    return out
+
+
+_REPORT_VALIDATOR = None
+
+
+def _strict_json(text: str):
+    """stdout parsed as JSON proper: NaN and Infinity, which json.loads accepts, are refused."""
+    def no_constant(name):
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=no_constant)
+
+
+def _valid_report(text: str) -> bool:
+    global _REPORT_VALIDATOR
+    if _REPORT_VALIDATOR is None:
+        from referencing import Registry, Resource
+
+        report_schema = json.loads((ROOT / "readiness" / "schema" / "report.schema.json").read_text())
+        registry = Registry().with_resources([(SCHEMA["$id"], Resource.from_contents(SCHEMA))])
+        _REPORT_VALIDATOR = jsonschema.Draft202012Validator(report_schema, registry=registry)
+    try:
+        doc = _strict_json(text)
+    except ValueError:
+        return False
+    return _REPORT_VALIDATOR.is_valid(doc)
+
+
+def fuzz_cli(tally: Tally, named: list[tuple[str, str]], rng: random.Random, n: int) -> None:
+    """Mutated fixtures through the real CLI, one subprocess each: `check --from F --json --no-torch`
+    must exit 0, 1 or 2, within the budget, with schema-valid JSON on stdout when it exits 0 or 1.
+    The file keeps its fixture's name (some formats are recognised by it)."""
+    import os
+    import subprocess
+    import sys
+
+    texts = [t for _, t in named]
+    # pastes, not capture entries or expected-facts tables: those alone are refused as unrecognised
+    # (exit 2) so often that few runs would reach the parsers and the JSON
+    pastes = [(k, t) for k, t in named if not {"capture", "expected"} & set(Path(k).parts)]
+    capture = FIXTURES / "nvidia" / "device-h200-readiness" / "capture"
+    work = Path(tempfile.mkdtemp(prefix="fuzz-cli-"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    try:
+        for i in range(n):
+            folder = work / str(i % 20)
+            shutil.rmtree(folder, ignore_errors=True)
+            if rng.random() < 0.2:  # a whole capture folder, one of its files mutated
+                shutil.copytree(capture, folder)
+                entry = rng.choice(sorted(p.name for p in folder.iterdir()))
+                name, original = f"capture/{entry}", (folder / entry).read_text()
+                text = mutate(original, rng, [original])
+                (folder / entry).write_text(text, encoding="utf-8", errors="surrogatepass")
+                path = folder
+            else:
+                name, original = rng.choice(pastes)
+                text = mutate(original, rng, texts)
+                folder.mkdir()
+                path = folder / Path(name).name
+                path.write_text(text, encoding="utf-8", errors="surrogatepass")
+            argv = [sys.executable, "-m", "readiness", "check", "--from", str(path), "--json", "--no-torch"]
+            start = time.perf_counter()
+            try:
+                # killed well past the budget, so a slow run is measured rather than cut at it
+                done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, timeout=BUDGET_S * 6)
+            except subprocess.TimeoutExpired:
+                tally.record("cli", "slow", time.perf_counter() - start, {"name": name, "text": text}, "killed")
+                continue
+            seconds = time.perf_counter() - start
+            stdout = done.stdout.decode("utf-8", "replace")
+            note = f"exit {done.returncode}: " + done.stderr.decode("utf-8", "replace").strip()[-300:]
+            if done.returncode in (0, 1):
+                outcome = "ok" if _valid_report(stdout) else "invalid"
+            elif done.returncode == 2:
+                outcome = "refused"
+            else:
+                outcome = "escaped"
+            tally.counts[f"cli exit {done.returncode}"] += 1
+            tally.record("cli", outcome, seconds, {"name": name, "text": text}, note if outcome != "ok" else "")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_cli_shard(seed: int, shard: int, n: int) -> Tally:
+    tally = Tally()
+    fuzz_cli(tally, fixture_texts(), random.Random(f"{seed}:cli:{shard}"), n)
     return tally
