@@ -79,6 +79,12 @@ def _save(folder: str, tallies) -> None:
             i += 1
 
 
+def _progress(done: int, total: int, start: float, tally) -> None:
+    c = tally.counts
+    print(f"shard {done}/{total} at {time.perf_counter() - start:.0f} s: {c['inputs']} inputs, escaped {c['escaped']}, "
+          f"invalid {c['invalid']}, slow {c['slow']}, slowest {tally.slowest:.2f} s", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--inputs", type=int, default=100_000, help="in-process inputs")
@@ -94,13 +100,15 @@ def main() -> None:
     results = collections.defaultdict(list)
     if args.workers > 1:
         with multiprocessing.get_context("fork").Pool(args.workers, _init, (args.budget,)) as pool:
-            for kind, tally in pool.imap_unordered(_job, jobs):
+            for done, (kind, tally) in enumerate(pool.imap_unordered(_job, jobs), 1):
                 results[kind].append(tally)
+                _progress(done, len(jobs), start, tally)
     else:
         _init(args.budget)
-        for job in jobs:
+        for done, job in enumerate(jobs, 1):
             kind, tally = _job(job)
             results[kind].append(tally)
+            _progress(done, len(jobs), start, tally)
     seconds = time.perf_counter() - start
     merged = [(kind, fuzzing.merge(results[kind])) for kind in ("in", "cli") if results[kind]]
     print(f"{len(jobs)} shards over {args.workers} worker(s), {seconds:.0f} s wall")

@@ -62,8 +62,10 @@ def mutate(text: str, rng: random.Random, others: list[str]) -> str:
             text = text[:at]
         elif op == 3:  # repeat a line many times
             lines = text.splitlines(True) or ["\n"]
-            line = rng.choice(lines)
-            text = text[:at] + line * rng.choice([10, 200, 3000]) + text[at:]
+            line, times = rng.choice(lines), rng.choice([10, 200, 3000])
+            # no more copies than the size cap can hold: a 140 000-character line 3000 times is 420 MB
+            # before the cap, and two such steps in one mutation ran the fuzzer out of memory
+            text = text[:at] + line * min(times, _MAX_TEXT // max(1, len(line)) + 1) + text[at:]
         elif op == 4:  # splice another fixture
             other = rng.choice(others)
             text = text[:at] + other[rng.randrange(len(other) + 1):][:4000] + text[at:]
@@ -75,6 +77,7 @@ def mutate(text: str, rng: random.Random, others: list[str]) -> str:
             text = text.replace("\n", rng.choice(["\r\n", "\r", "\n\n"]))
         else:  # a long line
             text = text[:at] + rng.choice("xA 0:") * rng.choice([1000, 140_000]) + text[at:]
+        text = text[:_MAX_TEXT]
     # --from never hands a parser more than its size cap, so a longer mutation is not an input readiness can get
     # (a 140 000-character line repeated 3000 times made a 420 MB text that no budget could parse in time).
     return text[:_MAX_TEXT]
