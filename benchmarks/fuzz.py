@@ -57,7 +57,9 @@ def _summary(title: str, tally, seed: int, budget: float) -> list[str]:
     lines = [f"{title}: {c['inputs']} inputs ({len(tally.seen)} distinct) "
              f"(seed {seed}, budget {budget:g} s)",
              f"  ok {c['ok']}, refused (exit 2) {c['refused']}, escaped exceptions (exit 3) {c['escaped']}, "
-             f"invalid JSON {c['invalid']}, over the budget {c['slow']}; slowest run {tally.slowest:.2f} s"]
+             f"invalid JSON {c['invalid']}, over the budget {c['slow']}; slowest run {tally.slowest:.2f} s of CPU",
+             f"  in wall time: {c['over the budget in wall time']} over the budget, slowest {tally.slowest_wall:.2f} s "
+             f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end)"]
     exits = sorted((k, v) for k, v in c.items() if k.startswith("cli exit "))
     if exits:
         lines.append("  exits: " + ", ".join(f"{k[9:]}: {v}" for k, v in exits))
@@ -82,14 +84,15 @@ def _save(folder: str, tallies) -> None:
 def _progress(done: int, total: int, start: float, tally) -> None:
     c = tally.counts
     print(f"shard {done}/{total} at {time.perf_counter() - start:.0f} s: {c['inputs']} inputs, escaped {c['escaped']}, "
-          f"invalid {c['invalid']}, slow {c['slow']}, slowest {tally.slowest:.2f} s", file=sys.stderr, flush=True)
+          f"invalid {c['invalid']}, slow {c['slow']}, slowest {tally.slowest:.2f} s CPU, "
+          f"{tally.slowest_wall:.2f} s wall", file=sys.stderr, flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--inputs", type=int, default=100_000, help="in-process inputs")
     ap.add_argument("--seed", type=int, default=19)
-    ap.add_argument("--budget", type=float, default=10.0, help="seconds one run may take")
+    ap.add_argument("--budget", type=float, default=10.0, help="CPU seconds one run may take")
     ap.add_argument("--workers", type=int, default=1, help="processes sharing the shards out")
     ap.add_argument("--shard", type=int, default=2000, help="in-process inputs per seed stream")
     ap.add_argument("--cli", type=int, default=300, help="fuzzed --from files through the CLI subprocess")

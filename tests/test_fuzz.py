@@ -50,3 +50,22 @@ def test_kept_crashers_stay_fixed(path):
     assert outcome in ("ok", "refused"), note
     if outcome == "ok":
         assert fuzzing._valid(doc)
+
+
+def test_json_in_tries_a_bounded_number_of_starts(monkeypatch):
+    # fixtures/fuzz/json-in-bracket-lines.json: every '[' line was a decode attempt, each failure
+    # costing the text before it; the document that ends the text is still found after a banner
+    from readiness.probes import util
+
+    calls = []
+    real = util._DECODER.raw_decode
+
+    class Counting:
+        def raw_decode(self, text, at):
+            calls.append(at)
+            return real(text, at)
+
+    monkeypatch.setattr(util, "_DECODER", Counting())
+    assert util.json_in("[o]\n" * 5000 + "[1]\n") is None
+    assert len(calls) <= util._JSON_TRIES
+    assert util.json_in('[root@host ~]# amd-smi static --json\n[{"gpu": 0}]\n') == [{"gpu": 0}]

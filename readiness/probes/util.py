@@ -95,16 +95,33 @@ def size_mib(value: Any) -> int | None:
 
 _DECODER = json.JSONDecoder()
 _REST_IS_BLANK = re.compile(r"\s*\Z")
+_JSON_TRIES = 32  # banner and prompt lines before a document; a log of bracketed lines is not JSON
 
 
 def json_in(text: str | None) -> Any:
     """The JSON document in a pasted output: from the first line that opens one ("{" or "[") to
     the end, so a prompt or banner line before it ("[root@host ~]# amd-smi static --json") is
-    passed over. None when there is none."""
-    for m in re.finditer(r"^[ \t]*([\[{])", text or "", re.M):
+    passed over. None when there is none.
+
+    Only a start whose bracket matches the text's last one can hold a document that ends the text,
+    and at most _JSON_TRIES starts are tried: each failed decode costs the text up to where it
+    failed (the error counts the lines before it), so 3,000 `[opencl:...]` lines of a pasted sycl-ls
+    were quadratic, 8 s on 400 KB (issue 19, fuzz seed 19)."""
+    tail = (text or "").rstrip()
+    closer = tail[-1:]
+    if closer not in ("}", "]"):
+        return None
+    opener = "{" if closer == "}" else "["
+    tries = 0
+    for m in re.finditer(r"^[ \t]*([\[{])", text, re.M):
+        if m.group(1) != opener:
+            continue
+        tries += 1
+        if tries > _JSON_TRIES:
+            return None
         try:
             doc, end = _DECODER.raw_decode(text, m.start(1))
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if _REST_IS_BLANK.match(text, end):
             return doc
