@@ -3,12 +3,14 @@ recogniser and every parser, capture replay and fleet ingest (in process), then 
 CLI (`check --from F --json --no-torch`, one subprocess each).
 
 Run:  python benchmarks/fuzz.py [--inputs 100000] [--seed 19] [--budget 10] [--workers 2] [--cli 300]
-      [--save DIR]
+      [--save DIR] [--shards K,K]
 The in-process inputs come in shards of --shard inputs, shard k drawing from its own seed stream
 (seed:k), so the inputs are the same whatever --workers is; the figure counts distinct inputs.
 Prints the counts of escaped exceptions (exit 3), schema-invalid outputs, runs over the budget
-(each in-process run is stopped at it) and refusals (exit 2), with the first crashers of each kind;
---save writes every crasher kept as a JSON file (the tests/fixtures/fuzz/ format) for minimising.
+(CPU seconds of the process, so that a shared machine's load does not count; each in-process run
+is stopped at it; wall time is counted apart) and refusals (exit 2), with the first crashers of
+each kind and their shard; --save writes each kept crasher as JSON (target, note, data: the input,
+with the key and system a tests/fixtures/fuzz/ case needs) for minimising.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def _job(job):
 
 def _jobs(args) -> list:
     jobs = []
+    only = {int(k) for k in args.shards.split(",")} if args.shards else None
     for k, start in enumerate(range(0, args.inputs, args.shard)):
-        jobs.append(("in", args.seed, k, min(args.shard, args.inputs - start)))
+        if only is None or k in only:
+            jobs.append(("in", args.seed, k, min(args.shard, args.inputs - start)))
     per = max(1, args.cli // max(1, 2 * args.workers)) if args.cli else 0
     for k, start in enumerate(range(0, args.cli, per or 1)):
         jobs.append(("cli", args.seed, k, min(per, args.cli - start)))
@@ -97,6 +101,7 @@ def main() -> None:
     ap.add_argument("--shard", type=int, default=2000, help="in-process inputs per seed stream")
     ap.add_argument("--cli", type=int, default=300, help="fuzzed --from files through the CLI subprocess")
     ap.add_argument("--save", help="folder to write the crashers to")
+    ap.add_argument("--shards", help="only these in-process shards (k,k,...): a crasher's shard re-run after a fix")
     args = ap.parse_args()
     start = time.perf_counter()
     jobs = _jobs(args)

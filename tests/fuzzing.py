@@ -283,7 +283,9 @@ def run_shard(seed: int, shard: int, n: int, texts: list[str] | None = None) -> 
     """One slice of a long run, with its own seed stream: shard k of seed s draws from
     Random("s:k"), so the inputs depend on the seed and the shard, never on how many processes
     share the shards out, and no two shards replay one stream."""
-    return run(n, seed, texts, random.Random(f"{seed}:{shard}"))
+    tally = run(n, seed, texts, random.Random(f"{seed}:{shard}"))
+    tally.crashers = [(t, f"shard {shard}: {note}", data) for t, note, data in tally.crashers]  # to re-run it
+    return tally
 
 
 def merge(tallies) -> Tally:
