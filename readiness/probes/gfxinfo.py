@@ -23,6 +23,14 @@ _PCI_VENDORS = {"0x10de": "nvidia", "0x1002": "amd", "0x1022": "amd", "0x8086": 
 _SOFTWARE = re.compile(r"llvmpipe|lavapipe|softpipe|swiftshader|swrast|Microsoft Basic Render", re.I)
 
 
+_CC = re.compile(r"\d{1,3}\.\d{1,3}")
+
+
+def _cc(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value if _CC.fullmatch(value) else None
+
+
 def vendor_of(name: str | None, vendor_id: str | None = None) -> str:
     if vendor_id and vendor_id.lower() in _PCI_VENDORS:
         return _PCI_VENDORS[vendor_id.lower()]
@@ -239,7 +247,8 @@ def cl_gpus(text: str) -> list[Gpu]:
         vendor_id = _hex_id(d.get("Device Vendor ID"))
         out.append(Gpu(index=len(out), vendor=vendor_of(name or raw, vendor_id), name=name, source="clinfo",
                        gfx_target=raw.lower() if gfx else None,
-                       compute_capability=d.get("Compute Capability (NV)") or None,
+                       # "8.6" or unknown: a garbled cell ('|', fuzz #19) broke the schema
+                       compute_capability=_cc(d.get("Compute Capability (NV)")),
                        memory_total_mib=int(memory.group(1)) // 2**20 if memory else None,
                        pci_bus_id=bus_id(bus.group()) if bus else None,
                        pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
