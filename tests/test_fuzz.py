@@ -69,3 +69,13 @@ def test_json_in_tries_a_bounded_number_of_starts(monkeypatch):
     assert util.json_in("[o]\n" * 5000 + "[1]\n") is None
     assert len(calls) <= util._JSON_TRIES
     assert util.json_in('[root@host ~]# amd-smi static --json\n[{"gpu": 0}]\n') == [{"gpu": 0}]
+
+
+def test_kept_fleet_crasher_is_ingested(tmp_path):
+    # fixtures/fuzz/fleet/verdict-without-id.json: a mutated report (fuzz seed 19, the 100k run) whose
+    # "runs well" verdict lost its id; ingest raised KeyError: 'id' in the fleet tier (exit 3)
+    from readiness.fleet import store
+
+    conn = store.connect(str(tmp_path / "f.sqlite"))
+    result = store.ingest(conn, [str(CRASHERS / "fleet" / "verdict-without-id.json")])
+    assert len(result.stored) + len(result.skipped) == 1
