@@ -9,7 +9,10 @@ def parse(version: str | None) -> tuple[int, ...] | None:
     if not version:
         return None
     parts = re.findall(r"\d+", str(version))
-    return tuple(int(p) for p in parts) if parts else None
+    # a part past 18 digits is no version (and past 4300 int() raises: a fuzzed driver version, #19)
+    if not parts or any(len(p) > 18 for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
 
 
 def compare(a: str | None, b: str | None) -> int | None:

@@ -52,3 +52,36 @@ def test_kept_crashers_stay_fixed(path):
     assert outcome in ("ok", "refused"), note
     if outcome == "ok":
         assert fuzzing._valid(doc)
+
+
+def test_json_in_tries_a_bounded_number_of_starts(monkeypatch):
+    # fixtures/fuzz/json-in-bracket-lines.json: every '[' line was a decode attempt, each failure
+    # costing the text before it; the document that ends the text is still found after a banner
+    from readiness.probes import util
+
+    calls = []
+    real = util._DECODER.raw_decode
+
+    class Counting:
+        def raw_decode(self, text, at):
+            calls.append(at)
+            return real(text, at)
+
+    monkeypatch.setattr(util, "_DECODER", Counting())
+    # lines that cannot open JSON are not tried at all; the document after them is found
+    assert util.json_in("[o]\n" * 5000 + "[1]\n") == [1] and len(calls) == 1
+    calls.clear()
+    # lines that could each open one: a bounded number of tries, then unknown
+    assert util.json_in("[1,\n" * 5000 + "]\n") is None
+    assert len(calls) <= util._JSON_TRIES
+    assert util.json_in('[root@host ~]# amd-smi static --json\n[{"gpu": 0}]\n') == [{"gpu": 0}]
+
+
+def test_kept_fleet_crasher_is_ingested(tmp_path):
+    # fixtures/fuzz/fleet/verdict-without-id.json: a mutated report (fuzz seed 19, the 100k run) whose
+    # "runs well" verdict lost its id; ingest raised KeyError: 'id' in the fleet tier (exit 3)
+    from readiness.fleet import store
+
+    conn = store.connect(str(tmp_path / "f.sqlite"))
+    result = store.ingest(conn, [str(CRASHERS / "fleet" / "verdict-without-id.json")])
+    assert len(result.stored) + len(result.skipped) == 1

@@ -75,7 +75,9 @@ def all_gpus() -> tuple[GpuSpec, ...]:
     return tuple(_spec(r) for r in data.rows("gpus", "gpu"))
 
 
-_APPLE_CORES = re.compile(r"\s*\(?\s*(\d+)[- ]core(?: gpu)?\s*\)?\s*$")
+# At most 4 digits, not inside a longer number: (\d+) retried every start in a run of digits, quadratic
+# (a 140,000-digit GPU name from a fuzzed `nvidia-smi -L` took 99 s of CPU; issue 19, fuzz seed 19)
+_APPLE_CORES = re.compile(r"\s*\(?\s*(?<!\d)(\d{1,4})[- ]core(?: gpu)?\s*\)?\s*$")
 
 
 @functools.lru_cache(maxsize=None)

@@ -75,10 +75,11 @@ def redact(doc: dict, salt: str) -> dict:
 
 
 def tier(verdicts: list[dict]) -> str:
-    good = {v["id"] for v in verdicts if v.get("verdict") == "runs well"}
+    # .get: a verdict without an id (a fuzzed report, #19) names no tier instead of a KeyError
+    good = {v.get("id") for v in verdicts if v.get("verdict") == "runs well"}
     if not verdicts:
         return "unknown"
-    unknown = {v["id"] for v in verdicts if v.get("verdict") == "unknown"}
+    unknown = {v.get("id") for v in verdicts if v.get("verdict") == "unknown"}
     for name, ids in TIERS:
         if good & set(ids):
             return name

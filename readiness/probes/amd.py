@@ -392,7 +392,8 @@ def parse(raw: dict) -> Result:
             gpu.power_limit_w = r["power_limit_w"]
         if vram is not None and r.get("vram_used_mib") is not None:
             gpu.memory_used_mib = r["vram_used_mib"]
-            gpu.memory_free_mib = vram - r["vram_used_mib"]
+            # more used than the total (a garbled row, fuzz #19): free is unknown, never negative
+            gpu.memory_free_mib = vram - r["vram_used_mib"] if r["vram_used_mib"] <= vram else None
         if apu and vram is not None and gtt is not None:
             # An APU's GPU can use its BIOS carve-out plus the GTT window into system RAM; the
             # carve-out is already missing from the RAM the OS reports, so nothing is counted twice.

@@ -23,6 +23,14 @@ _PCI_VENDORS = {"0x10de": "nvidia", "0x1002": "amd", "0x1022": "amd", "0x8086": 
 _SOFTWARE = re.compile(r"llvmpipe|lavapipe|softpipe|swiftshader|swrast|Microsoft Basic Render", re.I)
 
 
+_CC = re.compile(r"\d{1,3}\.\d{1,3}")
+
+
+def _cc(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value if _CC.fullmatch(value) else None
+
+
 def vendor_of(name: str | None, vendor_id: str | None = None) -> str:
     if vendor_id and vendor_id.lower() in _PCI_VENDORS:
         return _PCI_VENDORS[vendor_id.lower()]

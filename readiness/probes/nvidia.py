@@ -219,7 +219,8 @@ def gpu_from_smi(g: dict, driver: str | None, fmt: str) -> Gpu:
     gpu.pci_bus_id = bus_id(g.get("pci_bus_id"))
     gpu.mig_devices = [MigDevice(**m) for m in g.get("mig_devices") or []]
     gpu.memory_bandwidth_gbps = bandwidth_gbps(gpu.max_memory_clock_mhz, gpu.memory_bus_width_bits)
-    if gpu.memory_total_mib is not None and gpu.memory_used_mib is not None and gpu.memory_free_mib is None:
+    if gpu.memory_total_mib is not None and gpu.memory_used_mib is not None and gpu.memory_free_mib is None \
+            and gpu.memory_used_mib <= gpu.memory_total_mib:  # more used than there is: unknown, not negative (#19)
         gpu.memory_free_mib = gpu.memory_total_mib - gpu.memory_used_mib
     gpu.unavailable = {f: f"not in the nvidia-smi {fmt} output" for f in ("compute_capability", "memory_bandwidth_gbps")
                        if getattr(gpu, f) is None}

@@ -98,7 +98,7 @@ _REST_IS_BLANK = re.compile(r"\s*\Z")
 # "{" then a key, "}" or the line's end; "[" then a value, "]" or the line's end: not "[root@host ~]#"
 # or "[INFO]", which open prompts and log lines.
 _JSON_START = re.compile(r'^[ \t]*(?:(\{)(?=[ \t]*(?:"|\}|\r?$))|(\[)(?=[ \t]*(?:[\[{"\]\d-]|true|false|null|\r?$)))', re.M)
-_JSON_TRIES = 64
+_JSON_TRIES = 32  # banner and prompt lines before a document; a log of bracketed lines is not JSON
 
 
 def name_class(name: str) -> str | None:
@@ -115,16 +115,27 @@ def name_class(name: str) -> str | None:
 def json_in(text: str | None) -> Any:
     """The JSON document in a pasted output: from the first line that opens one ("{" or "[") to
     the end, so a prompt or banner line before it ("[root@host ~]# amd-smi static --json") is
-    passed over. None when there is none."""
-    for tried, m in enumerate(_JSON_START.finditer(text or "")):
-        # Each failed decode costs O(position) (JSONDecodeError counts the lines before it), so a
-        # paste of thousands of "[" lines was quadratic: 366 KB took 9.8 s (#19, fuzz seed 20).
-        # Only lines that can open JSON are tried, and only the first few of them.
-        if tried >= _JSON_TRIES:
-            break
+    passed over. None when there is none.
+
+    Only a line that can open JSON, with the bracket that matches the text's last one, can hold a
+    document that ends the text, and at most _JSON_TRIES such starts are tried: each failed decode
+    costs the text up to where it failed (the error counts the lines before it), so 3,000
+    `[opencl:...]` lines of a pasted sycl-ls were quadratic, 8-10 s on 400 KB (issue 19, fuzz seeds 19, 20)."""
+    tail = (text or "").rstrip()
+    closer = tail[-1:]
+    if closer not in ("}", "]"):
+        return None
+    opener = "{" if closer == "}" else "["
+    tries = 0
+    for m in _JSON_START.finditer(text):
+        if m.group(m.lastindex) != opener:
+            continue
+        tries += 1
+        if tries > _JSON_TRIES:
+            return None
         try:
             doc, end = _DECODER.raw_decode(text, m.start(m.lastindex))
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if _REST_IS_BLANK.match(text, end):
             return doc
