@@ -148,6 +148,9 @@ def test_a_flooding_tool_is_cut_and_the_check_goes_on(tmp_path):
 def _fake_nvml(folder: Path, body: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "pynvml.py").write_text(textwrap.dedent(body))
+    # The library the binding would load, where dlopen looks first: without it no child is started
+    # (host/live.py loadable, issue 18), and a hung library can only hang where it is installed.
+    (folder / "libnvidia-ml.so.1").write_bytes(b"")
     return folder
 
 
@@ -161,7 +164,7 @@ def test_a_vendor_library_that_hangs_in_init_is_a_timeout_by_name(tmp_path):
         """)
     (tmp_path / "bin").mkdir()
     proc = check(tmp_path, tmp_path / "bin", "--timeout", "3",
-                 env_extra={"PYTHONPATH": f"{lib}{os.pathsep}{ROOT}"}, limit=60)
+                 env_extra={"PYTHONPATH": f"{lib}{os.pathsep}{ROOT}", "LD_LIBRARY_PATH": str(lib)}, limit=60)
     assert proc.returncode in (0, 1), proc.stderr
     doc = json.loads(proc.stdout)["facts"]
     nvidia = next(p for p in doc["probes"] if p["name"] == "nvidia")
@@ -318,6 +321,46 @@ def test_a_vendor_binding_not_installed_is_answered_without_a_child(tmp_path, mo
     (tmp_path / "amdsmi.py").write_text("raise ImportError('a fake binding in the working folder')\n")
     LiveHost().call("amdsmi")
     assert len(started) == 1 and "readiness.host.vendor_child" in started[0]
+
+
+def test_nvml_without_its_library_is_answered_without_a_child(tmp_path, monkeypatch):
+    # Issue 18: the binding is installed (a run-time dependency) but libnvidia-ml.so.1 is nowhere
+    # dlopen looks: the answer is the one snapshot() gives when nvmlInit can't load it, no child.
+    from readiness.host import live, nvml
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the dlopen search is Linux's")
+    cache = tmp_path / "ld.so.cache"
+    cache.write_bytes(b"glibc-ld.so.cache1.1\0libz.so.1\0/lib/x86_64-linux-gnu/libz.so.1\0")
+    monkeypatch.setattr(live, "_LD_CACHE", str(cache))
+    monkeypatch.setattr(live, "_DEFAULT_LIB_DIRS", (str(tmp_path / "none"),))
+    monkeypatch.setenv("LD_LIBRARY_PATH", "")
+    started = []
+    monkeypatch.setattr(live.runner, "run", lambda argv, *a, **k: started.append(argv) or runner.Outcome(1, b"", b""))
+    assert live.loadable("libnvidia-ml.so.1") is False and live.loadable("libz.so.1") is True
+    here = LiveHost().call("nvml")
+
+    class Binding:
+        class NVMLError(Exception):
+            value = 12  # NVML_ERROR_LIBRARY_NOT_FOUND, what pynvml raises when the dlopen fails
+
+        def nvmlInit(self):
+            raise self.NVMLError()
+
+    assert started == [] and here.ok and here.value == nvml.snapshot(Binding())
+    # Found by the cache (as a path's tail, glibc's suffix sharing), by LD_LIBRARY_PATH, or a cache
+    # that can't be read: the child decides.
+    cache.write_bytes(cache.read_bytes() + b"/usr/lib/wsl/lib/libnvidia-ml.so.1\0")
+    LiveHost().call("nvml")
+    cache.write_bytes(b"")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "libnvidia-ml.so.1").write_bytes(b"")
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path / "lib"))
+    LiveHost().call("nvml")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "")
+    monkeypatch.setattr(live, "_LD_CACHE", str(tmp_path / "missing"))
+    LiveHost().call("nvml")
+    assert len(started) == 3 and all("readiness.host.vendor_child" in argv for argv in started)
 
 
 def test_a_tool_that_closes_its_output_before_exiting_is_not_killed(tmp_path):

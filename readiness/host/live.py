@@ -250,7 +250,8 @@ class LiveHost(Host):
 
 
 def _binding_missing(name: str, top: str) -> dict | None:
-    """The child's own answer when its binding module is nowhere on the child's sys.path: looked
+    """The child's own answer when its binding module is nowhere on the child's sys.path, or
+    (NVML on Linux) when the library the binding loads is nowhere dlopen looks: looked
     up here (a path search: nothing imported, no vendor code run), so no child Python is started
     for a library that is not installed (issue 18; 0.1-0.2 s each). A binding that is there is
     still imported only in the child, where a hung library is a timeout (issue 19). The child is
@@ -263,11 +264,40 @@ def _binding_missing(name: str, top: str) -> dict | None:
     lib = nvml if name == "nvml" else amdsmi
     path = [os.getcwd(), top, *os.environ.get("PYTHONPATH", "").split(os.pathsep), *sys.path]
     try:
-        if importlib.machinery.PathFinder.find_spec(lib.BINDING, [p for p in path if p]) is not None:
-            return None
+        if importlib.machinery.PathFinder.find_spec(lib.BINDING, [p for p in path if p]) is None:
+            return lib.binding_missing()
     except (ImportError, ValueError, OSError):
         return None  # can't tell here: the child will
-    return lib.binding_missing()
+    soname = getattr(lib, "LIBRARY", None)
+    if soname and sys.platform.startswith("linux") and loadable(soname) is False:
+        return lib.library_missing()
+    return None
+
+
+#: Where glibc's dlopen looks for a bare soname after LD_LIBRARY_PATH and its cache (ld.so(8)).
+_DEFAULT_LIB_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64")
+_LD_CACHE = "/etc/ld.so.cache"
+_MAX_LD_CACHE_BYTES = 16 * 2**20
+
+
+def loadable(soname: str) -> bool | None:
+    """Whether dlopen(soname) could find the file, decided without loading anything: False only
+    when it is in none of LD_LIBRARY_PATH, the loader's cache and the default folders, the places
+    ld.so(8) searches for a name without a slash. None (can't tell: the child decides) when the
+    cache can't be read. A check with the binding installed but no driver (most machines, and
+    every CI runner) then starts no NVML child (issue 18: 40-90 ms on its critical path)."""
+    dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d] + list(_DEFAULT_LIB_DIRS)
+    if any(os.path.exists(os.path.join(d, soname)) for d in dirs):
+        return True
+    try:
+        with open(_LD_CACHE, "rb") as f:
+            cache = f.read(_MAX_LD_CACHE_BYTES + 1)
+    except OSError:
+        return None
+    if len(cache) > _MAX_LD_CACHE_BYTES:
+        return None
+    # The cache holds each soname as a NUL-terminated string (and its path after a slash).
+    return (b"\0" + soname.encode() + b"\0") in cache or (b"/" + soname.encode() + b"\0") in cache
 
 
 def _exit_words(code: int | None) -> str:

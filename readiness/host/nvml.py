@@ -154,6 +154,12 @@ def snapshot(nv) -> dict:
 
 
 BINDING = "pynvml"  # the module nvidia-ml-py installs
+LIBRARY = "libnvidia-ml.so.1"  # what pynvml's nvmlInit dlopens on Linux
+
+
+def library_missing() -> dict:
+    """What snapshot() answers when nvmlInit can't load LIBRARY."""
+    return {"status": "error", "init": {"err": "library_not_found", "reason": _ERRORS[12][1]}}
 
 
 def binding_missing() -> dict:
