@@ -224,7 +224,8 @@ def test_shipped_factors_are_what_the_fit_gives_on_the_shipped_rows():
     import accuracy
 
     samples, _ = accuracy.load_samples()
-    fitted = calibrate.fit(samples)
+    # rows carrying `added = DATE` came in after the shipped table was fitted (benchmarks/accuracy.py --shipped)
+    fitted = calibrate.fit([s for s in samples if not s["row"].get("added")])
     shipped = data.load("efficiency")
     strip = lambda rows: sorted((tuple(sorted((k, v) for k, v in r.items() if k not in ("source", "date"))))
                                 for r in rows)  # noqa: E731
