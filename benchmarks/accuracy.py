@@ -1,6 +1,8 @@
 """How close readiness's estimates are to public measurements (readiness/data/validation.toml).
 
-Run:  python benchmarks/accuracy.py [--data DIR] [--rows] [--fit]
+Run:  python benchmarks/accuracy.py [--data DIR] [--rows] [--fit] [--shipped [--added DATE]]
+--shipped scores only the rows carrying `added = DATE` (default 2026-12-03: rows added after the shipped
+efficiency.toml was fitted) with the SHIPPED table, no refit: the fresh-data figure (benchmarks/accuracy_fresh.py).
 Every figure printed as "out of sample" is leave-one-source-out: for each source (a benchmark table,
 an issue, a discussion; rows sharing a `source_group`, e.g. one repository's pages, count as one source
 unless --by-url) the speed factors are refitted on the other sources only
@@ -133,6 +135,9 @@ def main() -> None:
     parser.add_argument("--data", help="read data files from this folder first (e.g. a colleague's worktree)")
     parser.add_argument("--rows", action="store_true", help="print every row (out of sample)")
     parser.add_argument("--fit", action="store_true", help="write readiness/data/efficiency.toml")
+    parser.add_argument("--shipped", action="store_true",
+                        help="score only rows with `added = DATE` using the shipped efficiency.toml (no refit)")
+    parser.add_argument("--added", default=None, help="the `added` date --shipped selects (default 2026-12-03)")
     parser.add_argument("--by-url", action="store_true",
                         help="hold out each source URL alone (default: rows sharing a source_group are held out together)")
     args = parser.parse_args()
@@ -142,6 +147,19 @@ def main() -> None:
         for f in (catalogue.models, catalogue.quants, catalogue.backends):
             f.cache_clear()
     samples, skipped = load_samples()
+    if args.shipped:
+        from accuracy_fresh import ADDED, shipped_report  # noqa: E402
+
+        added = args.added or ADDED
+        fresh_skips = defaultdict(int)
+        for phase in calibrate.PHASES:
+            for row in data.rows("validation", phase):
+                if str(row.get("added", "")) == added and calibrate.sample(row, phase)[0] is None:
+                    fresh_skips[calibrate.sample(row, phase)[1]] += 1
+        print(f"rows added {added} not scored: " + ("; ".join(f"{v} {k}" for k, v in sorted(fresh_skips.items()))
+                                                     or "none"))
+        shipped_report(samples, TARGETS, added, args.rows)
+        return
     if args.by_url:
         for s in samples:
             s["source"] = s["row"]["source"]

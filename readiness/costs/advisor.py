@@ -228,10 +228,11 @@ def _verdict(local, best_buy, best_rent, budget, inputs) -> tuple[str | None, st
         buy_wins = inputs.hours_per_month > h
         if key:  # the verdict is the per-unit comparison; the break-even is where it flips
             buy_wins = best_buy[key] < best_rent[key]
+        shown = round(h, 1)  # the text rounds the break-even the report shows, so the two never differ by one
         if buy_wins:
-            return "buy", f"{pair}: buying is cheaper above {h:.0f} hours a month, and you plan " \
+            return "buy", f"{pair}: buying is cheaper above {shown:.0f} hours a month, and you plan " \
                           f"{inputs.hours_per_month:g}{per_unit}", h
-        return "rent", f"{pair}: renting is cheaper below {h:.0f} hours a month, and you plan " \
+        return "rent", f"{pair}: renting is cheaper below {shown:.0f} hours a month, and you plan " \
                        f"{inputs.hours_per_month:g}{per_unit}", h
     if best_rent:
         return "rent", "no GPU to buy in the price list runs it well" + (" within the budget" if budget else ""), None
