@@ -126,6 +126,10 @@ def main() -> None:
             f.write(str(bad))
     size = sum(os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder)) / 2**20
     print(f"{args.hosts} synthetic reports ({bad} corrupt), {size:.0f} MiB of JSON in {folder}")
+    # The reports just written are still being flushed to disk: without waiting for that, the timed
+    # ingest would share the disk with the generator's own writeback (a fleet's reports are already on
+    # disk when it is ingested).
+    os.sync()
     db_path = os.path.join(work, "fleet.sqlite")
     if os.path.exists(db_path):
         os.remove(db_path)

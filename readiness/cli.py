@@ -415,11 +415,6 @@ from readiness.cli_models import models_command  # noqa: E402 - its own module k
 cli.add_command(models_command)
 
 
-from readiness.cli_models import models_command  # noqa: E402 - its own module keeps this one under 500 lines
-
-cli.add_command(models_command)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every way out goes through here, so the exit code is decided in one place.
     Commands return their exit code; errors become one ``error:`` line (and a ``hint:``)."""

@@ -124,6 +124,29 @@ def _strip_quote(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], b
     return lines, False
 
 
+def _strip_quoted_runs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A `> ` quoted block inside prose (a reply that quotes the output under a sentence, #14 b11):
+    each run of at least 3 quoted lines (blank lines inside it aside) loses one level of quoting."""
+    out = list(lines)
+    run: list[int] = []
+
+    def close() -> None:
+        if sum(1 for k in run if out[k][1].strip(" >")) >= 3:
+            for k in run:
+                n, t = out[k]
+                s = t.lstrip(" ")[1:]
+                out[k] = (n, s[1:] if s[:1] == " " else s)
+        run.clear()
+
+    for k, (_, t) in enumerate(out):
+        if t.lstrip(" ").startswith(">"):
+            run.append(k)
+        elif t.strip() and run:
+            close()
+    close()
+    return out
+
+
 def _dedent(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """A paste indented as a whole (a markdown code block, a quoted log) loses that indent."""
     indents = [len(t) - len(t.lstrip(" \t")) for _, t in lines if t.strip()]
@@ -173,6 +196,8 @@ def clean(text: str) -> Cleaned:
         lines, stripped = _strip_quote(lines)
         if not stripped:
             break
+    if any(t.lstrip(" ").startswith(">") for _, t in lines):
+        lines = _strip_quoted_runs(lines)
     lines = _dedent(lines)
     body = [t for _, t in lines if t.strip()]
     # A ` \` on every line (copied from a shell here-doc or a wrapped terminal) is not the output's.

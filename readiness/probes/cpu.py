@@ -320,6 +320,9 @@ def parse(raw: dict) -> Result:
     # Vendor and model.
     vendor_id = lscpu.get("Vendor ID") or info.get("vendor_id")
     cpu.vendor = _X86_VENDORS.get(vendor_id or "", vendor_id)
+    if cpu.vendor and cpu.vendor.lower().startswith("0x"):
+        # util-linux before 2.32 had no name for some ARM implementers and printed the code (#14, b11)
+        cpu.vendor = arm_names(cpu.vendor, None)[0] or cpu.vendor
     cpu.model = lscpu.get("Model name") or info.get("model name")
     if "CPU implementer" in info:
         arm_vendor, arm_model = arm_names(info.get("CPU implementer"), info.get("CPU part"))

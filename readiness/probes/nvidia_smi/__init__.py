@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from readiness.probes.nvidia_smi.csv import (_csv_header_fields, _looks_like_our_headerless_row, _split_csv_line,
+from readiness.probes.nvidia_smi.csv import (find_header, _looks_like_our_headerless_row, _split_csv_line,
                                              command_line_fields, parse_csv)
 from readiness.probes.nvidia_smi.listing import is_list_line, parse_list
 from readiness.probes.nvidia_smi.query_text import parse_query
@@ -38,6 +38,10 @@ __all__ = ["QUERY_FIELDS", "GPU_KEYS", "detect", "parse", "parse_xml", "parse_qu
 _QUERY_MARK = "==============NVSMI LOG=============="
 _BANNERLESS_QUERY = re.compile(r"^(?:Driver|KMD) Version\s+:\s*\S", re.M)
 _PRODUCT_LINE = re.compile(r"^\s+Product Name\s+:", re.M)
+_FRAGMENT_UUID = re.compile(r"^[ \t]{0,8}GPU UUID[ \t]{1,60}:[ \t]{0,4}GPU-[0-9a-fA-F-]{8,60}[ \t]*$", re.M)
+_FRAGMENT_KEYS = re.compile(r"^[ \t]{0,8}(VBIOS Version|Minor Number|MultiGPU Board|Board ID|GPU Part Number|"
+                            r"Serial Number|Persistence Mode|Product Brand|Product Architecture|Module ID)[ \t]{1,60}:",
+                            re.M)
 
 
 def _content_lines(text: str) -> list[str]:
@@ -65,9 +69,9 @@ def detect(text: str) -> str | None:
         return "list"
     if lines:
         # the header may follow a shell prompt or the command line
-        for i, ln in enumerate(lines[:3]):
-            if _csv_header_fields(ln) is not None and len(lines) > i + 1:
-                return "csv"
+        found = find_header(lines)
+        if found is not None and len(lines) > found[0] + 1:
+            return "csv"
         if command_line_fields(lines) is not None:
             return "csv"
         rows = [_split_csv_line(ln) for ln in lines]
@@ -76,6 +80,9 @@ def detect(text: str) -> str | None:
             return "csv"
     # a -q text whose banner was cut off
     if _BANNERLESS_QUERY.search(text) and _PRODUCT_LINE.search(text):
+        return "query"
+    # a -q fragment from the middle of one GPU's block: its UUID among other -q keys (#14 b11)
+    if _FRAGMENT_UUID.search(text) and len(set(_FRAGMENT_KEYS.findall(text))) >= 2:
         return "query"
     return None
 

@@ -42,6 +42,26 @@ def _csv_header_fields(line: str) -> list[str] | None:
     return names
 
 
+def find_header(lines: list[str]) -> tuple[int, list[str]] | None:
+    """(line index, field names) of a ``--query-gpu`` CSV header. Right at the top it may stand alone
+    (the rows cut off); further down, under a wrapper script's or a log's lines (#14 b11), it must be
+    followed by a row that has as many cells and holds what its columns need."""
+    for i, ln in enumerate(lines[:_HEADER_WITHIN]):
+        names = _csv_header_fields(ln)
+        if names is None:
+            continue
+        if i < 3:
+            return i, names
+        nxt = _split_csv_line(lines[i + 1]) if i + 1 < len(lines) else []
+        if len(nxt) == len(names) and _plausible(dict(zip(names, nxt))):
+            return i, names
+    return None
+
+
+#: How far down a paste a CSV header is looked for.
+_HEADER_WITHIN = 40
+
+
 def _looks_like_our_headerless_row(cells: list[str]) -> bool:
     if len(cells) != len(QUERY_FIELDS):
         return False
@@ -147,11 +167,9 @@ def parse_csv(text: str) -> dict[str, Any]:
     lines = _content_lines(text)
     names: list[str] | None = None
     start = 0
-    for i, ln in enumerate(lines[:3]):
-        names = _csv_header_fields(ln)
-        if names is not None:
-            start = i + 1
-            break
+    found = find_header(lines)
+    if found is not None:
+        start, names = found[0] + 1, found[1]
     from_cmdline = command_line_fields(lines) if names is None else None
     if from_cmdline is not None:
         names, rows = from_cmdline

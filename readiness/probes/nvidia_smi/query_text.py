@@ -121,4 +121,7 @@ def parse_query(text: str) -> dict:
             cuda = _cuda(node.value)
         elif _QGPU_RE.match(node.key):
             gpus.append(_query_gpu(node, len(gpus)))
+    if not gpus and (tree.val("GPU UUID") or "").startswith("GPU-"):
+        # a fragment from inside one GPU's block, its "GPU 00000000:..." line cut off (#14 b11)
+        gpus.append(_query_gpu(tree, 0))
     return _result("query", driver, cuda, gpus)
