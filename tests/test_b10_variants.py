@@ -129,8 +129,11 @@ def test_logic_glxinfo_version_string_without_mesa_is_no_driver_version():
     # NVIDIA's own GL prints "4.6.0 NVIDIA 550.54.14": no Mesa there, and the renderer names no Mesa either
     text = ("OpenGL vendor string: NVIDIA Corporation\nOpenGL renderer string: NVIDIA GeForce RTX 3070/PCIe/SSE2\n"
             "OpenGL version string: 4.6.0 NVIDIA 550.54.14\n")
+    # the Mesa reader takes nothing from it; since b11 (share b) NVIDIA's own number ending the version
+    # string is the driver version, and the renderer's /PCIe/SSE2 ending is dropped (test_b11b_variants)
+    assert gfxinfo._mesa_version(text) is None
     (gpu,) = gfxinfo.glx_gpus(text)
-    assert (gpu.name, gpu.driver_version) == ("NVIDIA GeForce RTX 3070/PCIe/SSE2", None)
+    assert (gpu.name, gpu.driver_version) == ("NVIDIA GeForce RTX 3070", "550.54.14")
 
 
 _INXI2 = ("System:    Host: box Kernel: {kernel} x86_64 bits: 64 Desktop: N/A\n"

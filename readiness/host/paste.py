@@ -156,6 +156,27 @@ def _dedent(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return [(n, t[cut:] if t.strip() else "") for n, t in lines]
 
 
+def _dedent_prompt_blocks(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A markdown indented code block under prose (#14 b11): after a blank line (or at the start), a
+    line indented 4 or more that is a prompt with its command opens it; it runs while lines are blank
+    or indented as much, and loses that indent. A block that opens with no prompt is left alone."""
+    out = list(lines)
+    k = 0
+    while k < len(out):
+        t = out[k][1]
+        indent = len(t) - len(t.lstrip(" "))
+        if indent >= 4 and (k == 0 or not out[k - 1][1].strip()) and prompt_command(t.strip()):
+            j = k
+            while j < len(out) and (not out[j][1].strip() or out[j][1][:indent] == " " * indent):
+                n, line = out[j]
+                out[j] = (n, line[indent:] if line.strip() else "")
+                j += 1
+            k = j
+        else:
+            k += 1
+    return out
+
+
 def clean(text: str) -> Cleaned:
     """The paste's lines as the tool printed them."""
     notes: list[str] = []
@@ -199,6 +220,8 @@ def clean(text: str) -> Cleaned:
     if any(t.lstrip(" ").startswith(">") for _, t in lines):
         lines = _strip_quoted_runs(lines)
     lines = _dedent(lines)
+    if any(t[:4] == "    " for _, t in lines):
+        lines = _dedent_prompt_blocks(lines)
     body = [t for _, t in lines if t.strip()]
     # A ` \` on every line (copied from a shell here-doc or a wrapped terminal) is not the output's.
     if body and sum(t.endswith("\\") for t in body) >= 0.8 * len(body) and len(body) > 2:
@@ -218,6 +241,7 @@ _PROMPT = re.compile(
     r"|(?:PS[ \t][^>\n]{0,200}>"
     r"|[\w.-]{1,64}@[\w.-]{1,64}(?::[^$#%\n]{0,200}|[ \t][^$#%\n]{0,200})?[$#%]"
     r"|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\][$#]"
+    r"|[\w.-]{1,64}[ \t][~/][\w./~-]{0,200}[ \t][$#]"  # Gentoo's root prompt "host ~ #", "host /etc #" (#14 b11)
     r"|~?[$%]"
     r"|#(?=[ \t]+(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:" + _TOOLS + r")\b))"
     r"(?:[ \t]+(?P<cmd>.{0,2000}))?)")  # a space after the prompt, so "$5 an hour" is no prompt

@@ -22,6 +22,8 @@ ROCM_SMI_TEXT = ["rocm-smi"]
 AMD_SMI_STATIC = ["amd-smi", "static", "--json"]
 AMD_SMI_STATIC_TEXT = ["amd-smi", "static"]
 AMD_SMI_LIST = ["amd-smi", "list"]
+AMD_SMI_VERSION = ["amd-smi", "version"]
+AMD_SMI_DEFAULT = ["amd-smi", "default"]  # plain `amd-smi` (ROCm 7): its bordered overview table
 
 
 def _rocm_json(text: str):
@@ -37,9 +39,29 @@ def _is_rocm_smi_json(text: str) -> bool:
 _CSV_HEAD = re.compile(r"^device,[A-Za-z]", re.M)
 
 
+# a ROCm 6.0 concise row cut from its table (no banner, no header): `0  [0x0518 : 0xc0]  N/A ... 0%  0%`,
+# the device number, [model : revision], and the row's closing VRAM% GPU% cells (#14 b11)
+_BARE_ROW = re.compile(r"^(\d{1,3})[ \t]+\[0x[0-9a-fA-F]{4}[ \t]?:[ \t]?0x[0-9a-fA-F]{2}\][ \t][^\n]{0,200}?"
+                       r"[ \t]\d{1,3}%[ \t]+\d{1,3}%[ \t]*$", re.M)
+
+
 def _is_rocm_smi_text(text: str) -> bool:
     return "ROCm System Management Interface" in text or bool(re.search(r"^GPU\[\d+\]\s*:", text, re.M)) \
-        or (bool(_CSV_HEAD.search(text)) and bool(re.search(r"^card\d+,", text, re.M)))
+        or (bool(_CSV_HEAD.search(text)) and bool(re.search(r"^card\d+,", text, re.M))) or bool(_BARE_ROW.search(text))
+
+
+# `amd-smi version`: `AMDSMI Tool: 25.4.2+aca1101 | AMDSMI Library version: 25.4.0 | ROCm version: 6.4.1 |
+# amdgpu version: 6.10.5 | ...`, one line; its amdgpu version is the driver of every GPU (#14 b11)
+_VERSION_LINE = re.compile(r"^AMDSMI Tool:[^\n]{0,200}?\|[ \t]*amdgpu version:[ \t]*(\d{1,3}(?:\.\d{1,4}){1,3})\b", re.M)
+
+
+def _is_amd_smi_version(text: str) -> bool:
+    return bool(_VERSION_LINE.search(text))
+
+
+def parse_amd_smi_version(text: str) -> str | None:
+    m = _VERSION_LINE.search(text or "")
+    return m.group(1) if m else None
 
 
 def _is_amd_smi_static_json(text: str) -> bool:
@@ -52,6 +74,44 @@ def _is_amd_smi_static_text(text: str) -> bool:
     return bool(re.search(r"^GPU: \d+\s*$", text, re.M)) and "ASIC:" in text
 
 
+# `| AMD-SMI 26.1.0+5cbef4e7      amdgpu version: 6.12.12  ROCm version: 7.9.0    |` and, below the
+# `BDF   GPU-Name | Mem-Uti ...` header, one two-line cell per GPU: `| 0000:63:00.0 AMD Radeon RX 7900 XTX |
+# 0 %  29 °C  0   47/327 W |` then `|   0   0   N/A   N/A | 1 %  0.0 %   27/24560 MB |` (#14 b11)
+_DEFAULT_BANNER = re.compile(r"^\|[ \t]?AMD-SMI[ \t]+\d{1,3}\.\d[^|\n]{0,120}\|", re.M)
+_DEFAULT_HEAD = re.compile(r"^\|[ \t]*BDF[ \t]+GPU-Name[ \t]*\|", re.M)
+_DEFAULT_ROW = re.compile(r"^\|[ \t]{0,3}([0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])[ \t]+([^|\n]{1,80}?)[ \t]*\|"
+                          r"([^|\n]{0,120})\|?[ \t]*$", re.M)
+_SLASH = re.compile(r"(?<![\d.])(\d{1,7}(?:\.\d{1,3})?)/(\d{1,7}(?:\.\d{1,3})?)[ \t]?(W|MB)\b")
+
+
+def _is_amd_smi_default(text: str) -> bool:
+    return bool(_DEFAULT_BANNER.search(text)) and bool(_DEFAULT_HEAD.search(text))
+
+
+def parse_amd_smi_default(text: str) -> list[dict]:
+    """amd-smi's default table: the bus id and name of each GPU's first line, its `used/cap W`, and
+    `used/total MB` (MiB) of the line below; the banner's `amdgpu version:` is the driver."""
+    head = _DEFAULT_HEAD.search(text)
+    if not head or not _DEFAULT_BANNER.search(text):
+        return []
+    drv = re.search(r"amdgpu version:[ \t]*(\d{1,3}(?:\.\d{1,4}){1,3})\b", text)
+    lines = text[head.end():].splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        m = _DEFAULT_ROW.match(line)
+        if not m:
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) and not _DEFAULT_ROW.match(lines[i + 1]) else ""
+        power = {u: (a, b) for a, b, u in _SLASH.findall(m.group(3))}
+        mem = {u: (a, b) for a, b, u in _SLASH.findall(nxt.split("|", 2)[2] if nxt.count("|") >= 2 else "")}
+        used, total = mem.get("MB", (None, None))
+        out.append({"index": len(out), "name": _clean(m.group(2)), "device_id": None, "gfx_target": None,
+                    "pci_bus_id": bus_id(m.group(1)), "vram_mib": to_int(total), "vram_used_mib": to_int(used),
+                    "driver_version": drv.group(1) if drv else None,
+                    "power_limit_w": _watts(power["W"][1]) if "W" in power else None})
+    return out
+
+
 def _is_amd_smi_list(text: str) -> bool:
     return bool(re.search(r"^GPU: \d+\s*$", text, re.M)) and "BDF:" in text and "ASIC:" not in text
 
@@ -60,6 +120,8 @@ FORMATS = [
     (cmd_key(AMD_SMI_STATIC), _is_amd_smi_static_json),
     (cmd_key(AMD_SMI_STATIC_TEXT), _is_amd_smi_static_text),
     (cmd_key(AMD_SMI_LIST), _is_amd_smi_list),
+    (cmd_key(AMD_SMI_DEFAULT), _is_amd_smi_default),
+    (cmd_key(AMD_SMI_VERSION), _is_amd_smi_version),
     (cmd_key(ROCM_SMI), _is_rocm_smi_json),
     (cmd_key(ROCM_SMI_TEXT), _is_rocm_smi_text),
 ]
@@ -71,7 +133,7 @@ def collect(host) -> dict:
     usable = raw["amdsmi"].ok and raw["amdsmi"].value.get("status") == "ok"
     if not usable:
         for name, argv in (("amd_smi", AMD_SMI_STATIC), ("amd_smi_text", AMD_SMI_STATIC_TEXT),
-                           ("amd_smi_list", AMD_SMI_LIST), ("rocm_smi", ROCM_SMI), ("rocm_smi_text", ROCM_SMI_TEXT)):
+                           ("amd_smi_list", AMD_SMI_LIST), ("amd_smi_default", AMD_SMI_DEFAULT), ("rocm_smi", ROCM_SMI), ("rocm_smi_text", ROCM_SMI_TEXT)):
             raw[name] = host.run(argv)
             # a paste may hold `amd-smi list` and `amd-smi static` both: parse merges them
             if raw[name].ok and raw[name].text and raw[name].text.strip() and not (
@@ -79,6 +141,8 @@ def collect(host) -> dict:
                 break
             if raw[name].status == "absent" and "not found on PATH" in (raw[name].reason or "") and name.startswith("amd_smi"):
                 continue
+    if getattr(host, "replayed", False):  # a paste's `amd-smi version` line: the driver rocm-smi's text lacks
+        raw["amd_smi_version"] = host.run(AMD_SMI_VERSION)
     if host.system in ("linux", None):
         raw["sysfs"] = drm.cards(host, AMD)
     return raw
@@ -262,16 +326,25 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     if not gpus:
         for m in re.finditer(r"^(\d+)\s+\d+\s+(0x[0-9a-f]{4}),", text, re.M | re.I):
             gpus[int(m.group(1))] = {"device id": m.group(2)}
+    if not gpus:  # ROCm 6.0 rows `0  [0x0518 : 0xc0] ...`: [model : revision] is no device id
+        for m in _BARE_ROW.finditer(text):
+            gpus[int(m.group(1))] = {}
     # ROCm 1.x-4.x concise table: "GPU  Temp  AvgPwr  SCLK ..." then one row a GPU, no ids;
     # a row with nothing but N/A reports no AMD GPU behind it. A "GPU[0] : WARNING: ..." line inside
     # it is no report of its own: its GPUs still come from the rows.
-    head = re.search(r"^[ \t]*GPU[ \t]+Temp[ \t].*$", text, re.M)
-    if head and all(set(g) <= {"warning"} for g in gpus.values()):
+    # ROCm 5.7+ heads it `Device  Node  IDs ... Power  Partitions ... PwrCap`: its rows came by device
+    # id above, the cap is read the same way
+    head = re.search(r"^[ \t]*(?:GPU[ \t]+Temp|Device[ \t]+Node[ \t]+IDs)[ \t].*$", text, re.M)
+    if head and all(set(g) <= {"warning", "device id"} for g in gpus.values()):
+        seen = False
         for line in text[head.end():].splitlines()[1:]:
             if line.startswith("="):
-                break
+                if seen:  # the border under a two-line header comes before the rows
+                    break
+                continue
             cells = line.split()
-            if cells and cells[0].isdigit() and any(c != "N/A" for c in cells[1:]):
+            if cells and cells[0].isdigit() and (int(cells[0]) in gpus or any(c != "N/A" for c in cells[1:])):
+                seen = True
                 gpus.setdefault(int(cells[0]), {})["power cap"] = _concise_cap(head.group(0).split(), cells)
     out = []
     for idx, g in sorted(gpus.items()):
@@ -348,6 +421,7 @@ def parse(raw: dict) -> Result:
     for key, parser, label in (("amd_smi", parse_amd_smi_static, "amd-smi"),
                                ("amd_smi_text", parse_amd_smi_static_text, "amd-smi"),
                                ("amd_smi_list", parse_amd_smi_list, "amd-smi"),
+                               ("amd_smi_default", parse_amd_smi_default, "amd-smi"),
                                ("rocm_smi", parse_rocm_smi_json, "rocm-smi"),
                                ("rocm_smi_text", parse_rocm_smi_text, "rocm-smi")):
         answer = raw.get(key)
@@ -370,6 +444,9 @@ def parse(raw: dict) -> Result:
         rows = _merge(rows, sys_rows)
     elif sys_rows:
         rows, source = sys_rows, "drm"
+    version = raw.get("amd_smi_version")
+    if version is not None and version.text and rows and not any(r.get("driver_version") for r in rows) and not driver:
+        driver = parse_amd_smi_version(version.text)
     rocm = raw["rocm_version"].text.strip() if raw.get("rocm_version") is not None and raw["rocm_version"].text else None
     facts: dict = {"stack": {"rocm": {"version": rocm}}, "gpus": []}
     kernels = [r["kernel"] for r in rows if r.get("kernel")]  # amd-smi static's DRIVER OS_KERNEL_VERSION

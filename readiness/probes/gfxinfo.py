@@ -73,17 +73,34 @@ _VERSION = re.compile(r"\d{1,6}\.\d{1,6}")
 
 
 def is_vulkaninfo(text: str) -> bool:
-    return "deviceType" in text and bool(_VK_TYPE.search(text))
+    return ("deviceType" in text and bool(_VK_TYPE.search(text))) or _is_vk_grep(text)
+
+
+def _is_vk_grep(text: str) -> bool:
+    """`vulkaninfo --summary | grep -E "GPU.:|deviceName|driverInfo"`: a `GPU0:` line at the margin,
+    then an indented `deviceName = ...` line before any other kind of line (#14 b11). No deviceType."""
+    after_gpu = False
+    for line in text.split("\n", 2000)[:2000]:
+        if _VK_GPU.fullmatch(line.strip()) and not line.startswith((" ", "\t")):
+            after_gpu = True
+            continue
+        field = _VK_FIELD.fullmatch(line) if after_gpu and line.startswith((" ", "\t")) else None
+        if field and field.group(1) == "deviceName":
+            return True
+        after_gpu = bool(field)
+    return False
 
 
 def vulkan_devices(text: str) -> list[dict]:
     devices: list[dict] = []
     in_devices = False
+    grep = "deviceType" not in text and _is_vk_grep(text)  # the grep subset: its GPU lines open devices
     for line in text.split("\n"):
         if line.startswith("Devices:"):
             in_devices = True
         if _VK_GPU.fullmatch(line.strip()) and not line.startswith((" ", "\t")):
             devices.append({})
+            in_devices = in_devices or grep
             continue
         field = _VK_FIELD.fullmatch(line)
         if field and not devices and field.group(1) in ("apiVersion", "deviceType"):
@@ -91,7 +108,7 @@ def vulkan_devices(text: str) -> list[dict]:
             in_devices = True
         if devices and field and (in_devices or "deviceType" in devices[-1] or field.group(1) == "apiVersion"):
             devices[-1].setdefault(field.group(1), field.group(2).strip())
-    return [d for d in devices if "deviceType" in d]
+    return [d for d in devices if "deviceType" in d or (grep and "deviceName" in d)]
 
 
 def _vk_driver(d: dict) -> str | None:
@@ -105,17 +122,38 @@ def _vk_driver(d: dict) -> str | None:
     return version if re.fullmatch(r"\d{1,6}(?:\.\d{1,6}){1,3}", version) else None
 
 
+# Mesa before 21 appended RADV's shader compiler to the device name: "AMD RADV NAVY_FLOUNDER (ACO)",
+# "(LLVM 11.0.1)"; the GPU's name is without it (#14 b11)
+_RADV_COMPILER = re.compile(r"^(.{1,200}\bRADV\b.{0,100}?) \((?:ACO|LLVM \d{1,3}(?:\.\d{1,3}){0,2})\)$")
+
+
+def _gpu_vendor_ids() -> frozenset[str]:
+    """The PCI vendor ids of GPU makers in pci_vendors.toml (Qualcomm's 0x5143 too, vendor "other")."""
+    from readiness.probes.pci import vendor_rows
+
+    return frozenset(_PCI_VENDORS) | {vid for vid, row in vendor_rows().items() if row.get("kind") == "gpu"}
+
+
 def vulkan_gpus(text: str) -> list[Gpu]:
     out = []
+    seen: dict[str, str | None] = {}  # name -> driverInfo
+    known = _gpu_vendor_ids()
     for d in vulkan_devices(text):
-        kind = d["deviceType"].replace("PHYSICAL_DEVICE_TYPE_", "")
+        kind = d.get("deviceType", "").replace("PHYSICAL_DEVICE_TYPE_", "")
         name = d.get("deviceName")
+        radv = _RADV_COMPILER.match(name or "")
+        name = radv.group(1) if radv else name
         if kind == "CPU" or _SOFTWARE.search(name or ""):
             continue
+        # one GPU seen through two driver installs (two Mesa ICDs): the same name with another
+        # driverInfo and no UUID to tell them apart; two like GPUs print the same driverInfo
+        if name in seen and "deviceUUID" not in d and seen[name] != d.get("driverInfo"):
+            continue
+        seen.setdefault(name or "", d.get("driverInfo"))
         vendor_id = _hex_id(d.get("vendorID"))
         out.append(Gpu(index=len(out), vendor=vendor_of(name, vendor_id), name=name, source="vulkaninfo",
-                       pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
-                       pci_device_id=_hex_id(d.get("deviceID")) if vendor_id in _PCI_VENDORS else None,
+                       pci_vendor_id=vendor_id if vendor_id in known else None,
+                       pci_device_id=_hex_id(d.get("deviceID")) if vendor_id in known else None,
                        driver_version=_driver(vendor_of(name, vendor_id), _vk_driver(d)),
                        integrated={"INTEGRATED_GPU": True, "DISCRETE_GPU": False}.get(kind),
                        virtual=kind == "VIRTUAL_GPU"))
@@ -168,6 +206,7 @@ def glx_gpus(text: str) -> list[Gpu]:
     # string "Mesa Intel(R) UHD Graphics 620 (KBL GT2)" names Mesa first (i965: "Mesa DRI") (#14 b10)
     chip = _CHIP_PAREN.search(device)
     bare = re.sub(r"^Mesa (?:DRI )?(?=\S)", "", device[:chip.start()] if chip else device).strip()
+    bare = _GL_BUS_SUFFIX.sub("", bare)
     name = wsl.group(1) if wsl else bare or None
     memory = None
     mem = re.fullmatch(r"(\d{1,9})MB", fields.get("Video memory", ""))
@@ -184,7 +223,7 @@ def glx_gpus(text: str) -> list[Gpu]:
                 pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
                 pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
                 memory_total_mib=memory, unified_memory=unified,
-                driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version") or _mesa_version(text)))]
+                driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version") or _mesa_version(text) or _nvidia_version(text)))]
 
 
 # Without the Extended renderer info block (`glxinfo | grep -i opengl`), Mesa's version is the end
@@ -196,6 +235,19 @@ _GL_MESA = re.compile(r"^OpenGL (?:core profile |ES profile )?version string: [^
 
 def _mesa_version(text: str) -> str | None:
     m = _GL_MESA.search(text)
+    return m.group(1) if m else None
+
+
+# NVIDIA's own driver: the renderer string is the GPU's name with its bus and CPU extension
+# ("GeForce GTX 750 Ti/PCIe/SSE2", "Quadro FX 1800/PCI/SSE2"), the version string ends in the
+# driver's number ("4.5.0 NVIDIA 346.35") (#14 b11)
+_GL_BUS_SUFFIX = re.compile(r"(?:/(?:PCIe|PCI|AGP))?/(?:SSE2|SSE|3DNOW!)$")
+_GL_NVIDIA = re.compile(r"^OpenGL (?:core profile |ES profile )?version string: [^\n]{0,80}?\bNVIDIA "
+                        r"(\d{3}\.\d{1,3}(?:\.\d{1,3})?)[ \t]*$", re.M)
+
+
+def _nvidia_version(text: str) -> str | None:
+    m = _GL_NVIDIA.search(text)
     return m.group(1) if m else None
 
 

@@ -8,11 +8,11 @@ import csv
 import re
 
 from readiness import data
-from readiness.facts import Draft, Gpu
+from readiness.facts import Draft, Gpu, HostFacts
 from readiness.host.base import cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
-from readiness.probes.util import bus_id, json_in, to_float, to_int
+from readiness.probes.util import bus_id, closed_json, json_in, to_float, to_int
 
 NAME = "intel"
 INTEL = "0x8086"
@@ -77,6 +77,10 @@ def devices(text: str | None) -> list[dict]:
     if not text:
         return []
     doc = json_in(text)
+    if doc is None and '"device_name"' in text:
+        # a -j answer cut short (`discovery -j --dump`, every property of each device, overruns an
+        # issue's excerpt): its complete members, the open objects closed (#14 b11)
+        doc = closed_json(text)
     if isinstance(doc, dict):
         items = doc.get("device_list", [doc])
         return [d for d in items if isinstance(d, dict) and "device_name" in d]
@@ -234,4 +238,13 @@ def parse(raw: dict) -> Result:
         gpus.append(gpu.build())
     if not gpus:
         return Result({"gpus": []}, "absent", "no Intel GPU found")
-    return Result({"gpus": gpus})
+    facts: dict = {"gpus": gpus}
+    # the -j list's (and --dump's) kernel_version: the host's kernel release (#14 b11)
+    kernels = [str(d.get("kernel_version")).strip() for d in listed.values()
+               if _KERNEL.fullmatch(str(d.get("kernel_version") or "").strip())]
+    if kernels:
+        facts["host_fill"] = [HostFacts(kernel=kernels[0])]
+    return Result(facts)
+
+
+_KERNEL = re.compile(r"\d{1,2}\.\d{1,3}(?:\.\d{1,4})?(?:[-+.~_][\w.+~-]{1,80})?")

@@ -24,7 +24,21 @@ def _is_os_release(text: str) -> bool:
     return "ID" in keys and ("NAME" in keys or "PRETTY_NAME" in keys)
 
 
-FORMATS = [("cmd:uname -a", _is_uname_a), ("file:/etc/os-release", _is_os_release)]
+# `uname -r` alone on a line, as a paste shows it without its command (#14 b11): a Linux release with a
+# distribution's kernel flavour or build tag ("7.0.0-28-generic", "6.1.0-18-amd64", "5.14.0-362.8.1.el9_3.x86_64",
+# "6.6.10-arch1-1", "5.15.153.1-microsoft-standard-WSL2"); a bare version number ("2.0.0-1") is not taken
+_KERNEL_RELEASE = re.compile(
+    r"[2-9]\.\d{1,3}(?:\.\d{1,4}){0,2}-[\w.+~-]{0,60}?(?:generic|lowlatency|amd64|arm64|aws|azure|gcp|gke|oracle|"
+    r"kvm|intel|raspi|nvidia|oem|realtime|rt\d{0,3}|el\d{1,2}[\w.]{0,20}|fc\d{2}[\w.]{0,20}|arch\d{1,2}|zen\d{0,2}|lts|"
+    r"microsoft-standard(?:-WSL2)?|MANJARO|cloud-amd64|pve|default|64k|xen)(?:[-.][\w.-]{0,40})?")
+
+
+def _is_uname_r(text: str) -> bool:
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return len(lines) == 1 and bool(_KERNEL_RELEASE.fullmatch(lines[0].strip()))
+
+
+FORMATS = [("cmd:uname -a", _is_uname_a), ("file:/etc/os-release", _is_os_release), ("cmd:uname -r", _is_uname_r)]
 
 _CONTAINER_FILES = ["/.dockerenv", "/run/.containerenv", "/proc/1/cgroup"]
 
@@ -33,6 +47,8 @@ def collect(host) -> dict:
     raw = {"system": host.system, "uname": host.call("platform.uname")}
     if not raw["uname"].ok:
         raw["uname_a"] = host.run(["uname", "-a"])
+        if getattr(host, "replayed", False):  # a paste's bare kernel release line
+            raw["uname_r"] = host.run(["uname", "-r"])
     if host.system in ("linux", None):
         raw["os_release"] = host.read_file("/etc/os-release")
         raw["wsl_env"] = host.call("env", "WSL_DISTRO_NAME")
@@ -88,6 +104,9 @@ def parse(raw: dict) -> Result:
     uname = raw["uname"].value if raw["uname"].ok else None
     if uname is None and raw.get("uname_a") is not None and raw["uname_a"].text:
         uname = parse_uname_a(raw["uname_a"].text)
+    release = raw.get("uname_r")
+    if uname is None and release is not None and release.text and _is_uname_r(release.text):
+        uname = {"system": "Linux", "release": release.text.strip(), "machine": None, "node": None}
     facts = Draft(HostFacts)
     system = (uname or {}).get("system") or raw.get("system")
     os_release = raw.get("os_release")

@@ -41,7 +41,20 @@ class _Node:
             yield from c.find_all(key)
 
 
-_KV_RE = re.compile(r"^(?P<ind>\s*)(?P<key>\S.*?)\s+:(?:\s(?P<val>.*))?$")
+# "  Key   : value": the first colon with white space before it and white space (or the line's end)
+# after it, past the key's first character. Found with one-character look-arounds, so the time is
+# linear in the line; the regex `(?P<key>\S.*?)\s+:` it replaces was quadratic on a long line of
+# blank runs without such a colon (fuzz seed 20, #19).
+_KV_COLON = re.compile(r"(?<=\s):(?=\s|$)")
+
+
+def _key_value(line: str) -> tuple[int, str, str] | None:
+    """(indent, key, value) of a `key : value` line, else None."""
+    ind = len(line) - len(line.lstrip())
+    m = _KV_COLON.search(line, ind + 2)
+    if m is None:
+        return None
+    return len(line[:ind].expandtabs(4)), line[ind:m.start()].strip(), line[m.end() + 1:].strip()
 
 
 def _query_tree(text: str) -> _Node:
@@ -51,10 +64,9 @@ def _query_tree(text: str) -> _Node:
         line = raw.rstrip()
         if not line.strip() or line.strip().startswith("==="):
             continue
-        m = _KV_RE.match(line)
-        if m:
-            indent = len(m.group("ind").expandtabs(4))
-            key, val = m.group("key").strip(), (m.group("val") or "").strip()
+        kv = _key_value(line)
+        if kv:
+            indent, key, val = kv
         else:
             indent = len(line) - len(line.lstrip())
             key, val = line.strip(), None
