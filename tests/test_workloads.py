@@ -228,6 +228,18 @@ def test_every_builtin_workload_evaluates_on_a_few_machines():
             assert r["verdict"] in engine.VERDICTS and r["why"] and r["assumptions"], w["id"]
 
 
+def test_slow_image_speed_keeps_its_figures_and_says_minutes_per_image():
+    # a CPU's SDXL is ~0.01 images/min: two decimals made it 0.01 or 0.0 and "about 0.0 images/min"
+    hw = hardware.from_specs([], 32)
+    work = {w["id"]: w for w in catalogue.builtin_workloads()}
+    r = engine.evaluate(work["image-flux1-dev-fp8"], hw)
+    value = r["speed"]["value"]
+    assert 0 < value < 0.1 and value == float(f"{value:.3g}")
+    low, high = r["speed"]["range"]
+    assert 0 < low < value < high
+    assert f"about {1 / value:,.0f} minutes per image" in r["why"]
+
+
 def test_finetune_memory_by_method():
     hw = hardware.from_specs([names.parse_gpu_arg("RTX 4090")], 64)
     work = {w["id"]: w for w in catalogue.builtin_workloads()}

@@ -29,11 +29,17 @@ def _machine_memory(hw: Hardware) -> str:
     return " + ".join(parts) if parts else "no usable memory information"
 
 
+def _round(value: float) -> float:
+    """Two decimals, or three significant figures below 1: a CPU's SDXL at 0.0096 images/min was
+    shown as 0.01 (100 minutes an image, not 104) and FLUX's 0.0031 as 0.0."""
+    return round(value, 2) if abs(value) >= 1 else float(f"{value:.3g}")
+
+
 def _range(value: float | None, key: str) -> list[float] | None:
     if value is None:
         return None
     r = RANGE[key]
-    return [round(value * (1 - r), 2), round(value * (1 + r), 2)]
+    return [_round(value * (1 - r)), _round(value * (1 + r))]
 
 
 def _llm_range(value: float | None, phase: str, group: dict | None, notes: list[str]) -> list[float] | None:
@@ -218,7 +224,12 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
     else:
         where = {"gpu": f"fits on {device_names[0]}", "multi-gpu": f"sharded across {len(devices)} GPUs",
                  "cpu": "runs on the CPU"}[placement]
-        speed_txt = f"{speed:,.1f} {unit}" if speed is not None else "speed unknown (no TFLOPS figure for this device)"
+        if speed is None:
+            speed_txt = "speed unknown (no TFLOPS figure for this device)"
+        elif unit == "images/min" and 0 < speed < 1:
+            speed_txt = f"{1 / speed:,.0f} minutes per image"
+        else:
+            speed_txt = f"{speed:,.1f} {unit}" if speed >= 1 or speed == 0 else f"{speed:.2g} {unit}"
         why = f"{where}: needs {gib(need)} of {_machine_memory(hw)}; about {speed_txt}"
         if verdict == "runs slowly" and speed is not None:
             why += f" (good is {'≤' if lower_is_better else '≥'} {good:g} {unit})"
@@ -228,7 +239,7 @@ def evaluate_compute(workload: dict, hw: Hardware) -> dict[str, Any]:
         "kind": kind, "placement": placement, "verdict": verdict, "why": why, "devices": device_names,
         "backend": backend["id"] if placement != "none" else None,
         "memory_required_mib": round(need), "memory_breakdown_mib": {k: round(v) for k, v in parts.items()},
-        "speed": {"value": round(speed, 2) if speed is not None else None, "unit": unit,
+        "speed": {"value": _round(speed) if speed is not None else None, "unit": unit,
                   "range": _range(speed, "other"), "good": good},
         "assumptions": assumptions,
     }
