@@ -18,6 +18,8 @@ def test_logic_csv_header_below_wrapper_lines_needs_a_matching_row():
     assert (gpu["uuid"], gpu["mig_mode"]) == (UUID, True)
     # the same header with a row that is no GPU row (not a UUID) is not taken that far down
     assert nvidia_smi.detect(head + "uuid, mig.mode.current\nsomething, else\n") is None
+    # one query field name that far down is a word of prose or a log, not a header
+    assert nvidia_smi.detect(head + "name, colour\nNVIDIA, red\n") is None
 
 
 def test_logic_q_fragment_needs_its_uuid_and_two_other_q_keys():

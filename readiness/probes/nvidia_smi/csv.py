@@ -45,13 +45,16 @@ def _csv_header_fields(line: str) -> list[str] | None:
 def find_header(lines: list[str]) -> tuple[int, list[str]] | None:
     """(line index, field names) of a ``--query-gpu`` CSV header. Right at the top it may stand alone
     (the rows cut off); further down, under a wrapper script's or a log's lines (#14 b11), it must be
-    followed by a row that has as many cells and holds what its columns need."""
+    followed by a row that has as many cells and holds what its columns need, and name two
+    ``--query-gpu`` fields (one, such as ``name``, is too common a word in prose and logs)."""
     for i, ln in enumerate(lines[:_HEADER_WITHIN]):
         names = _csv_header_fields(ln)
         if names is None:
             continue
         if i < 3:
             return i, names
+        if sum(n in _KNOWN_CSV_FIELDS for n in names) < 2:
+            continue
         nxt = _split_csv_line(lines[i + 1]) if i + 1 < len(lines) else []
         if len(nxt) == len(names) and _plausible(dict(zip(names, nxt))):
             return i, names
