@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/accuracy.py [--data DIR] [--rows] [--fit] [--shipped [--added DATE]]
 --shipped scores only the rows carrying `added = DATE` (default 2026-12-03: rows added after the shipped
-efficiency.toml was fitted) with the SHIPPED table, no refit: the fresh-data figure (benchmarks/accuracy_fresh.py).
+efficiency.toml was fitted) with the SHIPPED table, no refit: the fresh-data figure.
 Every figure printed as "out of sample" is leave-one-source-out: for each source (a benchmark table,
 an issue, a discussion; rows sharing a `source_group`, e.g. one repository's pages, count as one source
 unless --by-url) the speed factors are refitted on the other sources only
@@ -104,6 +104,55 @@ def bias_table(scored):
     return groups
 
 
+#: The `added` date --shipped selects by default: rows added after efficiency.toml was last fitted.
+ADDED = "2026-12-03"
+
+
+def shipped_report(samples, added, show_rows):
+    """Median absolute error, range coverage and median bias per group over the samples whose row has
+    ``added == added``, each scored with the shipped efficiency table (never fitted on them)."""
+    fresh = [s for s in samples if str(s["row"].get("added", "")) == added]
+    tbl = speed.load_table()
+    scored = [(s, calibrate.predict(s, tbl)) for s in fresh]
+    fitted = max(str(r.get("date", "")) for rows in tbl.values() for r in (rows if isinstance(rows, list) else [rows]))
+    seen = fitted >= added  # a --fit on or after the rows' day took them in: the figures below are in sample
+    print(f"rows added {added}: {len(fresh)} scored measurements from {len({s['source'] for s in fresh})} sources, "
+          f"scored with the SHIPPED readiness/data/efficiency.toml (not refitted; "
+          + (f"it was fitted on {fitted}, with these rows: IN SAMPLE)" if seen else "never fitted on these rows)"))
+    for phase in calibrate.PHASES:
+        e = errors(scored, phase)
+        print(f"fresh (shipped) {phase:6} tokens/s: median absolute error {pct(e)} over {len(e)} rows "
+              f"(target ≤ {TARGETS[phase]:.0%})")
+    inside, total = defaultdict(int), defaultdict(int)
+    for s, p in scored:
+        if not p:
+            continue
+        f = speed.range_factors(s["phase"], s["backend"], s["generation"], s["moe"], tbl)
+        total[s["phase"]] += 1
+        inside[s["phase"]] += math.log(f["low"]) <= math.log(s["measured"] / p) <= math.log(f["high"])
+    for phase in calibrate.PHASES:
+        share = inside[phase] / total[phase] if total[phase] else 0
+        print(f"fresh (shipped) {phase:6} range coverage: {share:.0%} of {total[phase]} measurements inside the "
+              f"shipped range (target 75-85%)")
+    print("\nfresh (shipped), median bias (estimated ÷ measured − 1) per group; * = beyond ±15%:")
+    for (phase, g), ratios in sorted(bias_table(scored).items()):
+        m = statistics.median(ratios)
+        print(f"  {phase:6} {g:40} {m:+6.0%} over {len(ratios):3} rows" + (" *" if abs(m) > 0.15 else ""))
+    by_source = defaultdict(list)
+    for s, p in scored:
+        if p:
+            by_source[s["source"]].append(abs(p - s["measured"]) / s["measured"])
+    print("\nfresh (shipped), median absolute error per source:")
+    for src, e in sorted(by_source.items()):
+        print(f"  {pct(e):>7} over {len(e):3} rows  {src}")
+    if show_rows:
+        for s, p in scored:
+            r = s["row"]
+            print(f"  {s['phase']:6} {r['gpu'][:34]:34} ×{r.get('gpu_count', 1)} {r['model']:16} "
+                  f"{r.get('quant') or '?':7} {s['backend']:6} measured {s['measured']:8.1f} "
+                  + (f"estimated {p:8.1f} ({p / s['measured'] - 1:+.0%})" if p else "no estimate"))
+
+
 def memory_errors(show_rows):
     errs = []
     for row in data.rows("validation", "gguf_size"):
@@ -148,8 +197,6 @@ def main() -> None:
             f.cache_clear()
     samples, skipped = load_samples()
     if args.shipped:
-        from accuracy_fresh import ADDED, shipped_report  # noqa: E402
-
         added = args.added or ADDED
         fresh_skips = defaultdict(int)
         for phase in calibrate.PHASES:
@@ -158,7 +205,7 @@ def main() -> None:
                     fresh_skips[calibrate.sample(row, phase)[1]] += 1
         print(f"rows added {added} not scored: " + ("; ".join(f"{v} {k}" for k, v in sorted(fresh_skips.items()))
                                                      or "none"))
-        shipped_report(samples, TARGETS, added, args.rows)
+        shipped_report(samples, added, args.rows)
         return
     if args.by_url:
         for s in samples:

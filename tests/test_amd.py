@@ -196,3 +196,29 @@ def test_sysfs_tree_rx570():
     (g,) = facts["gpus"]
     assert (g["vendor"], g["source"], g["memory_total_mib"], g["memory_gtt_mib"]) == ("amd", "drm", 4096, 4096)
     assert g["pci_bus_id"] is None and g["integrated"] is None  # device id unknown: not guessed
+
+
+def test_logic_live_host_is_never_asked_for_the_default_table_a_paste_is():
+    """`amd-smi default` only names the pasted overview table's format (#14 b11); it is no command."""
+    from readiness.host.base import Host
+
+    asked = []
+
+    class Live(Host):
+        system = "linux"
+
+        def ask(self, kind, *args, timeout=None):
+            asked.append((kind, *args))
+            return Answer("error", reason="failed")
+
+    amd.collect(Live())
+    assert ("cmd", ["amd-smi", "default"]) not in asked and ("cmd", ["amd-smi", "list"]) in asked
+
+    class Replayed(ReplayHost):
+        def ask(self, kind, *args, timeout=None):
+            asked.append((kind, *args))
+            return super().ask(kind, *args, timeout=timeout)
+
+    asked.clear()
+    amd.collect(Replayed({}, "linux", "test"))
+    assert ("cmd", ["amd-smi", "default"]) in asked

@@ -112,16 +112,17 @@ def _strip_quote(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], b
     head = body[0] if len(body) > 1 and _BARE_COMMAND.fullmatch(body[0].strip()) else None
     for prefix in (">", "# "):
         if all(t.lstrip(" ").startswith(prefix) for t in body[1 if head is not None else 0:]):
-            out = []
-            for n, t in lines:
-                s = t.lstrip(" ")
-                if s.startswith(prefix):
-                    s = s[len(prefix):]
-                    if prefix == ">" and s[:1] == " ":
-                        s = s[1:]
-                out.append((n, s if t.strip() else ""))
-            return out, True
+            return [(n, _unquote(t, prefix) if t.strip() else "") for n, t in lines], True
     return lines, False
+
+
+def _unquote(line: str, prefix: str) -> str:
+    """One level of quoting off a line: the prefix, and for `>` the space after it."""
+    s = line.lstrip(" ")
+    if not s.startswith(prefix):
+        return s
+    s = s[len(prefix):]
+    return s[1:] if prefix == ">" and s[:1] == " " else s
 
 
 def _strip_quoted_runs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -133,9 +134,7 @@ def _strip_quoted_runs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     def close() -> None:
         if sum(1 for k in run if out[k][1].strip(" >")) >= 3:
             for k in run:
-                n, t = out[k]
-                s = t.lstrip(" ")[1:]
-                out[k] = (n, s[1:] if s[:1] == " " else s)
+                out[k] = (out[k][0], _unquote(out[k][1], ">"))
         run.clear()
 
     for k, (_, t) in enumerate(out):

@@ -23,7 +23,9 @@ AMD_SMI_STATIC = ["amd-smi", "static", "--json"]
 AMD_SMI_STATIC_TEXT = ["amd-smi", "static"]
 AMD_SMI_LIST = ["amd-smi", "list"]
 AMD_SMI_VERSION = ["amd-smi", "version"]
-AMD_SMI_DEFAULT = ["amd-smi", "default"]  # plain `amd-smi` (ROCm 7): its bordered overview table
+# plain `amd-smi` (ROCm 7): its bordered overview table. Only a paste is asked for it (the key names
+# the format for --from); on a live host `amd-smi static` says all it says, and `amd-smi default` is no command.
+AMD_SMI_DEFAULT = ["amd-smi", "default"]
 
 
 def _rocm_json(text: str):
@@ -52,7 +54,8 @@ def _is_rocm_smi_text(text: str) -> bool:
 
 # `amd-smi version`: `AMDSMI Tool: 25.4.2+aca1101 | AMDSMI Library version: 25.4.0 | ROCm version: 6.4.1 |
 # amdgpu version: 6.10.5 | ...`, one line; its amdgpu version is the driver of every GPU (#14 b11)
-_VERSION_LINE = re.compile(r"^AMDSMI Tool:[^\n]{0,200}?\|[ \t]*amdgpu version:[ \t]*(\d{1,3}(?:\.\d{1,4}){1,3})\b", re.M)
+_AMDGPU_VERSION = r"amdgpu version:[ \t]*(\d{1,3}(?:\.\d{1,4}){1,3})\b"
+_VERSION_LINE = re.compile(r"^AMDSMI Tool:[^\n]{0,200}?\|[ \t]*" + _AMDGPU_VERSION, re.M)
 
 
 def _is_amd_smi_version(text: str) -> bool:
@@ -94,7 +97,7 @@ def parse_amd_smi_default(text: str) -> list[dict]:
     head = _DEFAULT_HEAD.search(text)
     if not head or not _DEFAULT_BANNER.search(text):
         return []
-    drv = re.search(r"amdgpu version:[ \t]*(\d{1,3}(?:\.\d{1,4}){1,3})\b", text)
+    drv = re.search(_AMDGPU_VERSION, text)
     lines = text[head.end():].splitlines()
     out = []
     for i, line in enumerate(lines):
@@ -131,17 +134,21 @@ def collect(host) -> dict:
     raw: dict = {"system": host.system, "rocm_version": host.read_file("/opt/rocm/.info/version")}
     raw["amdsmi"] = host.call("amdsmi")
     usable = raw["amdsmi"].ok and raw["amdsmi"].value.get("status") == "ok"
+    replayed = getattr(host, "replayed", False)
     if not usable:
         for name, argv in (("amd_smi", AMD_SMI_STATIC), ("amd_smi_text", AMD_SMI_STATIC_TEXT),
-                           ("amd_smi_list", AMD_SMI_LIST), ("amd_smi_default", AMD_SMI_DEFAULT), ("rocm_smi", ROCM_SMI), ("rocm_smi_text", ROCM_SMI_TEXT)):
+                           ("amd_smi_list", AMD_SMI_LIST), ("amd_smi_default", AMD_SMI_DEFAULT), ("rocm_smi", ROCM_SMI),
+                           ("rocm_smi_text", ROCM_SMI_TEXT)):
+            if argv is AMD_SMI_DEFAULT and not replayed:
+                continue
             raw[name] = host.run(argv)
             # a paste may hold `amd-smi list` and `amd-smi static` both: parse merges them
             if raw[name].ok and raw[name].text and raw[name].text.strip() and not (
-                    getattr(host, "replayed", False) and name.startswith("amd_smi")):
+                    replayed and name.startswith("amd_smi")):
                 break
             if raw[name].status == "absent" and "not found on PATH" in (raw[name].reason or "") and name.startswith("amd_smi"):
                 continue
-    if getattr(host, "replayed", False):  # a paste's `amd-smi version` line: the driver rocm-smi's text lacks
+    if replayed:  # a paste's `amd-smi version` line: the driver rocm-smi's text lacks
         raw["amd_smi_version"] = host.run(AMD_SMI_VERSION)
     if host.system in ("linux", None):
         raw["sysfs"] = drm.cards(host, AMD)

@@ -8,6 +8,7 @@ Pure: text in, facts out. Every pattern works on one line at a time, with bounde
 
 from __future__ import annotations
 
+import functools
 import re
 
 from readiness.facts import CpuFacts, Gpu
@@ -127,6 +128,7 @@ def _vk_driver(d: dict) -> str | None:
 _RADV_COMPILER = re.compile(r"^(.{1,200}\bRADV\b.{0,100}?) \((?:ACO|LLVM \d{1,3}(?:\.\d{1,3}){0,2})\)$")
 
 
+@functools.lru_cache(maxsize=1)
 def _gpu_vendor_ids() -> frozenset[str]:
     """The PCI vendor ids of GPU makers in pci_vendors.toml (Qualcomm's 0x5143 too, vendor "other")."""
     from readiness.probes.pci import vendor_rows
