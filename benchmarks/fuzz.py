@@ -3,7 +3,7 @@ recogniser and every parser, capture replay and fleet ingest (in process), then 
 CLI (`check --from F --json --no-torch`, one subprocess each).
 
 Run:  python benchmarks/fuzz.py [--inputs 100000] [--seed 19] [--budget 10] [--workers 2] [--cli 300]
-      [--save DIR] [--shards K,K]
+      [--save DIR] [--shards K,K] [--watchdog 60]
 The in-process inputs come in shards of --shard inputs, shard k drawing from its own seed stream
 (seed:k), so the inputs are the same whatever --workers is; the figure counts distinct inputs.
 Prints the counts of escaped exceptions (exit 3), schema-invalid outputs, runs over the budget
@@ -31,17 +31,18 @@ import fuzzing  # noqa: E402
 _TEXTS: list[str] = []
 
 
-def _init(budget: float) -> None:
+def _init(budget: float, watchdog: float | None = None) -> None:
     global _TEXTS
     fuzzing.BUDGET_S = budget
+    fuzzing.WATCHDOG_S = watchdog
     _TEXTS = [t for _, t in fuzzing.fixture_texts()]  # read once per process, not once per shard
 
 
 def _job(job):
     kind, seed, shard, n = job
     if kind == "cli":
-        return kind, fuzzing.run_cli_shard(seed, shard, n)
-    return kind, fuzzing.run_shard(seed, shard, n, _TEXTS)
+        return kind, shard, fuzzing.run_cli_shard(seed, shard, n)
+    return kind, shard, fuzzing.run_shard(seed, shard, n, _TEXTS)
 
 
 def _jobs(args) -> list:
@@ -74,22 +75,29 @@ def _summary(title: str, tally, seed: int, budget: float) -> list[str]:
     return lines
 
 
-def _save(folder: str, tallies) -> None:
+def _save(folder: str, kind: str, shard: int, tally) -> None:
+    """One shard's crashers, written as soon as the shard ends: a run stopped before its end (a
+    shard that never finished, 2026-12-03) keeps what the finished shards found."""
     os.makedirs(folder, exist_ok=True)
-    i = 0
-    for kind, tally in tallies:
-        for target, note, data in tally.crashers:
-            with open(os.path.join(folder, f"{kind}-{target}-{i:03d}.json"), "w", encoding="utf-8",
-                      errors="surrogatepass") as f:
-                json.dump({"target": target, "note": note, "data": data}, f, indent=1)
-            i += 1
+    for i, (target, note, data) in enumerate(tally.crashers):
+        with open(os.path.join(folder, f"{kind}{shard:02d}-{target}-{i:03d}.json"), "w", encoding="utf-8",
+                  errors="surrogatepass") as f:
+            json.dump({"target": target, "note": note, "data": data}, f, indent=1)
 
 
-def _progress(done: int, total: int, start: float, tally) -> None:
+def _progress(done: int, total: int, start: float, kind: str, shard: int, tally) -> None:
     c = tally.counts
-    print(f"shard {done}/{total} at {time.perf_counter() - start:.0f} s: {c['inputs']} inputs, escaped {c['escaped']}, "
+    print(f"{done}/{total} done at {time.perf_counter() - start:.0f} s, {'CLI ' if kind == 'cli' else ''}shard {shard}: "
+          f"{c['inputs']} inputs, escaped {c['escaped']}, "
           f"invalid {c['invalid']}, slow {c['slow']}, slowest {tally.slowest:.2f} s CPU, "
           f"{tally.slowest_wall:.2f} s wall", file=sys.stderr, flush=True)
+
+
+def _finished(args, results, done: int, total: int, start: float, kind: str, shard: int, tally) -> None:
+    results[kind].append(tally)
+    _progress(done, total, start, kind, shard, tally)
+    if args.save:
+        _save(args.save, kind, shard, tally)
 
 
 def main() -> None:
@@ -102,29 +110,26 @@ def main() -> None:
     ap.add_argument("--cli", type=int, default=300, help="fuzzed --from files through the CLI subprocess")
     ap.add_argument("--save", help="folder to write the crashers to")
     ap.add_argument("--shards", help="only these in-process shards (k,k,...): a crasher's shard re-run after a fix")
+    ap.add_argument("--watchdog", type=float, help="print every thread's stack when one run passes this many "
+                    "wall seconds (finds a pattern stuck in C, which no signal interrupts)")
     args = ap.parse_args()
     start = time.perf_counter()
     jobs = _jobs(args)
     results = collections.defaultdict(list)
     if args.workers > 1:
-        with multiprocessing.get_context("fork").Pool(args.workers, _init, (args.budget,)) as pool:
-            for done, (kind, tally) in enumerate(pool.imap_unordered(_job, jobs), 1):
-                results[kind].append(tally)
-                _progress(done, len(jobs), start, tally)
+        with multiprocessing.get_context("fork").Pool(args.workers, _init, (args.budget, args.watchdog)) as pool:
+            for done, (kind, shard, tally) in enumerate(pool.imap_unordered(_job, jobs), 1):
+                _finished(args, results, done, len(jobs), start, kind, shard, tally)
     else:
-        _init(args.budget)
+        _init(args.budget, args.watchdog)
         for done, job in enumerate(jobs, 1):
-            kind, tally = _job(job)
-            results[kind].append(tally)
-            _progress(done, len(jobs), start, tally)
+            _finished(args, results, done, len(jobs), start, *_job(job))
     seconds = time.perf_counter() - start
     merged = [(kind, fuzzing.merge(results[kind])) for kind in ("in", "cli") if results[kind]]
     print(f"{len(jobs)} shards over {args.workers} worker(s), {seconds:.0f} s wall")
     for kind, tally in merged:
         title = "in process" if kind == "in" else "CLI subprocess"
         print("\n".join(_summary(title, tally, args.seed, args.budget)))
-    if args.save:
-        _save(args.save, merged)
 
 
 if __name__ == "__main__":

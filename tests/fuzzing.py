@@ -23,6 +23,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 SCHEMA = json.loads((ROOT / "readiness" / "schema" / "facts.schema.json").read_text())
 BUDGET_S = 10.0
+#: When set, every run arms faulthandler to print all threads' stacks after this many wall
+#: seconds: a pattern stuck in C (a regex holds the GIL, so no Python signal handler runs) is
+#: located even when the run never ends (#19, second run of 2026-12-03: one shard never finished).
+WATCHDOG_S: float | None = None
 
 _NASTY = ["\x00", "\x1b[2J", "\x1b]0;t\x07", "\r", "\t", "\ufeff", "\u202e", "é", "日本", "\x9b", "NaN", "Infinity",
           "9" * 400, "-1", "1e999", '"', "[", "{", "}", "]", ":", ",", "\\", "N/A", "[N/A]", "0x", "GPU 0:",
@@ -134,6 +138,11 @@ def _timed(fn):
     signal.setitimer(signal.ITIMER_PROF, BUDGET_S)
     signal.setitimer(signal.ITIMER_REAL, BUDGET_S * 6)
     outcome, result, note = "ok", None, ""
+    if WATCHDOG_S:
+        import faulthandler
+        import sys
+
+        faulthandler.dump_traceback_later(WATCHDOG_S, repeat=True, file=sys.stderr)
     try:
         result = fn()
     except _OverBudget as e:
@@ -147,6 +156,10 @@ def _timed(fn):
         else:
             outcome, note = "escaped", "".join(traceback.format_exception_only(type(e), e)).strip()[:300]
     finally:
+        if WATCHDOG_S:
+            import faulthandler
+
+            faulthandler.cancel_dump_traceback_later()
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGPROF, old[0])
