@@ -6,10 +6,12 @@ invalid (output that is not schema-valid JSON)."""
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import json
 import random
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -138,11 +140,8 @@ def _timed(fn):
     signal.setitimer(signal.ITIMER_PROF, BUDGET_S)
     signal.setitimer(signal.ITIMER_REAL, BUDGET_S * 6)
     outcome, result, note = "ok", None, ""
-    if WATCHDOG_S:
-        import faulthandler
-        import sys
-
-        faulthandler.dump_traceback_later(WATCHDOG_S, repeat=True, file=sys.stderr)
+    if WATCHDOG_S:  # once: a run stuck for an hour printed its same stack 60 times
+        faulthandler.dump_traceback_later(WATCHDOG_S, file=sys.stderr)
     try:
         result = fn()
     except _OverBudget as e:
@@ -157,8 +156,6 @@ def _timed(fn):
             outcome, note = "escaped", "".join(traceback.format_exception_only(type(e), e)).strip()[:300]
     finally:
         if WATCHDOG_S:
-            import faulthandler
-
             faulthandler.cancel_dump_traceback_later()
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -344,7 +341,6 @@ def fuzz_cli(tally: Tally, named: list[tuple[str, str]], rng: random.Random, n: 
     The file keeps its fixture's name (some formats are recognised by it)."""
     import os
     import subprocess
-    import sys
 
     texts = [t for _, t in named]
     # pastes, not capture entries or expected-facts tables: those alone are refused as unrecognised
