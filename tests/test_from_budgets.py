@@ -61,6 +61,39 @@ def test_hostile_text_finishes(run, tmp_path, name, text):
     assert result.exit_code == 2 and "none of the given paths" in result.stderr
 
 
+# A capture entry is one command's answer and reaches its parser whole: the paste reader's 8 KiB
+# line cut does not shield these (nor does it a line that starts with "[", kept whole as JSON).
+def test_query_gpu_command_line_without_noheader_is_linear():
+    from readiness.probes.nvidia_smi import csv
+
+    line = "--query-gpu=name " * 10_000  # fuzz shard 47: 34 s before the two halves were split
+    with hang_guard():
+        assert csv.command_line_fields([line, "A100, 40960 MiB"]) is None
+    assert csv.command_line_fields(["$ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader",
+                                    "NVIDIA A100, 40960 MiB"])[0] == ["name", "memory.total"]
+
+
+def test_pip_line_with_a_long_run_of_blanks_is_linear():
+    from readiness.probes import torch
+
+    text = "PyTorch version: 2.2.2\n[pip3] torch" + " " * 80_000 + "x\n[pip3] numpy==1.26.4\n"
+    with hang_guard():  # fuzz shard 9: 178 s when the blanks could be split two ways
+        packages = torch.parse_collect_env(text)["packages"]
+    assert "torch" not in packages and packages["numpy"] == "1.26.4"
+
+
+def test_a_hyphen_is_not_a_minus_sign():
+    """A collect_env paste whose 'Socket(s):' line ran into the next gave -32 physical cores, a
+    schema-invalid report (fuzz shard 3; kept in tests/fixtures/fuzz)."""
+    from readiness.probes import cpu
+    from readiness.probes.util import to_count, to_int
+
+    assert to_int("glibc-2.39") == 2 and to_int("-5") == -5 and to_int("x -5") == -5
+    assert to_count("Libc version: glibc-2.39") is None and to_count(" 16 ") == 16 and to_count("0") is None
+    lscpu = cpu.parse_lscpu("CPU(s): 32\nCore(s) per socket: 16\nSocket(s):   Libc version: glibc-2.39\n")
+    assert to_count(lscpu.get("Socket(s)")) is None
+
+
 def test_lspci_machine_form_still_recognised_after_the_pattern_fix():
     from readiness.probes import pci
 

@@ -9,7 +9,7 @@ from readiness import data
 from readiness.facts import CpuFacts, Draft
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
-from readiness.probes.util import json_in, key_values, normalise_arch, timed_out, to_float, to_int
+from readiness.probes.util import json_in, key_values, normalise_arch, timed_out, to_count, to_float, to_int
 from readiness.probes.windows import PS
 from readiness.host.base import slow_timeout
 
@@ -133,7 +133,7 @@ def parse_cpuinfo(text: str) -> dict:
     merged["_processors"] = str(processors)
     # "cpu cores" and "siblings" count per package, so they stay right for a file cut short
     # after a few blocks; counting blocks is the fallback.
-    per_package_cores, per_package_threads = to_int(first.get("cpu cores")), to_int(first.get("siblings"))
+    per_package_cores, per_package_threads = to_count(first.get("cpu cores")), to_count(first.get("siblings"))
     n_packages = len(packages) or None
     if per_package_cores and n_packages:
         merged["_cores"] = str(per_package_cores * n_packages)
@@ -199,9 +199,9 @@ def parse_lscpu(text: str) -> dict[str, str]:
     if len(sections) > 1:
         total = 0
         for sec in sections:
-            per = to_int(sec.get("Core(s) per socket") or sec.get("Core(s) per cluster"))
-            n = (to_int(sec.get("Cluster(s)")) if "Core(s) per socket" not in sec else None) \
-                or to_int(sec.get("Socket(s)")) or (1 if per else None)
+            per = to_count(sec.get("Core(s) per socket") or sec.get("Core(s) per cluster"))
+            n = (to_count(sec.get("Cluster(s)")) if "Core(s) per socket" not in sec else None) \
+                or to_count(sec.get("Socket(s)")) or (1 if per else None)
             if not per or not n:
                 total = 0
                 break
@@ -305,8 +305,8 @@ def parse(raw: dict) -> Result:
     sockets_cim = _cim_cpus(raw["cim"].text) if raw.get("cim") is not None and raw["cim"].text else []
     if sockets_cim:
         win = {"name": str(sockets_cim[0]["Name"]).strip(), "vendor": sockets_cim[0].get("Manufacturer"),
-               "cores": sum(to_int(c.get("NumberOfCores")) or 0 for c in sockets_cim) or None,
-               "logical": sum(to_int(c.get("NumberOfLogicalProcessors")) or 0 for c in sockets_cim) or None,
+               "cores": sum(to_count(c.get("NumberOfCores")) or 0 for c in sockets_cim) or None,
+               "logical": sum(to_count(c.get("NumberOfLogicalProcessors")) or 0 for c in sockets_cim) or None,
                "max_mhz": to_float(sockets_cim[0].get("MaxClockSpeed"))}
 
     # Architecture: lscpu knows it; else uname; else the cpuinfo dialect tells.
@@ -347,20 +347,20 @@ def parse(raw: dict) -> Result:
     # Counts: psutil first (it sees cgroup-less totals the same way everywhere), then the tools.
     count = raw["count"].value if raw["count"].ok else {}
     # the FreeBSD port of lscpu prints "Total CPU(s):" where util-linux prints "CPU(s):"
-    cpu.logical_cpus = count.get("logical") or to_int(lscpu.get("CPU(s)") or lscpu.get("Total CPU(s)")) \
-        or to_int(sysctl.get("hw.logicalcpu")) or (to_int(info.get("_processors")) or None) or win.get("logical")
-    per_socket = to_int(lscpu.get("Core(s) per socket") or lscpu.get("Core(s) per cluster"))
+    cpu.logical_cpus = count.get("logical") or to_count(lscpu.get("CPU(s)") or lscpu.get("Total CPU(s)")) \
+        or to_count(sysctl.get("hw.logicalcpu")) or (to_count(info.get("_processors")) or None) or win.get("logical")
+    per_socket = to_count(lscpu.get("Core(s) per socket") or lscpu.get("Core(s) per cluster"))
     # ARM boards count clusters, not sockets, and print "Socket(s): -"
-    sockets = (to_int(lscpu.get("Cluster(s)")) if "Core(s) per socket" not in lscpu else None) \
-        or to_int(lscpu.get("Socket(s)")) or (1 if per_socket else None)
+    sockets = (to_count(lscpu.get("Cluster(s)")) if "Core(s) per socket" not in lscpu else None) \
+        or to_count(lscpu.get("Socket(s)")) or (1 if per_socket else None)
     lscpu_cores = per_socket * sockets if per_socket and sockets else None
     if "_cores" in lscpu:  # hybrid: summed over the core types, or unknown when one was cut off
-        lscpu_cores = to_int(lscpu["_cores"])
+        lscpu_cores = to_count(lscpu["_cores"])
     cpu.physical_cores = count.get("physical") or lscpu_cores \
-        or to_int(sysctl.get("hw.physicalcpu")) or to_int(info.get("_cores")) or win.get("cores") or mac.get("cores")
-    cpu.logical_cpus = cpu.logical_cpus or to_int(sysctl.get("hw.ncpu")) or dx.get("logical")
-    cpu.physical_cores = cpu.physical_cores or to_int(sysctl.get("machdep.cpu.core_count"))
-    cpu.logical_cpus = cpu.logical_cpus or to_int(sysctl.get("machdep.cpu.thread_count"))
+        or to_count(sysctl.get("hw.physicalcpu")) or to_count(info.get("_cores")) or win.get("cores") or mac.get("cores")
+    cpu.logical_cpus = cpu.logical_cpus or to_count(sysctl.get("hw.ncpu")) or dx.get("logical")
+    cpu.physical_cores = cpu.physical_cores or to_count(sysctl.get("machdep.cpu.core_count"))
+    cpu.logical_cpus = cpu.logical_cpus or to_count(sysctl.get("machdep.cpu.thread_count"))
 
     # Maximum clock.
     max_mhz = to_float(lscpu.get("CPU max MHz"))

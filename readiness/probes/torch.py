@@ -220,7 +220,8 @@ def parse_collect_env(text: str) -> dict:
         python["machine"] = mach.group(1)
     packages = {}
     for line in lines:
-        m = re.match(r"^\[(pip3?|conda)\]\s+([A-Za-z0-9_.\-]+)\s*(?:==\s*|\s+)([0-9][^\s]*)", line)
+        # "\s*(?:==\s*|\s+)" split a run of blanks two ways: quadratic on a long one (#19, fuzz shard 9)
+        m = re.match(r"^\[(pip3?|conda)\]\s+([A-Za-z0-9_.\-]+)(?:\s*==\s*|\s+)([0-9][^\s]*)", line)
         if m:
             packages.setdefault(m.group(2).lower(), m.group(3))
     driver = _value(kv.get("Nvidia driver version"))

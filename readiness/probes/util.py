@@ -40,17 +40,33 @@ def key_values(text: str, sep: str = ":") -> dict[str, str]:
     return out
 
 
+# A minus sign after a letter is a hyphen: "glibc-2.39" holds 2, not -2 (a collect_env paste whose
+# "Socket(s):" line ran into the next one gave -32 physical cores; #19, fuzz shard 3).
+_INT = re.compile(r"(?:(?<![\w-])-)?\d+")
+_COUNT = re.compile(r"[ \t]*(\d{1,9})[ \t]*")
+_FLOAT = re.compile(r"(?:(?<![\w-])-)?\d+(?:\.\d+)?")
+
+
 def to_int(value: Any) -> int | None:
     if value is None:
         return None
-    m = re.search(r"-?\d+", str(value))
+    m = _INT.search(str(value))
     return int(m.group()) if m else None
+
+
+def to_count(value: Any) -> int | None:
+    """A count of cores, CPUs or sockets: the whole value, and positive. A mangled line is unknown,
+    not a count read out of other text ("Socket(s): Libc version: glibc-2.39" is no 2 or -2)."""
+    if value is None:
+        return None
+    m = _COUNT.fullmatch(str(value))
+    return int(m.group(1)) if m and int(m.group(1)) > 0 else None
 
 
 def to_float(value: Any) -> float | None:
     if value is None:
         return None
-    m = re.search(r"-?\d+(?:\.\d+)?", str(value))
+    m = _FLOAT.search(str(value))
     if not m:
         return None
     number = float(m.group())

@@ -126,7 +126,23 @@ def _csv_gpu(row: dict[str, str], order: int) -> dict[str, Any]:
     return g
 
 
-_QUERY_ARG_RE = re.compile(r"--query-gpu[= ]([A-Za-z_][\w.,]*)[^\n]*?--format[= ]csv[\w,]*noheader", re.I)
+# The command line's two halves are matched apart and compared by position: one pattern spanning
+# them (`--query-gpu...[^\n]*?--format...noheader`) rescanned the line from every `--query-gpu`, a
+# quadratic run on a long line that held many and no `noheader` (#19, fuzz shard 47).
+_QUERY_ARG_RE = re.compile(r"--query-gpu[= ]([A-Za-z_][\w.,]*)", re.I)
+_NOHEADER_RE = re.compile(r"--format[= ]csv[\w,]*noheader", re.I)
+
+
+def _query_arg(line: str) -> re.Match | None:
+    """The first ``--query-gpu=`` list that a ``--format=csv,noheader`` follows on the line."""
+    if "noheader" not in line.lower():
+        return None
+    last = None
+    for last in _NOHEADER_RE.finditer(line):
+        pass
+    if last is None:
+        return None
+    return _QUERY_ARG_RE.search(line, 0, last.start())
 
 
 # A tool's debug log may print the row as a Python list repr: ['200.00, 105.00, ..., P2', ''] (#14 b10)
@@ -148,7 +164,7 @@ def command_line_fields(lines: list[str]) -> tuple[list[str], list[list[str]]] |
     columns. (names, the data rows), or None. Every line under it must be a row, unless the rows are
     quoted in Python list reprs (a debug log): then the log's other lines are passed over."""
     for i, ln in enumerate(lines[:3]):
-        m = _QUERY_ARG_RE.search(ln)
+        m = _query_arg(ln)
         if not m:
             continue
         names = [n.strip() for n in m.group(1).split(",") if n.strip()]
