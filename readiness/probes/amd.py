@@ -28,6 +28,8 @@ AMD_SMI_VERSION = ["amd-smi", "version"]
 # plain `amd-smi` (ROCm 7): its bordered overview table. Only a paste is asked for it (the key names
 # the format for --from); on a live host `amd-smi static` says all it says, and `amd-smi default` is no command.
 AMD_SMI_DEFAULT = ["amd-smi", "default"]
+# `amd-smi metric` (usage, power, clocks, memory use): read from a paste only, as the default table is (#14 b12)
+AMD_SMI_METRIC = ["amd-smi", "metric"]
 
 
 # `amd-smi version`: `AMDSMI Tool: 25.4.2+aca1101 | AMDSMI Library version: 25.4.0 | ROCm version: 6.4.1 |
@@ -93,6 +95,11 @@ def parse_amd_smi_default(text: str) -> list[dict]:
     return out
 
 
+def _is_amd_smi_metric(text: str) -> bool:
+    return bool(re.search(r"^GPU: \d+\s*$", text, re.M)) and "ASIC:" not in text and bool(
+        re.search(r"^[ \t]+USAGE:[ \t]*$", text, re.M)) and bool(re.search(r"^[ \t]+GFX_ACTIVITY:", text, re.M))
+
+
 def _is_amd_smi_list(text: str) -> bool:
     return bool(re.search(r"^GPU: \d+\s*$", text, re.M)) and "BDF:" in text and "ASIC:" not in text
 
@@ -102,6 +109,7 @@ FORMATS = [
     (cmd_key(AMD_SMI_STATIC_TEXT), _is_amd_smi_static_text),
     (cmd_key(AMD_SMI_LIST), _is_amd_smi_list),
     (cmd_key(AMD_SMI_DEFAULT), _is_amd_smi_default),
+    (cmd_key(AMD_SMI_METRIC), _is_amd_smi_metric),
     (cmd_key(AMD_SMI_VERSION), _is_amd_smi_version),
     (cmd_key(ROCM_SMI), _is_rocm_smi_json),
     (cmd_key(ROCM_SMI_TEXT), _is_rocm_smi_text),
@@ -115,9 +123,10 @@ def collect(host) -> dict:
     replayed = getattr(host, "replayed", False)
     if not usable:
         for name, argv in (("amd_smi", AMD_SMI_STATIC), ("amd_smi_text", AMD_SMI_STATIC_TEXT),
-                           ("amd_smi_list", AMD_SMI_LIST), ("amd_smi_default", AMD_SMI_DEFAULT), ("rocm_smi", ROCM_SMI),
+                           ("amd_smi_list", AMD_SMI_LIST), ("amd_smi_default", AMD_SMI_DEFAULT), ("amd_smi_metric", AMD_SMI_METRIC),
+                           ("rocm_smi", ROCM_SMI),
                            ("rocm_smi_text", ROCM_SMI_TEXT)):
-            if argv is AMD_SMI_DEFAULT and not replayed:
+            if (argv is AMD_SMI_DEFAULT or argv is AMD_SMI_METRIC) and not replayed:
                 continue
             raw[name] = host.run(argv)
             # a paste may hold `amd-smi list` and `amd-smi static` both: parse merges them
@@ -228,12 +237,13 @@ def parse_amd_smi_static_text(text: str) -> list[dict]:
     for index, block in _blocks(text):
         sec = _text_sections(block)
         asic, board, vram, bus = sec.get("ASIC", {}), sec.get("BOARD", {}), sec.get("VRAM", {}), sec.get("BUS", {})
-        driver = sec.get("DRIVER", {})
+        driver, used = sec.get("DRIVER", {}), sec.get("MEM_USAGE", {})  # MEM_USAGE: amd-smi metric's
         out.append({"index": index,
                     "name": _clean(asic.get("MARKET_NAME") or board.get("PRODUCT_NAME")),
                     "device_id": asic.get("DEVICE_ID"), "gfx_target": _clean(asic.get("TARGET_GRAPHICS_VERSION")),
                     "pci_bus_id": bus_id(bus.get("BDF") or sec.get("GPU", {}).get("BDF")),
-                    "vram_mib": _size_mib(vram["SIZE"]) if "SIZE" in vram else None,
+                    "vram_mib": _size_mib(vram["SIZE"]) if "SIZE" in vram else
+                    (_size_mib(used["TOTAL_VRAM"]) if "TOTAL_VRAM" in used else None),
                     "driver_version": _driver_version(driver.get("VERSION")),
                     "uuid": _uuid(sec.get("GPU", {}).get("UUID") or asic.get("UUID")),
                     **_bus_and_driver(bus.get("MAX_PCIE_WIDTH"), bus.get("PCIE_INTERFACE_VERSION"), driver.get("NAME"),
@@ -306,6 +316,7 @@ def parse(raw: dict) -> Result:
                                ("amd_smi_text", parse_amd_smi_static_text, "amd-smi"),
                                ("amd_smi_list", parse_amd_smi_list, "amd-smi"),
                                ("amd_smi_default", parse_amd_smi_default, "amd-smi"),
+                               ("amd_smi_metric", parse_amd_smi_static_text, "amd-smi"),
                                ("rocm_smi", parse_rocm_smi_json, "rocm-smi"),
                                ("rocm_smi_text", parse_rocm_smi_text, "rocm-smi")):
         answer = raw.get(key)
