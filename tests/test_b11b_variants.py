@@ -8,7 +8,7 @@ from test_from_budgets import hang_guard
 
 from readiness.collect import gather
 from readiness.host import paste, replay
-from readiness.probes import amd, gfxinfo, intel, osinfo, registry
+from readiness.probes import amd, gfxinfo, intel, osinfo, registry, rocm_smi
 
 
 def _facts(tmp_path, text: str, name: str = "paste.txt") -> dict:
@@ -162,7 +162,7 @@ def test_logic_bare_kernel_release_line_and_version_numbers_that_are_not_one():
 def test_logic_new_patterns_stay_linear_on_long_hostile_lines():
     hostile = [
         (amd._DEFAULT_ROW, "| 0000:03:00.0 " + "a " * 40_000),
-        (amd._BARE_ROW, "0 [0x0518 : 0xc0] " + "1% " * 40_000 + "x"),
+        (rocm_smi._BARE_ROW, "0 [0x0518 : 0xc0] " + "1% " * 40_000 + "x"),
         (amd._VERSION_LINE, "AMDSMI Tool: " + "| " * 40_000),
         (gfxinfo._RADV_COMPILER, "AMD RADV " + "(ACO " * 20_000),
         (gfxinfo._GL_NVIDIA, "OpenGL version string: " + "NVIDIA 1" * 20_000),

@@ -113,7 +113,9 @@ def test_xml_a100_mig():
     assert g["virtualization_mode"] == "None"
     assert g["persistence_mode"] is False
     assert g["ecc_mode"] is True
-    assert g["display_attached"] is True  # <display_mode>Enabled</display_mode>
+    # <display_mode>Enabled</display_mode> with <display_active>Disabled</display_active>: an SXM4 board
+    # has no display connector; Display Active decides, as NVML's does (#14 b12)
+    assert g["display_attached"] is False
     assert g["driver_model"] is None  # <current_dm>N/A</current_dm>
     assert g["processes_count"] == 0 and g["processes_memory_mib"] == 0  # <processes />
     assert g["product_brand"] == "NVIDIA"

@@ -288,11 +288,21 @@ def prompt_command(line: str) -> str | None:
     return (m.group("cmd_exe") if m.group("cmd_exe") is not None else m.group("cmd") or "").strip()
 
 
+# The paste's first line a command typed without a prompt (`/opt/rocm/bin/rocminfo | grep Name`,
+# #14 b12): the tool, then nothing or options, a path, a pipe, a redirection ("cat is great" is prose)
+_BARE_FIRST_LINE = re.compile(r"(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:%s)(?:[ \t]+[-|/>].{0,300})?" % _TOOLS)
+
+
 def split_prompts(lines: list[tuple[int, str]]) -> list[Segment]:
     """Cut at each prompt line; the prompt line itself belongs to no output."""
     segments: list[Segment] = []
     current: list[tuple[int, str]] = []
     command: str | None = None
+    first = next((k for k, (_, t) in enumerate(lines) if t.strip()), None)
+    if first is not None and first + 1 < len(lines) and prompt_command(lines[first][1]) is None \
+            and _BARE_FIRST_LINE.fullmatch(lines[first][1].strip()):
+        command = lines[first][1].strip()
+        lines = lines[first + 1:]
 
     def close() -> None:
         if any(t.strip() for _, t in current):

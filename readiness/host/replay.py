@@ -110,7 +110,14 @@ class _Guard:
         while words and words[0] in ("sudo", "doas", "time"):
             words = words[1:]
         program = words[0].rsplit("/", 1)[-1] if words else ""
-        if program not in self.detectors.fragments or "|" in command:
+        if "|" in command:
+            # `tool ... | grep ...`: a looser detector for the lines grep kept, where the tool has one
+            stages = command.split("|")
+            filters = stages[1].split() if len(stages) == 2 else []
+            if not filters or filters[0] not in ("grep", "egrep", "rg", "findstr", "Select-String"):
+                return {}
+            program += " | grep"
+        if program not in self.detectors.fragments:
             return {}
         key, detect = self.detectors.fragments[program]
         return {key: text} if self.call(detect, text) else {}

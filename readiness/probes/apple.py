@@ -30,6 +30,9 @@ SLOW_S = 30.0  # system_profiler takes seconds on a busy Mac
 # overview's CPU or memory lines say what they are (#14, b8).
 _MAC_MODEL_ID = re.compile(r"^[ \t]{0,12}Model Identifier:[ \t]{0,40}[A-Za-z]{2,20}\d{1,3},\d{1,3}[ \t]*$", re.M)
 _HW_OVERVIEW_KEY = re.compile(r"^[ \t]{0,12}(?:Chip|Processor Name|Total Number of Cores|Memory):[ \t]{0,40}\S", re.M)
+# Apple silicon's core line, which only SPHardwareDataType prints, says it alone (#14 b12: one line quoted in prose)
+_SPLIT_CORES = re.compile(r"^[ \t]{0,12}Total Number of Cores:[ \t]{0,40}\d{1,3} \(\d{1,3} performance and \d{1,3} "
+                          r"efficiency\)[ \t]*$", re.M)
 
 
 def _is(kind: str, as_json: bool):
@@ -42,7 +45,8 @@ def _is(kind: str, as_json: bool):
             return isinstance(doc, dict) and isinstance(doc.get(kind), list)
         marker = {"SPDisplaysDataType": "Graphics/Displays:", "SPHardwareDataType": "Hardware Overview:"}[kind]
         if kind == "SPHardwareDataType" and marker not in text:
-            return bool(_MAC_MODEL_ID.search(text)) and bool(_HW_OVERVIEW_KEY.search(text))
+            return (bool(_MAC_MODEL_ID.search(text)) and bool(_HW_OVERVIEW_KEY.search(text))) \
+                or bool(_SPLIT_CORES.search(text))
         return marker in text
     return detect
 

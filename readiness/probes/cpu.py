@@ -19,9 +19,18 @@ CIM_CPU = PS + ["Get-CimInstance Win32_Processor | Select-Object Name,Manufactur
 
 
 
+# /proc/cpuinfo's own lower-case keys (lscpu capitalises its own): three of them with `model name` make a
+# fragment cut above its `processor` line (#14 b12, seven lines from `cpu family` on)
+_CPUINFO_KEY = re.compile(r"^(cpu family|model name|stepping|microcode|cpu MHz|cache size|vendor_id|"
+                          r"physical id|siblings|core id|cpu cores|bogomips|flags)[ \t]*:", re.M)
+
+
 def _is_cpuinfo(text: str) -> bool:
-    return bool(re.search(r"^processor\s*:\s*\d+", text, re.M)) and bool(
-        re.search(r"^(flags|Features|model name|CPU implementer)\s*:", text, re.M))
+    if re.search(r"^processor[ \t]*:[ \t]*\d+", text, re.M) and \
+            re.search(r"^(flags|Features|model name|CPU implementer)[ \t]*:", text, re.M):
+        return True
+    keys = {m.group(1) for m in _CPUINFO_KEY.finditer(text[:200_000])}
+    return len(keys) >= 3 and "model name" in keys
 
 
 # Field names lscpu prints (flat, tree and `| grep` forms); two of them, one a name or count,

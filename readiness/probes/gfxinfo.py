@@ -16,6 +16,7 @@ from readiness.host.base import cmd_key
 from readiness.probes.util import bus_id
 
 VULKANINFO = ["vulkaninfo", "--summary"]
+VULKANINFO_KEY = cmd_key(VULKANINFO)
 GLXINFO = ["glxinfo", "-B"]
 CLINFO = ["clinfo"]
 SYCL_LS = ["sycl-ls"]
@@ -92,16 +93,34 @@ def _is_vk_grep(text: str) -> bool:
     return False
 
 
+_VK_GREP_FIELDS = ("deviceName", "driverInfo", "driverName", "apiVersion", "vendorID", "deviceID", "driverVersion",
+                   "driverID", "conformanceVersion")
+
+
+def is_vk_grep_lines(text: str) -> bool:
+    """Under `vulkaninfo | grep deviceName` (the prompt line says so): only `field = value` lines kept,
+    without their GPU lines; each deviceName is one device (#14 b12)."""
+    lines = [line for line in text.split("\n")[:2000] if line.strip()]
+    fields = [_VK_FIELD.fullmatch(line) for line in lines]
+    return bool(lines) and all(f and f.group(1) in _VK_GREP_FIELDS for f in fields) and \
+        any(f.group(1) == "deviceName" for f in fields)
+
+
 def vulkan_devices(text: str) -> list[dict]:
     devices: list[dict] = []
     in_devices = False
     grep = "deviceType" not in text and _is_vk_grep(text)  # the grep subset: its GPU lines open devices
+    if not grep and "deviceType" not in text and is_vk_grep_lines(text):
+        return [{f.group(1): f.group(2).strip()} for f in map(_VK_FIELD.fullmatch, text.split("\n"))
+                if f and f.group(1) == "deviceName"]
+    has_devices_line = "Devices:" in text
     for line in text.split("\n"):
         if line.startswith("Devices:"):
             in_devices = True
         if _VK_GPU.fullmatch(line.strip()) and not line.startswith((" ", "\t")):
             devices.append({})
-            in_devices = in_devices or grep
+            # a paste that starts at its first GPU line (no "Devices:" over it) is that section (#14 b12)
+            in_devices = in_devices or grep or not has_devices_line
             continue
         field = _VK_FIELD.fullmatch(line)
         if field and not devices and field.group(1) in ("apiVersion", "deviceType"):
@@ -280,9 +299,21 @@ _CL_NOT_GPU = re.compile(r"\bCPU\b|Processor|Core\(TM\)|Ryzen|Xeon|EPYC|Threadri
                          r"Emulation", re.I)
 
 
+# A device's block cut above clinfo's `Number of platforms` header (#14 b12: from `Platform Name` on, or
+# after a `...` line): its name and type lines and two more of clinfo's own device keys
+_CL_FRAGMENT_KEYS = re.compile(r"^  (Device Vendor ID|Device Version|Driver Version|Device OpenCL C Version|"
+                               r"Device Profile|Device UUID|Driver UUID|Device Numeric Version|Max compute units)"
+                               r"[ \t]{2,60}\S", re.M)
+
+
 def is_clinfo(text: str) -> bool:
     if _CL_LIST_PLATFORM.search(text) and _CL_LIST_DEVICE.search(text):
         return True
+    if re.search(r"^  Device Name[ \t]{2,60}\S", text, re.M):
+        keys = len(set(_CL_FRAGMENT_KEYS.findall(text[:200_000])))
+        typed = re.search(r"^  Device Type[ \t]{2,60}(?:GPU|CPU|Accelerator)\b", text, re.M)
+        if keys >= (2 if typed else 3):
+            return True
     return bool(re.search(r"^Number of platforms:?[ \t]{1,60}\d", text, re.M)) and (
         "  Device Name" in text or bool(re.search(r"^  Device Type:[ \t]{1,60}CL_DEVICE_TYPE_", text, re.M)))
 
@@ -353,7 +384,9 @@ def cl_gpus(text: str) -> list[Gpu]:
         return cl_list_gpus(text)
     out = []
     for d in devices:
-        if "GPU" not in d.get("Device Type", "").upper():
+        # a block cut above its Device Type line is told as `clinfo -l`'s are, by its name (#14 b12)
+        kind = d.get("Device Type")
+        if "GPU" not in (kind or "").upper() and (kind is not None or _CL_NOT_GPU.search(d.get("Device Name", ""))):
             continue
         raw = d.get("Device Name", "")
         gfx = re.fullmatch(r"gfx[0-9a-f]{2,5}", raw, re.I)  # ROCm's OpenCL names the gfx target
@@ -376,12 +409,16 @@ def cl_gpus(text: str) -> list[Gpu]:
 
 # "[opencl:gpu][opencl:1] ..." since oneAPI 2024.2; before it one running index, "[opencl:gpu:2] ..." (#14, b8)
 _SYCL = re.compile(r"\[(\w{1,40}):(gpu|cpu|acc|fpga)(?::\d{1,3}\]|\]\[\w{1,40}:\d{1,3}\]) (.{1,400})")
+# sycl-ls of 2021 (oneAPI 2021.x) named the platform only: "[opencl:0] CPU : Intel(R) OpenCL 3.0 [2021.12...]",
+# "[host:0] HOST: SYCL host platform 1.2 [1.2]" (#14 b12); a GPU line says a GPU is there, not its name
+_SYCL_2021 = re.compile(r"\[(\w{1,40}):\d{1,3}\] (GPU|CPU|ACC|HOST) ?: (.{1,400})")
 _SYCL_REST = re.compile(r"([^,]{1,200}), (.{1,300}?)(?: OpenCL \d[\d.]{0,8}(?: NEO)?(?: \(Build \d{1,6}\))?| \d{1,3}\.\d{1,3}"
                         r"(?:\.\d{1,6})?) {1,3}\[([^\]]{0,60})\]")
 
 
 def is_sycl_ls(text: str) -> bool:
-    return any(_SYCL.fullmatch(line.strip()[:500]) for line in text.split("\n") if line.startswith("["))
+    return any(_SYCL.fullmatch(line.strip()[:500]) or _SYCL_2021.fullmatch(line.strip()[:500])
+               for line in text.split("\n") if line.startswith("["))
 
 
 def sycl_gpus(text: str) -> list[Gpu]:
@@ -412,6 +449,14 @@ def sycl_gpus(text: str) -> list[Gpu]:
         for _ in range(count):
             out.append(Gpu(index=len(out), vendor=vendor_of(name + " " + platforms[name]), name=name, source="sycl-ls",
                            pci_device_id=dev.group(1).lower() if dev else None, driver_version=drivers.get(name)))
+    if not out:  # the 2021 layout: as many GPUs as the backend that lists most, each unnamed
+        old: dict[str, list[str]] = {}
+        for line in text.split("\n"):
+            m = _SYCL_2021.fullmatch(line.strip()[:500])
+            if m and m.group(2) == "GPU":
+                old.setdefault(m.group(1), []).append(m.group(3))
+        platforms_seen = max(old.values(), key=len, default=[])
+        out = [Gpu(index=k, vendor=vendor_of(platform), source="sycl-ls") for k, platform in enumerate(platforms_seen)]
     return out
 
 

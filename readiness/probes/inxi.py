@@ -21,15 +21,21 @@ CIM_GPU_TABLE = ["powershell", "-NoProfile", "-Command", "Get-CimInstance Win32_
 _ADAPTER_RAM_CAP = 4 * 2**30 - 2**20  # AdapterRAM is 32-bit: at or above this it is saturated, not a size
 
 _SECTIONS = ("System", "Machine", "Battery", "CPU", "Graphics", "Audio", "Network", "Bluetooth", "Drives", "Partition",
-             "Swap", "USB", "Sensors", "Repos", "Info", "Memory", "RAID", "Logical", "Processes", "Mobo")
+             "Swap", "USB", "Sensors", "Repos", "Info", "Memory", "RAID", "Logical", "Processes", "Mobo",
+             # plain `inxi` (no option) prints a short form: CPU:, Kernel:, Storage: lines (#14 b12)
+             "Kernel", "Storage")
 _SECTION = re.compile(r"(%s):(?:[ \t]{1,20}(.*))?" % "|".join(_SECTIONS))
 _WORDS = {"single": 1, "dual": 2, "quad": 4, "hexa": 6, "6": 6, "octa": 8}
 
 
 def is_inxi(text: str) -> bool:
-    heads = {m.group(1) for m in (_SECTION.fullmatch(line.rstrip()) for line in text.split("\n")[:400]) if m}
-    return ("CPU" in heads or "Graphics" in heads) and bool(
-        re.search(r"\b(?:Device-\d{1,2}|Card(?:-\d{1,2})?|Topology|Info|model):", text))
+    found = [m for m in (_SECTION.fullmatch(line.rstrip()) for line in text.split("\n")[:400]) if m]
+    heads = {m.group(1) for m in found}
+    if ("CPU" in heads or "Graphics" in heads) and re.search(r"\b(?:Device-\d{1,2}|Card(?:-\d{1,2})?|Topology|Info|model):", text):
+        return True
+    # the short form: "CPU: 8-core <model> (-MT MCP-) speed/min/max: ..." over a "Kernel:" line
+    cpu = next((m.group(2) or "" for m in found if m.group(1) == "CPU"), "")
+    return "Kernel" in heads and bool(_TOPOLOGY.match(cpu)) and bool(_TYPE_TAG.search(cpu))
 
 
 def sections(text: str) -> dict[str, str]:
@@ -86,7 +92,8 @@ _KERNEL = re.compile(r"Kernel:\s(?:(?:Free|Open|Net|DragonFly)BSD\s)?(\S{1,100})
 
 
 def inxi_host(text: str) -> HostFacts | None:
-    system = sections(text).get("System")
+    found = sections(text)
+    system = found.get("System") or ("Kernel: " + found["Kernel"] if found.get("Kernel") else None)  # the short form
     if not system:
         return None
     kernel = _KERNEL.search(system)
@@ -101,7 +108,7 @@ def inxi_host(text: str) -> HostFacts | None:
 
 _TOPOLOGY = re.compile(r"(?:(\d{1,3})x\s)?(?:(\d{1,3})-[Cc]ore|(\w{1,6})[ -][Cc]ore)")
 # inxi's CPU type tag after the model: [MCP], [MT MCP], (-HT-MCP-) in older versions
-_TYPE_TAG = re.compile(r"\s(?:\[[A-Z ]{2,12}\]|\(-[A-Z-]{2,16}-\))(?:\s|$)")
+_TYPE_TAG = re.compile(r"\s(?:\[[A-Z ]{2,12}\]|\(-[A-Z -]{2,16}-\))(?:\s|$)")  # inxi 3.3's short form: (-MT MCP-)
 
 
 def inxi_cpu(text: str) -> CpuFacts | None:
@@ -123,7 +130,11 @@ def inxi_cpu(text: str) -> CpuFacts | None:
             model = info[lead.end():tag.start()].strip() or None
     # inxi 3: "speed/min/max: 800/400/4200 MHz"; 2.x: "speed: 2493 MHz (max)" (b9) or, where no
     # minimum is known, "clock speeds: max: 2592 MHz 1: 2592 MHz ..." (b10)
-    speed = (re.search(r"min/max:\s\d{1,6}/(\d{1,6})\sMHz", cpu) or re.search(r"speed:\s(\d{1,6})\sMHz\s\(max\)", cpu)
+    # ; the short form "speed/min/max: 2717/400/4507 MHz", inxi 3.3's -C "Speed (MHz): avg: 2693 min/max:
+    # 2200/4549" (the unit in the key; #14 b12)
+    speed = (re.search(r"speed/min/max:\s\d{1,6}/\d{1,6}/(\d{1,6})\sMHz", cpu)
+             or re.search(r"(?<!/)min/max:\s\d{1,6}/(\d{1,6})(?:\sMHz|\s|$)", cpu)
+             or re.search(r"speed:\s(\d{1,6})\sMHz\s\(max\)", cpu)
              or re.search(r"clock speeds:\smax:\s(\d{1,6})\sMHz", cpu))
     return CpuFacts(model=model, physical_cores=cores, max_mhz=float(speed.group(1)) if speed else None)
 

@@ -12,7 +12,10 @@ from readiness.probes.base import Result
 NAME = "pasted"
 LIST_WHEN_ABSENT = False  # these tools are never run live: "none given" would be noise in every report
 FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *inxi.FORMATS]
-FRAGMENTS = [("rocminfo", rocminfo.KEY, rocminfo.detect_fragment)]
+FRAGMENTS = [("rocminfo", rocminfo.KEY, rocminfo.detect_fragment),
+             # under `tool | grep ...` (the program named with " | grep"): only the lines grep kept (#14 b12)
+             ("rocminfo | grep", rocminfo.KEY, rocminfo.detect_grep),
+             ("vulkaninfo | grep", gfxinfo.VULKANINFO_KEY, gfxinfo.is_vk_grep_lines)]
 
 _GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
                 cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}

@@ -33,12 +33,37 @@ def _agent_opened(text: str) -> bool:
                for i, line in enumerate(lines))
 
 
+# An agent's field names that no other tool prints; four of them make a fragment from the middle of
+# one agent, cut above its star rules and Name (#14 b12: from `Device Type:` on, from `Features:` on)
+_HEADLESS_KEYS = re.compile(r"^ {0,2}(Device Type|Chip ID|BDFID|Internal Node ID|Cacheline Size|ASIC Revision|"
+                            r"SIMDs per CU|Shader Engines|Shader Arrs\. per Eng\.|Coherent Host Access|"
+                            r"Fast F16 Operation|Wavefront Size|Workgroup Max Size|Max Waves Per CU|"
+                            r"Max Work-item Per CU|Grid Max Size|Max fbarriers/Workgrp|Packet Processor uCode:|"
+                            r"SDMA engine uCode:|IOMMU Support:|Pool Info|Queue Min Size|Queue Max Size):", re.M)
+# `rocminfo | grep Name` (or grep -i name, grep gfx): only the name lines, one agent's after another's
+_GREP_LINE = re.compile(r"[ \t]{0,8}(Name|Marketing Name|Vendor Name|Uuid|Device Type):[ \t]*(\S.{0,200})?")
+
+
+def _headless(text: str) -> bool:
+    return not _agent_opened(text) and len({m.group(1) for m in _HEADLESS_KEYS.finditer(text[:200_000])}) >= 4
+
+
 def detect(text: str) -> bool:
     # a paste cut inside its first agent, before the Device Type line, still has the agent's rules
     if "HSA Agents" in text and bool(re.search(r"^\*{7}", text, re.M)) and (
             "Device Type:" in text or detect_fragment(text)):
         return True
+    if _headless(text):
+        return True
     return _agent_opened(text) and len({m.group(1) for m in _AGENT_KEYS.finditer(text[:200_000])}) >= 3
+
+
+def detect_grep(text: str) -> bool:
+    """Under `rocminfo | grep ...`: every line a name line, and a gfx target or marketing name among them."""
+    lines = [line for line in text.split("\n")[:2000] if line.strip()]
+    fields = [_GREP_LINE.fullmatch(line) for line in lines]
+    return bool(lines) and all(fields) and any(
+        f.group(1) == "Marketing Name" or _GFX.fullmatch((f.group(2) or "").strip()) for f in fields)
 
 
 def detect_fragment(text: str) -> bool:
@@ -49,17 +74,32 @@ def detect_fragment(text: str) -> bool:
 def _is_gpu(agent: dict) -> bool:
     # an agent cut before its Device Type line is a GPU when its Name is a gfx target: ROCm names
     # only GPU agents so (CPU agents carry the processor's name)
+    # (or, in a fragment without its Name, when it dispatches kernels: a CPU agent's Features are None)
     kind = agent.get("Device Type")
-    return kind == "GPU" or (kind is None and bool(_GFX.fullmatch(agent.get("Name", ""))))
+    return kind == "GPU" or (kind is None and (bool(_GFX.fullmatch(agent.get("Name", "")))
+                                               or "KERNEL_DISPATCH" in agent.get("Features", "")))
 
 
 def agents(text: str) -> list[dict]:
     """Each agent as a dict of its fields, with "pools": [(segment, size_kib)]."""
     out: list[dict] = []
     lines = text.split("\n")
+    grep = not _agent_opened(text) and detect_grep(text)
+    if not grep and _headless(text):
+        out.append({"pools": []})  # one agent's fields, its header cut off
+        # the paste reader took the fragment's common indent off: give the agent's fields theirs back
+        indent = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=2)
+        lines = [" " * (2 - indent) + line for line in lines] if indent < 2 else lines
     for i, line in enumerate(lines):
         if _AGENT.fullmatch(line.strip()) and i > 0 and lines[i - 1].startswith("*******"):
             out.append({"pools": []})
+            continue
+        if grep:
+            field = _GREP_LINE.fullmatch(line)
+            if field and field.group(1) == "Name":  # each agent's Name line comes first
+                out.append({"pools": []})
+            if field and out and field.group(2):
+                out[-1].setdefault(field.group(1), field.group(2).strip())
             continue
         if not out:
             continue

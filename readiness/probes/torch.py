@@ -78,10 +78,21 @@ def _unglue(text: str) -> str:
     return _BANNER.sub("", text) if "Collecting environment" in text else text
 
 
+# Keys only collect_env prints, with vLLM's 2025 layout's padding before the colon (#14 b12)
+_FRAGMENT_KEYS = re.compile(r"^[ \t]*(Is CUDA available|CUDA runtime version|CUDA_MODULE_LOADING set to|"
+                            r"GPU models and configuration|Nvidia driver version|cuDNN version|Is XPU available|"
+                            r"XPU used to build PyTorch|CUDA used to build PyTorch|ROCM used to build PyTorch|"
+                            r"HIP runtime version|MIOpen runtime version)[ \t]*:", re.M)
+
+
 def _is_collect_env(text: str) -> bool:
     text = _unglue(text)
-    return bool(re.search(r"^\s*PyTorch version:", text, re.M)) and bool(
-        re.search(r"^\s*(Is CUDA available|CUDA used to build PyTorch):", text, re.M))
+    if re.search(r"^[ \t]*PyTorch version[ \t]*:", text, re.M) and \
+            re.search(r"^[ \t]*(?:Is CUDA available|CUDA used to build PyTorch)[ \t]*:", text, re.M):
+        return True
+    # a fragment cut above its "PyTorch version:" line still holds several of collect_env's own keys
+    # (#14 b12: an XPU report pasted from "Python version:" on)
+    return len(set(_FRAGMENT_KEYS.findall(text))) >= 4
 
 
 def split_collect_env(text: str) -> dict[str, str] | None:
@@ -90,7 +101,9 @@ def split_collect_env(text: str) -> dict[str, str] | None:
         return None
     text = _unglue(text)
     out = {COLLECT_ENV_KEY: text}
-    m = re.search(r"^\s*CPU:\n(.*?)(?:\n\s*\n|\n\s*Versions of relevant libraries:|\Z)", text, re.M | re.S)
+    # vLLM's 2025 layout puts it under a "=====\n CPU Info\n=====" banner (#14 b12)
+    m = re.search(r"^[ \t]*(?:CPU:|={10,}\n[ \t]*CPU Info[ \t]*\n={10,})\n(.*?)"
+                  r"(?:\n\s*\n|\n={10,}|\n\s*Versions of relevant libraries:|\Z)", text, re.M | re.S)
     block = m.group(1) if m else ""
     # The CPU section is lscpu's output on Linux, wmic's Name/Manufacturer/... block on Windows
     # ("Name: x", or "Name=x" in older collect_env), and the sysctl brand string alone on macOS.
@@ -107,6 +120,12 @@ def split_collect_env(text: str) -> dict[str, str] | None:
         from readiness.host.base import cmd_key
 
         out[cmd_key(SYSCTL)] = f"machdep.cpu.brand_string: {block.strip()}\n"
+    else:
+        # no CPU section (cut off, or an old collect_env): on Linux the platform line still names the
+        # machine, as `lscpu`'s first line would (#14 b12, a WSL2 report cut above its CPU section)
+        plat = re.search(r"^[ \t]*Python platform[ \t]*:[ \t]*Linux-\S*?-(x86_64|aarch64|ppc64le|s390x|riscv64)-", text, re.M)
+        if plat:
+            out["cmd:lscpu"] = f"Architecture: {plat.group(1)}\n"
     return out
 
 
@@ -174,12 +193,14 @@ def parse_collect_env(text: str) -> dict:
             k, v = line.split(":", 1)
             kv.setdefault(k.strip(), v.strip())
     t = _empty()
-    t["installed"] = bool(_value(kv.get("PyTorch version")))
+    avail = kv.get("Is CUDA available")
+    # collect_env answers "Is CUDA available" True or False only when torch imported ("N/A" when
+    # not), so a paste cut above its version line still says torch is there
+    t["installed"] = bool(_value(kv.get("PyTorch version"))) or (avail or "").lower() in ("true", "false")
     t["version"] = _value(kv.get("PyTorch version"))
     t["cuda"] = _value(kv.get("CUDA used to build PyTorch"))
     hip = _value(kv.get("ROCM used to build PyTorch"))
     t["hip"] = hip
-    avail = kv.get("Is CUDA available")
     t["cuda_available"] = None if avail is None else avail.lower() in ("true", "yes")
     xpu = kv.get("Is XPU available")
     t["xpu_available"] = None if xpu is None else xpu.lower() in ("true", "yes")
@@ -196,10 +217,10 @@ def parse_collect_env(text: str) -> dict:
     # GPUs: "GPU models and configuration: GPU 0: NVIDIA ..." and following "GPU n:" lines.
     gpus = []
     for line in lines:
-        m = re.match(r"^(?:GPU models and configuration:\s*)?GPU (\d+):\s*(.+?)(?:\s*\(UUID:.*\))?$", line)
+        m = re.match(r"^(?:GPU models and configuration[ \t]*:\s*)?GPU (\d+):\s*(.+?)(?:\s*\(UUID:.*\))?$", line)
         if m:
             gpus.append(m.group(2).strip())
-    m = re.search(r"^\s*GPU models and configuration:\s*(AMD .+|Radeon .+|[^G\n].+)$", text, re.M)
+    m = re.search(r"^[ \t]*GPU models and configuration[ \t]*:[ \t]*(AMD .+|Radeon .+|[^G\n].+)$", text, re.M)
     if not gpus and m and _value(m.group(1)):
         gpus.append(m.group(1).strip())
     # XPU builds (torch 2.6+) list Intel GPUs apart: "Intel GPU models onboard:" then "* name" lines,
@@ -208,7 +229,9 @@ def parse_collect_env(text: str) -> dict:
     if not gpus:
         gpus = _bullets(text, "Intel GPU models onboard:")
         drivers = _bullets(text, "Intel GPU driver version:")
-        intel_driver = drivers[0].split()[0] if drivers and drivers[0].split() else None
+        # "* 32.0.101.8826 (...)" on Windows; Linux lists packages ("* libze1:\t1.28.2-2"), no driver
+        first = drivers[0].split()[0] if drivers and drivers[0].split() else ""
+        intel_driver = first if re.fullmatch(r"\d+(?:\.\d+)+", first) else None
     version = kv.get("Python version", "")
     pv = re.match(r"(\d+\.\d+(?:\.\d+)?)", version)
     bits = re.search(r"\((\d+)-bit runtime\)", version)

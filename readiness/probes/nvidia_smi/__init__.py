@@ -38,6 +38,9 @@ __all__ = ["QUERY_FIELDS", "GPU_KEYS", "detect", "parse", "parse_xml", "parse_qu
 _QUERY_MARK = "==============NVSMI LOG=============="
 _BANNERLESS_QUERY = re.compile(r"^(?:Driver|KMD) Version\s+:\s*\S", re.M)
 _PRODUCT_LINE = re.compile(r"^\s+Product Name\s+:", re.M)
+# `-q -d PERFORMANCE` (and the other -d sections) prints no Product Name: its header's `Attached GPUs`
+# and a `GPU 00000000:03:00.0` block line tell it instead (#14 b12, llama.cpp#27415)
+_ATTACHED_AND_BLOCK = re.compile(r"^Attached GPUs[ \t]+:[ \t]*\d+[ \t]*\n(?:[ \t]*\n)*GPU [0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:", re.M)
 _FRAGMENT_UUID = re.compile(r"^[ \t]{0,8}GPU UUID[ \t]{1,60}:[ \t]{0,4}GPU-[0-9a-fA-F-]{8,60}[ \t]*$", re.M)
 _FRAGMENT_KEYS = re.compile(r"^[ \t]{0,8}(VBIOS Version|Minor Number|MultiGPU Board|Board ID|GPU Part Number|"
                             r"Serial Number|Persistence Mode|Product Brand|Product Architecture|Module ID)[ \t]{1,60}:",
@@ -79,7 +82,7 @@ def detect(text: str) -> str | None:
         if data and all(_looks_like_our_headerless_row(r) for r in data):
             return "csv"
     # a -q text whose banner was cut off
-    if _BANNERLESS_QUERY.search(text) and _PRODUCT_LINE.search(text):
+    if _BANNERLESS_QUERY.search(text) and (_PRODUCT_LINE.search(text) or _ATTACHED_AND_BLOCK.search(text)):
         return "query"
     # a -q fragment from the middle of one GPU's block: its UUID among other -q keys (#14 b11)
     if _FRAGMENT_UUID.search(text) and len(set(_FRAGMENT_KEYS.findall(text))) >= 2:

@@ -225,12 +225,13 @@ def _first(*vals: Any) -> Any:
 
 
 def _display(active: Any, mode: Any) -> bool | None:
+    """Whether a display is active (docs/nvidia.md): `Display Active` says it. `Display Mode:
+    Enabled` only says one could be (a vGPU guest and a V100 server print it with `Display Active:
+    Disabled`; #14 b12), so it decides only when it is `Disabled`."""
     a, m = _bool(active), _bool(mode)
-    if a or m:
-        return True
-    if a is False or m is False:
-        return False
-    return None
+    if a is not None:
+        return a
+    return False if m is False else None
 
 
 def _new_gpu(index: int) -> dict[str, Any]:
