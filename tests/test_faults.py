@@ -111,7 +111,7 @@ def test_the_users_timeout_caps_the_slow_commands_too():
 
 # --- whole checks ---------------------------------------------------------------------------------
 
-HUNG_TOOLS = ["nvidia-smi", "lscpu", "rocm-smi", "nvcc"]
+HUNG_TOOLS = ["nvidia-smi", "lscpu", "rocm-smi", "nvcc", "amd-smi"]  # amd-smi: tried before rocm-smi, whose "not found" hid it
 
 
 @pytest.mark.parametrize("name", HUNG_TOOLS)

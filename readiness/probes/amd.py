@@ -8,12 +8,12 @@ import re
 
 from readiness import data
 from readiness.facts import Draft, Gpu
-from readiness.host.base import cmd_key
+from readiness.host.base import Answer, cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
 from readiness.probes.rocm_smi import (_clean, _is_rocm_smi_json, _is_rocm_smi_text, _watts, parse_rocm_smi_json,
                                        parse_rocm_smi_text)
-from readiness.probes.util import bus_id, json_in, mib, size_mib, to_int
+from readiness.probes.util import bus_id, json_in, mib, size_mib, timed_out, to_int
 from readiness.facts import HostFacts
 
 NAME = "amd"
@@ -379,6 +379,12 @@ def parse(raw: dict) -> Result:
                                              f"{source} did not report the device id")
         facts["gpus"].append(gpu.build())
     if not rows:
+        # a hung tool is said by name: the tools tried after it answer "not found" (#19 item 10; an
+        # amd-smi that hung read "no AMD GPU found (rocm-smi not found on PATH)", benchmarks/hangs.py)
+        late = list(dict.fromkeys(timed_out({k: v for k, v in raw.items() if isinstance(v, Answer)})))
+        late = [r for r in late if not r.startswith("not run:")] or late  # the skipped repeats say it again
+        if late:
+            return Result(facts, "timeout", "; ".join(late))
         why = [a.reason for a in (raw.get("amdsmi"), raw.get("rocm_smi")) if a is not None and a.reason]
         return Result(facts, "absent", "no AMD GPU found" + (f" ({why[0]})" if why else ""))
     return Result(facts, "ok", None if source != "drm" else "from sysfs only: no amd-smi or rocm-smi answered")
