@@ -9,7 +9,7 @@ import pytest
 from readiness.collect import gather
 from readiness.errors import ReadinessError
 from readiness.host import replay
-from readiness.probes import gfxinfo, registry
+from readiness.probes import gfxinfo, registry, sycl
 
 
 def _load(tmp_path, text: str, name: str = "paste.txt"):
@@ -131,10 +131,10 @@ def test_logic_sycl_ls_one_index_numbering_of_2024():
             "[opencl:gpu:1] Intel(R) OpenCL Graphics, Intel(R) Data Center GPU Max 1100 OpenCL 3.0 NEO  [23.43.27642.40]\n"
             "[ext_oneapi_level_zero:gpu:0] Intel(R) Level-Zero, Intel(R) Data Center GPU Max 1100 1.3 [1.3.27642]\n"
             "[ext_oneapi_level_zero:gpu:1] Intel(R) Level-Zero, Intel(R) Data Center GPU Max 1100 1.3 [1.3.27642]\n")
-    assert gfxinfo.is_sycl_ls(text)
-    gpus = gfxinfo.sycl_gpus(text)
+    assert sycl.is_sycl_ls(text)
+    gpus = sycl.sycl_gpus(text)
     assert [(g.name, g.driver_version) for g in gpus] == [("Intel(R) Data Center GPU Max 1100", "23.43.27642.40")] * 2
-    assert gfxinfo.sycl_cpu(text).model == "Intel(R) Xeon(R) Gold 6438Y+"
+    assert sycl.sycl_cpu(text).model == "Intel(R) Xeon(R) Gold 6438Y+"
 
 
 def test_logic_clinfo_l_tree_skips_processors_and_emulators():

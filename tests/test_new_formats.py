@@ -14,8 +14,7 @@ import pytest
 
 from readiness.collect import gather
 from readiness.host import replay
-from readiness.probes import registry
-from readiness.probes import gfxinfo, inxi, rocminfo
+from readiness.probes import gfxinfo, inxi, registry, rocminfo, sycl
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = sorted((FIXTURES / "expected" / "newformats").glob("*.toml"))
@@ -91,13 +90,13 @@ def test_software_renderers_are_not_gpus():
 
 def test_sycl_ls_counts_a_card_once_across_backends():
     text = (FIXTURES / "newformats" / "sycl-ls-b580-uhd770-docker.txt").read_text()
-    assert [g.name for g in gfxinfo.sycl_gpus(text)] == ["Intel(R) Graphics [0xe20b]", "Intel(R) UHD Graphics 770"]
+    assert [g.name for g in sycl.sycl_gpus(text)] == ["Intel(R) Graphics [0xe20b]", "Intel(R) UHD Graphics 770"]
 
 
 def test_logic_two_identical_cards_stay_two_in_sycl_ls():
     line = "[level_zero:gpu][level_zero:{}] Intel(R) oneAPI Unified Runtime over Level-Zero, Intel(R) Arc(TM) Pro B60 " \
            "Graphics 20.1.0 [1.6.33578+11]"
-    assert len(gfxinfo.sycl_gpus("\n".join(line.format(i) for i in range(4)))) == 4
+    assert len(sycl.sycl_gpus("\n".join(line.format(i) for i in range(4)))) == 4
 
 
 def test_wsl_d3d12_renderer_names_the_windows_gpu_without_its_shared_memory():

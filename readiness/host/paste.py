@@ -127,12 +127,13 @@ def _unquote(line: str, prefix: str) -> str:
 
 def _strip_quoted_runs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """A `> ` quoted block inside prose (a reply that quotes the output under a sentence, #14 b11):
-    each run of at least 3 quoted lines (blank lines inside it aside) loses one level of quoting."""
+    each run of at least 2 quoted lines (blank lines inside it aside; 3 until a quoted `uname -a` and its
+    line, #14 b13) loses one level of quoting."""
     out = list(lines)
     run: list[int] = []
 
     def close() -> None:
-        if sum(1 for k in run if out[k][1].strip(" >")) >= 3:
+        if sum(1 for k in run if out[k][1].strip(" >")) >= 2:
             for k in run:
                 out[k] = (out[k][0], _unquote(out[k][1], ">"))
         run.clear()
@@ -225,9 +226,32 @@ def clean(text: str) -> Cleaned:
     # A ` \` on every line (copied from a shell here-doc or a wrapped terminal) is not the output's.
     if body and sum(t.endswith("\\") for t in body) >= 0.8 * len(body) and len(body) > 2:
         lines = [(n, t[:-1].rstrip() if t.endswith("\\") else t) for n, t in lines]
+    lines = _undouble(lines)
     while lines and not lines[-1][1].strip():
         lines.pop()
     return Cleaned(lines, notes)
+
+
+def _undouble(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A paste copied from a web page with a blank line after every line (#14 b13: an nvidia-smi
+    table): single blank lines between lines go, longer runs (the output's own blanks) become one."""
+    content = [k for k, (_, t) in enumerate(lines) if t.strip()]
+    if len(content) < 6:
+        return lines
+    # every pair of lines apart: prose with blank lines between its paragraphs has some lines together
+    if any(b - a < 2 for a, b in zip(content, content[1:])):
+        return lines
+    out: list[tuple[int, str]] = []
+    run: list[tuple[int, str]] = []
+    for row in lines:
+        if row[1].strip():
+            if len(run) >= 2:
+                out.append(run[0])
+            run = []
+            out.append(row)
+        else:
+            run.append(row)
+    return out + run[:1]
 
 
 # -- splitting --------------------------------------------------------------------------------
@@ -288,28 +312,33 @@ def prompt_command(line: str) -> str | None:
     return (m.group("cmd_exe") if m.group("cmd_exe") is not None else m.group("cmd") or "").strip()
 
 
-# The paste's first line a command typed without a prompt (`/opt/rocm/bin/rocminfo | grep Name`,
-# #14 b12): the tool, then nothing or options, a path, a pipe, a redirection ("cat is great" is prose)
-_BARE_FIRST_LINE = re.compile(r"(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:%s)(?:[ \t]+[-|/>].{0,300})?" % _TOOLS)
+# A command typed without a prompt, on the paste's first line or after a blank line
+# (`/opt/rocm/bin/rocminfo | grep Name`, `uname -a` in a quoted run; #14 b12, b13): the tool, then
+# nothing or options, a path, a pipe, a redirection ("cat is great" is prose)
+_BARE_COMMAND_LINE = re.compile(r"(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:%s)(?:[ \t]+[-|/>].{0,300})?" % _TOOLS)
+
+
+def _bare_command(lines: list[tuple[int, str]], k: int) -> str | None:
+    text = lines[k][1]
+    if len(text) > 400 or (k > 0 and lines[k - 1][1].strip()) or not any(t.strip() for _, t in lines[k + 1:k + 3]):
+        return None
+    return text.strip() if _BARE_COMMAND_LINE.fullmatch(text.strip()) else None
 
 
 def split_prompts(lines: list[tuple[int, str]]) -> list[Segment]:
-    """Cut at each prompt line; the prompt line itself belongs to no output."""
+    """Cut at each prompt line (and each bare command line); the line itself belongs to no output."""
     segments: list[Segment] = []
     current: list[tuple[int, str]] = []
     command: str | None = None
-    first = next((k for k, (_, t) in enumerate(lines) if t.strip()), None)
-    if first is not None and first + 1 < len(lines) and prompt_command(lines[first][1]) is None \
-            and _BARE_FIRST_LINE.fullmatch(lines[first][1].strip()):
-        command = lines[first][1].strip()
-        lines = lines[first + 1:]
 
     def close() -> None:
         if any(t.strip() for _, t in current):
             segments.append(_segment(current, command))
 
-    for number, text in lines:
+    for k, (number, text) in enumerate(lines):
         cmd = prompt_command(text)
+        if cmd is None and text.strip():
+            cmd = _bare_command(lines, k)
         if cmd is not None:
             close()
             current, command = [], cmd or None

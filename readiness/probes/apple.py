@@ -157,13 +157,20 @@ def _vendor(vendor_field: str | None, model: str) -> str:
     return "other"
 
 
+def _item_name(name: str | None) -> str | None:
+    """`_name` is macOS's localisation key on Apple silicon, `kHW_AppleM1ProItem`: the chip's name in it
+    (a paste cut above `sppci_model`, #14 b13); any other `_name` is the name."""
+    m = re.fullmatch(r"kHW_Apple(M\d{1,2})(Pro|Max|Ultra)?Item", name or "")
+    return (" ".join(p for p in ("Apple", m.group(1), m.group(2)) if p)) if m else name
+
+
 def displays(raw: dict) -> list[dict]:
     ans = raw.get("displays")
     if ans is not None and ans.text:
         doc = json_in(ans.text) or closed_json(ans.text) or {}
         out = []
         for d in doc.get("SPDisplaysDataType", []):
-            model = d.get("sppci_model") or d.get("_name") or "GPU"
+            model = d.get("sppci_model") or _item_name(d.get("_name")) or "GPU"
             out.append({"model": model, "vendor": d.get("spdisplays_vendor"), "cores": to_int(d.get("sppci_cores")),
                         "vram": d.get("spdisplays_vram") or d.get("_spdisplays_vram") or d.get("spdisplays_vram_shared"),
                         "metal": _metal(d.get("spdisplays_mtlgpufamilysupport") or d.get("spdisplays_metalfamily")),

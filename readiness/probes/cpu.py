@@ -30,7 +30,9 @@ def _is_cpuinfo(text: str) -> bool:
             re.search(r"^(flags|Features|model name|CPU implementer)[ \t]*:", text, re.M):
         return True
     keys = {m.group(1) for m in _CPUINFO_KEY.finditer(text[:200_000])}
-    return len(keys) >= 3 and "model name" in keys
+    # `grep -m1 "model name" /proc/cpuinfo`: one line, its colon at cpuinfo's tab stop (column 16, a tab or
+    # the six spaces a paste makes of it; #14 b13, LocalAI's entrypoint log)
+    return (len(keys) >= 3 and "model name" in keys) or bool(re.search(r"^model name(?:\t| {6}): \S", text, re.M))
 
 
 # Field names lscpu prints (flat, tree and `| grep` forms); two of them, one a name or count,

@@ -1,5 +1,5 @@
 """Graphics and compute API listings pasted in Vulkan, OpenCL and oneAPI bug reports:
-`vulkaninfo --summary`, `glxinfo -B`, `clinfo` and `sycl-ls`. None of them prints a PCI address
+`vulkaninfo --summary`, `glxinfo -B` and `clinfo` (`sycl-ls`: sycl.py). None of them prints a PCI address
 (clinfo's NVIDIA/AMD topology line aside), so their GPUs are merged with richer sources by name
 and PCI ids (collect.merge_gpus). A software renderer (llvmpipe, lavapipe, softpipe, SwiftShader)
 is a CPU, never a GPU.
@@ -19,18 +19,9 @@ VULKANINFO = ["vulkaninfo", "--summary"]
 VULKANINFO_KEY = cmd_key(VULKANINFO)
 GLXINFO = ["glxinfo", "-B"]
 CLINFO = ["clinfo"]
-SYCL_LS = ["sycl-ls"]
 
 _PCI_VENDORS = {"0x10de": "nvidia", "0x1002": "amd", "0x1022": "amd", "0x8086": "intel", "0x106b": "apple"}
 _SOFTWARE = re.compile(r"llvmpipe|lavapipe|softpipe|swiftshader|swrast|Microsoft Basic Render", re.I)
-
-
-_CC = re.compile(r"\d{1,3}\.\d{1,3}")
-
-
-def _cc(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value if _CC.fullmatch(value) else None
 
 
 def vendor_of(name: str | None, vendor_id: str | None = None) -> str:
@@ -43,6 +34,8 @@ def vendor_of(name: str | None, vendor_id: str | None = None) -> str:
         return "amd"
     if "intel" in n or re.search(r"\barc\b", n):
         return "intel"
+    if re.match(r"apple m\d", n):  # Asahi's Mesa renderer "Apple M1 Pro (G13S C0)", XQuartz's "Apple M1" (#14 b13)
+        return "apple"
     return "other"
 
 
@@ -405,73 +398,19 @@ def cl_gpus(text: str) -> list[Gpu]:
     return out
 
 
-# -- sycl-ls -------------------------------------------------------------------------------------
-
-# "[opencl:gpu][opencl:1] ..." since oneAPI 2024.2; before it one running index, "[opencl:gpu:2] ..." (#14, b8)
-_SYCL = re.compile(r"\[(\w{1,40}):(gpu|cpu|acc|fpga)(?::\d{1,3}\]|\]\[\w{1,40}:\d{1,3}\]) (.{1,400})")
-# sycl-ls of 2021 (oneAPI 2021.x) named the platform only: "[opencl:0] CPU : Intel(R) OpenCL 3.0 [2021.12...]",
-# "[host:0] HOST: SYCL host platform 1.2 [1.2]" (#14 b12); a GPU line says a GPU is there, not its name
-_SYCL_2021 = re.compile(r"\[(\w{1,40}):\d{1,3}\] (GPU|CPU|ACC|HOST) ?: (.{1,400})")
-_SYCL_REST = re.compile(r"([^,]{1,200}), (.{1,300}?)(?: OpenCL \d[\d.]{0,8}(?: NEO)?(?: \(Build \d{1,6}\))?| \d{1,3}\.\d{1,3}"
-                        r"(?:\.\d{1,6})?) {1,3}\[([^\]]{0,60})\]")
+_CL_PROCESSOR = re.compile(r"\bCPU\b|Core\(TM\)|Ryzen|Xeon|EPYC|Threadripper")
 
 
-def is_sycl_ls(text: str) -> bool:
-    return any(_SYCL.fullmatch(line.strip()[:500]) or _SYCL_2021.fullmatch(line.strip()[:500])
-               for line in text.split("\n") if line.startswith("["))
-
-
-def sycl_gpus(text: str) -> list[Gpu]:
-    """One device shows once per backend (OpenCL, Level Zero, Unified Runtime): a card is counted
-    as often as the backend that lists it most often, its driver from the OpenCL line (the
-    compute-runtime version)."""
-    per_backend: dict[str, list[tuple[str, str, str]]] = {}
-    for line in text.split("\n"):
-        m = _SYCL.fullmatch(line.strip()[:500])
-        if not m or m.group(2) != "gpu":
-            continue
-        rest = _SYCL_REST.fullmatch(m.group(3).strip())
-        if rest:
-            per_backend.setdefault(m.group(1), []).append((rest.group(2).strip(), rest.group(1), rest.group(3)))
-    counts: dict[str, int] = {}
-    drivers: dict[str, str] = {}
-    platforms: dict[str, str] = {}
-    for backend, devices in per_backend.items():
-        for name in dict.fromkeys(d[0] for d in devices):
-            counts[name] = max(counts.get(name, 0), sum(1 for d in devices if d[0] == name))
-        for name, platform, driver in devices:
-            platforms.setdefault(name, platform)
-            if backend == "opencl":
-                drivers.setdefault(name, driver)
-    out = []
-    for name, count in counts.items():
-        dev = re.search(r"\[(0x[0-9a-f]{4})\]", name, re.I)
-        for _ in range(count):
-            out.append(Gpu(index=len(out), vendor=vendor_of(name + " " + platforms[name]), name=name, source="sycl-ls",
-                           pci_device_id=dev.group(1).lower() if dev else None, driver_version=drivers.get(name)))
-    if not out:  # the 2021 layout: as many GPUs as the backend that lists most, each unnamed
-        old: dict[str, list[str]] = {}
-        for line in text.split("\n"):
-            m = _SYCL_2021.fullmatch(line.strip()[:500])
-            if m and m.group(2) == "GPU":
-                old.setdefault(m.group(1), []).append(m.group(3))
-        platforms_seen = max(old.values(), key=len, default=[])
-        out = [Gpu(index=k, vendor=vendor_of(platform), source="sycl-ls") for k, platform in enumerate(platforms_seen)]
-    return out
-
-
-def sycl_cpu(text: str) -> CpuFacts | None:
-    """The CPU that an OpenCL CPU runtime lists ([opencl:cpu]): its name is the processor's."""
-    for line in text.split("\n"):
-        m = _SYCL.fullmatch(line.strip()[:500])
-        if m and m.group(2) == "cpu":
-            rest = _SYCL_REST.fullmatch(m.group(3).strip())
-            if rest and rest.group(2).strip():
-                return CpuFacts(model=rest.group(2).strip())
+def cl_cpu(text: str) -> CpuFacts | None:
+    """The processor an OpenCL CPU runtime lists as a device (Intel's CPU Runtime, POCL): its name,
+    from a device typed CPU, or untyped (cut above its Device Type line) with a processor's name (#14 b13)."""
+    for d in cl_devices(text):
+        kind, name = d.get("Device Type"), d.get("Device Name", "").strip()
+        typed = kind is not None and "CPU" in kind.upper()
+        if name and (typed or (kind is None and _CL_PROCESSOR.search(name) and not re.search(r"FPGA|Emulat", name))):
+            return CpuFacts(model=re.sub(r"^(?:pthread-|cpu-[a-z0-9_]{1,30}-)", "", name))  # POCL's prefixes
     return None
 
 
-FORMATS = [(cmd_key(VULKANINFO), is_vulkaninfo), (cmd_key(GLXINFO), is_glxinfo), (cmd_key(CLINFO), is_clinfo),
-           (cmd_key(SYCL_LS), is_sycl_ls)]
-PARSERS = {cmd_key(VULKANINFO): vulkan_gpus, cmd_key(GLXINFO): glx_gpus, cmd_key(CLINFO): cl_gpus,
-           cmd_key(SYCL_LS): sycl_gpus}
+FORMATS = [(cmd_key(VULKANINFO), is_vulkaninfo), (cmd_key(GLXINFO), is_glxinfo), (cmd_key(CLINFO), is_clinfo)]
+PARSERS = {cmd_key(VULKANINFO): vulkan_gpus, cmd_key(GLXINFO): glx_gpus, cmd_key(CLINFO): cl_gpus}

@@ -38,6 +38,13 @@ def _is_uname_r(text: str) -> bool:
     return len(lines) == 1 and bool(_KERNEL_RELEASE.fullmatch(lines[0].strip()))
 
 
+def _is_uname_a_fragment(text: str) -> bool:
+    """Under a `uname -a` command line, its one line followed by whatever the paste went on with."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return _is_uname_a(first)
+
+
+FRAGMENTS = [("uname", "cmd:uname -a", _is_uname_a_fragment)]
 FORMATS = [("cmd:uname -a", _is_uname_a), ("file:/etc/os-release", _is_os_release), ("cmd:uname -r", _is_uname_r)]
 
 _CONTAINER_FILES = ["/.dockerenv", "/run/.containerenv", "/proc/1/cgroup"]
@@ -66,7 +73,10 @@ def collect(host) -> dict:
 
 
 def parse_uname_a(text: str) -> dict:
-    tokens = text.split()
+    # its one line: under a `uname -a` command the paste may go on with prose (#14 b13)
+    tokens = next((line for line in text.splitlines() if line.strip()), "").split()
+    if len(tokens) < 3:  # a capture entry of the wrong shape: nothing read, never an IndexError
+        return {"system": None, "node": None, "release": None, "machine": None}
     # GNU uname prints "machine processor platform OS": the first known arch of the tail is the machine.
     machine = next((t for t in tokens[-4:] if is_arch(t)), None)
     return {"system": tokens[0], "node": tokens[1], "release": tokens[2], "machine": machine}

@@ -45,10 +45,16 @@ class _Machine:
 _MACHINE = _Machine()
 
 
+# An `lspci -nn` line indented by the script that printed it (`\t0000:01:00.0 VGA compatible controller [0300]:
+# NVIDIA ... [10de:25a0] (rev a1)`, #14 b13): the class code and the vendor:device pair say what it is
+_INDENTED_NN = re.compile(rf"^[ \t]{{1,8}}({_SLOT} [\w /-]{{1,60}} \[[0-9a-f]{{4}}\]: [^\n]{{0,300}}\[[0-9a-f]{{4}}:[0-9a-f]{{4}}\][^\n]{{0,60}})$",
+                          re.I | re.M)
+
+
 def _is_lspci(text: str) -> bool:
     plain = re.search(rf"^{_SLOT} (?:\w[\w /-]*(?: \[[0-9a-f]{{4}}\])?: |\"|[0-9a-f]{{4}}: [0-9a-f]{{4}}:)",
                       text, re.I | re.M)
-    return bool(plain or _MACHINE.search(text))
+    return bool(plain or _MACHINE.search(text) or _INDENTED_NN.search(text))
 
 
 FORMATS = [(cmd_key(LSPCI), _is_lspci)]
@@ -153,8 +159,11 @@ def _lspci_blocks(text: str) -> list[dict]:
                             "vendor": vid, "device_name": device, "device": did, "rev": kv.get("Rev"),
                             "driver": kv.get("Driver"), "driver_known": "Driver" in kv or "Module" in kv})
         return out
+    if not re.search(rf"^{_SLOT} ", text, re.I | re.M) and _INDENTED_NN.search(text):
+        text = _INDENTED_NN.sub(r"\1", text)  # no head line at the margin: the indented -nn lines are the heads
     current = None
     adjacent = False  # the line before was the device's head line or one of its detail lines
+    seen: set[str] = set()
     for line in text.splitlines():
         head = _HEAD.match(line)
         if head is None:
@@ -172,7 +181,8 @@ def _lspci_blocks(text: str) -> list[dict]:
             continue
         current = _lspci_line(head.group("slot"), head.group("rest"))
         adjacent = current is not None
-        if current is not None:
+        if current is not None and current["slot"].lower() not in seen:  # a report may print a device twice
+            seen.add(current["slot"].lower())
             out.append(current)
     return out
 

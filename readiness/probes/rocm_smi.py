@@ -99,7 +99,8 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     # it is no report of its own: its GPUs still come from the rows.
     # ROCm 5.7+ heads it `Device  Node  IDs ... Power  Partitions ... PwrCap`: its rows came by device
     # id above, the cap is read the same way
-    head = re.search(r"^[ \t]*(?:GPU[ \t]+Temp|Device[ \t]+Node[ \t]+IDs)[ \t].*$", text, re.M)
+    # ROCm 1.x also printed a DID column after GPU (`GPU  DID    Temp ...`: the device id, #14 b13)
+    head = re.search(r"^[ \t]*(?:GPU[ \t]+(?:DID[ \t]+)?Temp|Device[ \t]+Node[ \t]+IDs)[ \t].*$", text, re.M)
     if head and all(set(g) <= {"warning", "device id"} for g in gpus.values()):
         seen = False
         for line in text[head.end():].splitlines()[1:]:
@@ -110,7 +111,10 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
             cells = line.split()
             if cells and cells[0].isdigit() and (int(cells[0]) in gpus or any(c != "N/A" for c in cells[1:])):
                 seen = True
-                gpus.setdefault(int(cells[0]), {})["power cap"] = _concise_cap(head.group(0).split(), cells)
+                row = gpus.setdefault(int(cells[0]), {})
+                row["power cap"] = _concise_cap(head.group(0).split(), cells)
+                if head.group(0).split()[1:2] == ["DID"] and len(cells) > 1 and re.fullmatch(r"[0-9a-fA-F]{4}", cells[1]):
+                    row.setdefault("device id", "0x" + cells[1].lower())
     out = []
     for idx, g in sorted(gpus.items()):
         series_id = _card_model_id(g.get("card series"))  # ROCm 4.x printed the device id as the series

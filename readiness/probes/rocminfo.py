@@ -44,8 +44,20 @@ _HEADLESS_KEYS = re.compile(r"^ {0,2}(Device Type|Chip ID|BDFID|Internal Node ID
 _GREP_LINE = re.compile(r"[ \t]{0,8}(Name|Marketing Name|Vendor Name|Uuid|Device Type):[ \t]*(\S.{0,200})?")
 
 
+_ANY_FIELD = re.compile(r" {0,8}[A-Z][A-Za-z .()/-]{0,60}:")
+
+
+# A GPU agent's ISA, `Name: amdgcn-amd-amdhsa--gfx90a:sramecc+:xnack-` under `ISA Info:`: only GPU agents
+# have one, and it names the gfx target (#14 b13: a fragment from the agent's last pool on)
+_ISA_NAME = re.compile(r"^ {0,8}Name:[ \t]+amdgcn-amd-amdhsa--(gfx[0-9a-f]{2,5})\b", re.M)
+
+
 def _headless(text: str) -> bool:
-    return not _agent_opened(text) and len({m.group(1) for m in _HEADLESS_KEYS.finditer(text[:200_000])}) >= 4
+    if _agent_opened(text):
+        return False
+    if len({m.group(1) for m in _HEADLESS_KEYS.finditer(text[:200_000])}) >= 4:
+        return True
+    return "ISA Info:" in text and bool(_ISA_NAME.search(text[:200_000]))
 
 
 def detect(text: str) -> bool:
@@ -76,7 +88,7 @@ def _is_gpu(agent: dict) -> bool:
     # only GPU agents so (CPU agents carry the processor's name)
     # (or, in a fragment without its Name, when it dispatches kernels: a CPU agent's Features are None)
     kind = agent.get("Device Type")
-    return kind == "GPU" or (kind is None and (bool(_GFX.fullmatch(agent.get("Name", "")))
+    return kind == "GPU" or (kind is None and (bool(_GFX.fullmatch(agent.get("Name", ""))) or "isa" in agent
                                                or "KERNEL_DISPATCH" in agent.get("Features", "")))
 
 
@@ -88,7 +100,8 @@ def agents(text: str) -> list[dict]:
     if not grep and _headless(text):
         out.append({"pools": []})  # one agent's fields, its header cut off
         # the paste reader took the fragment's common indent off: give the agent's fields theirs back
-        indent = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=2)
+        # (measured on the field lines: a rule or a fence line over them is at the margin)
+        indent = min((len(line) - len(line.lstrip(" ")) for line in lines if _ANY_FIELD.match(line)), default=2)
         lines = [" " * (2 - indent) + line for line in lines] if indent < 2 else lines
     for i, line in enumerate(lines):
         if _AGENT.fullmatch(line.strip()) and i > 0 and lines[i - 1].startswith("*******"):
@@ -102,6 +115,10 @@ def agents(text: str) -> list[dict]:
                 out[-1].setdefault(field.group(1), field.group(2).strip())
             continue
         if not out:
+            continue
+        isa = _ISA_NAME.match(line)
+        if isa:
+            out[-1].setdefault("isa", isa.group(1).lower())
             continue
         pool = _POOL_FIELD.match(line)
         if pool:
@@ -154,7 +171,7 @@ def gpus(text: str) -> list[Gpu]:
     for agent in agents(text):
         if not _is_gpu(agent):
             continue
-        gfx = _GFX.search(agent.get("Name", ""))
+        gfx = _GFX.search(agent.get("Name", "")) or _GFX.search(agent.get("isa", ""))
         name = agent.get("Marketing Name") or None
         coarse = [kib for seg, kib in agent["pools"] if seg.startswith("GLOBAL") and "COARSE" in seg and kib]
         found.append(Gpu(index=len(found), vendor="amd" if agent.get("Vendor Name", "AMD") == "AMD" else "other",

@@ -123,7 +123,9 @@ def split_collect_env(text: str) -> dict[str, str] | None:
     else:
         # no CPU section (cut off, or an old collect_env): on Linux the platform line still names the
         # machine, as `lscpu`'s first line would (#14 b12, a WSL2 report cut above its CPU section)
-        plat = re.search(r"^[ \t]*Python platform[ \t]*:[ \t]*Linux-\S*?-(x86_64|aarch64|ppc64le|s390x|riscv64)-", text, re.M)
+        plat = re.search(r"^[ \t]*Python platform[ \t]*:[ \t]*Linux-\S*?-(x86_64|aarch64|ppc64le|s390x|riscv64)-", text, re.M) \
+            or re.search(r"^[ \t]*OS[ \t]*:[ \t]*(?!macOS|Microsoft)[^\n]{1,200}\((x86_64|aarch64|ppc64le|s390x|riscv64)\)[ \t]*$",
+                         text, re.M)  # cut above its platform line too: a Linux OS line ends with the machine
         if plat:
             out["cmd:lscpu"] = f"Architecture: {plat.group(1)}\n"
     return out

@@ -50,8 +50,17 @@ _CIM_LIST_CLASS = re.compile(r"^(?:AdapterRAM[ \t]*(?::|=)|AdapterCompatibility[
                              r"DeviceID[ \t]*(?::|=)[ \t]*VideoController\d)", re.M)
 
 
+# A Format-List cut to its `Caption` (or `Name`) line alone: the key every WMI class has, so only a value that
+# names a GPU brand says it is a video controller (#14 b13: `| fl *` quoted from its Caption line)
+_CIM_LONE_GPU = re.compile(r"^(?:Name|Caption)[ \t]{1,40}:[ \t](?:NVIDIA |AMD |Intel\(R\) )?"
+                           r"(?:GeForce|Quadro|Tesla|TITAN|RTX|Radeon|Arc\(TM\))\b[^\n]{0,100}$", re.M)
+
+
 def _is_cim_list(text: str) -> bool:
-    return bool(_CIM_LIST_NAME.search(text)) and bool(_CIM_LIST_CLASS.search(text))
+    if _CIM_LIST_NAME.search(text) and _CIM_LIST_CLASS.search(text):
+        return True
+    lines = [line for line in text.split("\n") if line.strip()]
+    return len(lines) == 1 and bool(_CIM_LONE_GPU.match(lines[0]))
 
 
 def _is_wmic(text: str) -> bool:
@@ -68,6 +77,9 @@ _DX_SYSTEM_KEYS = re.compile(r"^[ \t]*(DxDiag Version|DirectX Version|Available 
 
 def _is_dxdiag(text: str) -> bool:
     if "Card name:" in text and ("Display Devices" in text or "Dedicated Memory:" in text):
+        return True
+    # a device block's first lines: Card name over dxdiag's own Chip type / DAC type line (#14 b13)
+    if re.search(r"^[ \t]*Card name:[ \t]*\S", text, re.M) and re.search(r"^[ \t]*(?:Chip type|DAC type):", text, re.M):
         return True
     # one display device block pasted from below its Card name line: its WDDM driver model and ids
     if len({m.group(1).split(":")[0] for m in _DX_DEVICE_KEYS.finditer(text[:200_000])}) >= 4:
@@ -110,7 +122,7 @@ def parse_cim_list(text: str) -> list[dict]:
     for block in re.split(r"\n\s*\n", text):
         kv = key_values(block, "=" if re.search(r"^(?:Name|Caption)=", block, re.M) else ":")
         name = kv.get("Name") or kv.get("Caption")  # the same for every Win32_VideoController
-        if name and _CIM_LIST_CLASS.search(block):
+        if name and (_CIM_LIST_CLASS.search(block) or _is_cim_list(block)):  # _is_cim_list: a lone GPU Caption
             out.append({"name": name, "adapter_ram": to_int(kv.get("AdapterRAM")),
                         "driver": kv.get("DriverVersion") or None, "pnp": kv.get("PNPDeviceID") or None,
                         "maker": kv.get("AdapterCompatibility") or None, "system_name": kv.get("SystemName") or None})
