@@ -64,6 +64,9 @@ class Detectors:
     formats: list[tuple[str, Detector]]
     splitters: list[Callable[[str], dict[str, str]]]
     whole: frozenset[str] = frozenset()
+    # outputs whose parser merges what two copies print about one device (lspci, by slot): a second copy
+    # in a paste is joined to the first, not dropped (#14 b14)
+    joined: frozenset[str] = frozenset()
     # {program: (key, detector)}: a looser detector for a fragment of that program's output,
     # asked only when the prompt line over the segment ran that program.
     fragments: dict[str, tuple[str, Detector]] = field(default_factory=dict)
@@ -106,14 +109,14 @@ class _Guard:
     def fragment(self, command: str, text: str) -> dict[str, str]:
         """A fragment the user cut from an output (`$ lscpu`, `[...]`, one line kept) is too little
         for the format's own detector; the command on the prompt line says what it is."""
-        words = command.split()
+        words = command.split("|", 1)[0].split()  # `rocm-clinfo|grep ...`: no blank before the pipe (#14 b14)
         while words and words[0] in ("sudo", "doas", "time"):
             words = words[1:]
         program = words[0].rsplit("/", 1)[-1] if words else ""
         if "|" in command:
             # `tool ... | grep ...`: a looser detector for the lines grep kept, where the tool has one
-            stages = command.split("|")
-            filters = stages[1].split() if len(stages) == 2 else []
+            stages = command.split("|", 1)  # a `|` further on may be inside grep's own pattern ('Board|gfx')
+            filters = stages[1].split()
             if not filters or filters[0] not in ("grep", "egrep", "rg", "findstr", "Select-String"):
                 return {}
             program += " | grep"
@@ -280,7 +283,11 @@ def _load_file(file: str, top: bool, answers: dict[str, Answer], report: LoadRep
         report.ignored.append((file, f"{segment.lines}: not a recognised output "
                                      f"(starts {paste.first_line(segment.text, 40)!r})"))
     for key, part, segment in found:
-        if key in answers:
+        if key in detectors.joined and key in answers and answers[key].text:
+            # lspci's devices are keyed by their slot: a second listing adds to the first (#14 b14)
+            answers[key] = Answer("ok", answers[key].text + part, exit_code=0)
+            report.used.append((file, key))
+        elif key in answers:
             report.ignored.append((file, f"{segment.lines}: a second {key.split(':', 1)[1]!r}; the first one is used"))
         else:
             answers[key] = Answer("ok", part, exit_code=0)

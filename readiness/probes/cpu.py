@@ -25,9 +25,15 @@ _CPUINFO_KEY = re.compile(r"^(cpu family|model name|stepping|microcode|cpu MHz|c
                           r"physical id|siblings|core id|cpu cores|bogomips|flags)[ \t]*:", re.M)
 
 
+_ARM_CODE_KEY = re.compile(r"^CPU (implementer|architecture|variant|part|revision)[ \t]*:[ \t]*\S", re.M)
+
+
 def _is_cpuinfo(text: str) -> bool:
     if re.search(r"^processor[ \t]*:[ \t]*\d+", text, re.M) and \
             re.search(r"^(flags|Features|model name|CPU implementer)[ \t]*:", text, re.M):
+        return True
+    # an ARM core's code lines alone (`CPU implementer : 0x70`, ... `CPU revision : 0`; #14 b14)
+    if len(set(_ARM_CODE_KEY.findall(text[:200_000]))) >= 3:
         return True
     keys = {m.group(1) for m in _CPUINFO_KEY.finditer(text[:200_000])}
     # `grep -m1 "model name" /proc/cpuinfo`: one line, its colon at cpuinfo's tab stop (column 16, a tab or
@@ -66,7 +72,9 @@ def _cim_cpus(text: str) -> list[dict]:
     else:
         # Format-List / Get-WmiObject ("Name : x"), or wmic's /format:list and `wmic cpu list full` ("Name=x")
         items = [key_values(b, "=" if re.search(r"^Name=", b, re.M) else ":") for b in re.split(r"\n\s*\n", text)]
-    return [i for i in items if isinstance(i, dict) and i.get("Name") and "AdapterRAM" not in i
+    # a list cut above its Name is still Win32_Processor's when its DeviceID is `CPU0` (#14 b14)
+    return [i for i in items if isinstance(i, dict) and "AdapterRAM" not in i
+            and (i.get("Name") or re.fullmatch(r"CPU\d{1,3}", str(i.get("DeviceID", "")).strip()))
             and ("NumberOfCores" in i or "MaxClockSpeed" in i or i.get("Manufacturer") in _X86_VENDORS)]
 
 
@@ -315,7 +323,7 @@ def parse(raw: dict) -> Result:
     win = raw["windows_cpu"].value if raw.get("windows_cpu") is not None and raw["windows_cpu"].ok else {}
     sockets_cim = _cim_cpus(raw["cim"].text) if raw.get("cim") is not None and raw["cim"].text else []
     if sockets_cim:
-        win = {"name": str(sockets_cim[0]["Name"]).strip(), "vendor": sockets_cim[0].get("Manufacturer"),
+        win = {"name": str(sockets_cim[0].get("Name") or "").strip() or None, "vendor": sockets_cim[0].get("Manufacturer"),
                "cores": sum(to_count(c.get("NumberOfCores")) or 0 for c in sockets_cim) or None,
                "logical": sum(to_count(c.get("NumberOfLogicalProcessors")) or 0 for c in sockets_cim) or None,
                "max_mhz": to_float(sockets_cim[0].get("MaxClockSpeed"))}

@@ -299,8 +299,54 @@ _CL_FRAGMENT_KEYS = re.compile(r"^  (Device Vendor ID|Device Version|Driver Vers
                                r"[ \t]{2,60}\S", re.M)
 
 
+def is_cl_grep_lines(text: str) -> bool:
+    """Under `clinfo | grep ...` (the command line says so): every line one of clinfo's device lines, a
+    board or device name among them (#14 b14: `rocm-clinfo | grep -P 'Board|gfx'`)."""
+    lines = [line for line in text.split("\n")[:2000] if line.strip()]
+    fields = [_CL_FIELD.fullmatch(line) or _CL_OLD.fullmatch(line) for line in lines]
+    return bool(lines) and all(fields) and any(f.group(1) in ("Board name", "Device Name", "Name") for f in fields)
+
+
+# clinfo's last section, `NULL platform behavior`, pasted alone: the device a GPU context was made on
+_CL_NULL_GPU = re.compile(r"clCreateContextFromType\(NULL, CL_DEVICE_TYPE_GPU\)[ \t]+Success")
+
+
+def _cl_null_gpu_names(text: str) -> list[str]:
+    names: list[str] = []
+    inside = False
+    for line in text.split("\n"):
+        if "clCreateContextFromType(" in line:
+            inside = bool(_CL_NULL_GPU.search(line))
+            continue
+        m = _CL_FIELD.fullmatch("  " + line.strip())  # its lines are indented under the context line
+        if inside and m and m.group(1) == "Device Name" and m.group(2).strip() not in names:
+            names.append(m.group(2).strip())
+    return names
+
+
+# "OpenCL 3.0 NEO" is the device version of Intel's GPU compute runtime alone (its CPU runtime says
+# "(Build N)"): version lines kept without a device name (`clinfo | grep -i version`, #14 b14) name an Intel GPU
+_CL_NEO = re.compile(r"^ {1,2}Device Version[ \t]{2,60}OpenCL \d\.\d NEO[ \t]*$", re.M)  # (the reader's dedent may take one blank)
+_CL_DRIVER = re.compile(r"^ {1,2}Driver Version[ \t]{2,60}\d", re.M)
+
+
+def _cl_neo_devices(text: str) -> list[dict]:
+    out: list[dict] = []
+    for line in text.split("\n"):
+        if _CL_NEO.match(line):
+            out.append({"Device Type": "GPU", "_neo": True})
+        m = _CL_FIELD.fullmatch("  " + line.strip())
+        if out and m and m.group(1) == "Driver Version":
+            out[-1].setdefault("Driver Version", m.group(2).strip())
+    return out
+
+
 def is_clinfo(text: str) -> bool:
     if _CL_LIST_PLATFORM.search(text) and _CL_LIST_DEVICE.search(text):
+        return True
+    if _CL_NEO.search(text) and _CL_DRIVER.search(text):
+        return True
+    if "NULL platform behavior" not in text and _CL_NULL_GPU.search(text) and _cl_null_gpu_names(text):
         return True
     if re.search(r"^  Device Name[ \t]{2,60}\S", text, re.M):
         keys = len(set(_CL_FRAGMENT_KEYS.findall(text[:200_000])))
@@ -344,6 +390,8 @@ def _cl_old_value(key: str, value: str) -> str:
 
 def cl_devices(text: str) -> list[dict]:
     devices: list[dict] = []
+    # under `clinfo | grep Board` AMD's older layout keeps no Device Type line: its Board name opens a device
+    opener = "Device Type" if "Device Type" in text else "Board name"
     for line in text.split("\n"):
         if line.startswith(("NULL platform behavior", "ICD loader properties")):
             break  # what follows repeats device names from other queries
@@ -357,7 +405,7 @@ def cl_devices(text: str) -> list[dict]:
             if not m:
                 continue
             key, value = _CL_OLD_KEYS[m.group(1)], _cl_old_value(m.group(1), m.group(2).strip())
-            if m.group(1) == "Device Type":
+            if m.group(1) == opener:
                 devices.append({})
         if devices:
             devices[-1].setdefault(key, value)
@@ -375,6 +423,10 @@ def cl_gpus(text: str) -> list[Gpu]:
     devices = cl_devices(text)
     if not devices and _CL_LIST_DEVICE.search(text):
         return cl_list_gpus(text)
+    if not devices:  # the NULL platform section alone (#14 b14): the GPU context's device names
+        devices = [{"Device Name": n, "Device Type": "GPU"} for n in _cl_null_gpu_names(text)]
+    if not devices and "Device Name" not in text:
+        devices = _cl_neo_devices(text)
     out = []
     for d in devices:
         # a block cut above its Device Type line is told as `clinfo -l`'s are, by its name (#14 b12)
@@ -388,13 +440,14 @@ def cl_gpus(text: str) -> list[Gpu]:
         topology = d.get("Device Topology (NV)") or d.get("Device Topology (AMD)") or d.get("Device PCI bus info (KHR)")
         bus = re.search(r"(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]", topology or "", re.I)
         vendor_id = _hex_id(d.get("Device Vendor ID"))
-        out.append(Gpu(index=len(out), vendor=vendor_of(name or raw, vendor_id), name=name, source="clinfo",
+        vendor = "intel" if d.get("_neo") else vendor_of(name or raw, vendor_id)
+        out.append(Gpu(index=len(out), vendor=vendor, name=name, source="clinfo",
                        gfx_target=raw.lower() if gfx else None,
                        compute_capability=_cc(d.get("Compute Capability (NV)")),
                        memory_total_mib=int(memory.group(1)) // 2**20 if memory else None,
                        pci_bus_id=bus_id(bus.group()) if bus else None,
                        pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
-                       driver_version=_driver(vendor_of(name or raw, vendor_id), d.get("Driver Version"))))
+                       driver_version=_driver(vendor, d.get("Driver Version"))))
     return out
 
 

@@ -15,7 +15,9 @@ FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *sycl.FORMATS, *in
 FRAGMENTS = [("rocminfo", rocminfo.KEY, rocminfo.detect_fragment),
              # under `tool | grep ...` (the program named with " | grep"): only the lines grep kept (#14 b12)
              ("rocminfo | grep", rocminfo.KEY, rocminfo.detect_grep),
-             ("vulkaninfo | grep", gfxinfo.VULKANINFO_KEY, gfxinfo.is_vk_grep_lines)]
+             ("vulkaninfo | grep", gfxinfo.VULKANINFO_KEY, gfxinfo.is_vk_grep_lines),
+             ("clinfo | grep", cmd_key(gfxinfo.CLINFO), gfxinfo.is_cl_grep_lines),
+             ("rocm-clinfo | grep", cmd_key(gfxinfo.CLINFO), gfxinfo.is_cl_grep_lines)]
 
 _GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, **sycl.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
                 cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}

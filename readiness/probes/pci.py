@@ -58,6 +58,7 @@ def _is_lspci(text: str) -> bool:
 
 
 FORMATS = [(cmd_key(LSPCI), _is_lspci)]
+JOINED = [cmd_key(LSPCI)]  # two listings in one paste (`-nn`, then `-v -s`): one device list, merged by slot
 
 
 def collect(host) -> dict:
@@ -163,7 +164,7 @@ def _lspci_blocks(text: str) -> list[dict]:
         text = _INDENTED_NN.sub(r"\1", text)  # no head line at the margin: the indented -nn lines are the heads
     current = None
     adjacent = False  # the line before was the device's head line or one of its detail lines
-    seen: set[str] = set()
+    seen: dict[str, dict] = {}
     for line in text.splitlines():
         head = _HEAD.match(line)
         if head is None:
@@ -181,9 +182,17 @@ def _lspci_blocks(text: str) -> list[dict]:
             continue
         current = _lspci_line(head.group("slot"), head.group("rest"))
         adjacent = current is not None
-        if current is not None and current["slot"].lower() not in seen:  # a report may print a device twice
-            seen.add(current["slot"].lower())
+        if current is None:
+            continue
+        first = seen.get(current["slot"].lower())
+        if first is None:
+            seen[current["slot"].lower()] = current
             out.append(current)
+        else:  # printed twice (a report, or `lspci -nn` then `lspci -v -s` in one paste): one device, both halves
+            for k, v in current.items():
+                if first.get(k) in (None, "", False) and v not in (None, ""):
+                    first[k] = v
+            current = first  # its detail lines (`Kernel driver in use`) fill the first entry
     return out
 
 

@@ -40,4 +40,5 @@ def detectors():
 
     probes = all_probes()
     fragments = {name: (key, detect) for probe in probes for name, key, detect in getattr(probe, "FRAGMENTS", [])}
-    return Detectors(formats(probes), splitters(probes), frozenset({COLLECT_ENV_KEY}), fragments)
+    joined = frozenset(key for probe in probes for key in getattr(probe, "JOINED", ()))
+    return Detectors(formats(probes), splitters(probes), frozenset({COLLECT_ENV_KEY}), fragments=fragments, joined=joined)

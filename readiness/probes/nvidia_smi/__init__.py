@@ -26,7 +26,7 @@ from typing import Any, Callable
 from readiness.probes.nvidia_smi.csv import (find_header, _looks_like_our_headerless_row, _split_csv_line,
                                              command_line_fields, parse_csv)
 from readiness.probes.nvidia_smi.listing import is_list_line, parse_list
-from readiness.probes.nvidia_smi.query_text import parse_query
+from readiness.probes.nvidia_smi.query_text import parse_query, q_fragment
 from readiness.probes.nvidia_smi.table import _TABLE_HEAD_RE, GPU_ROW_RE, parse_table
 from readiness.probes.nvidia_smi.values import (GPU_KEYS, QUERY_FIELDS, _bool, _clean, _cuda, _int, _mib,
                                                 _normalise_text)
@@ -86,6 +86,8 @@ def detect(text: str) -> str | None:
         return "query"
     # a -q fragment from the middle of one GPU's block: its UUID among other -q keys (#14 b11)
     if _FRAGMENT_UUID.search(text) and len(set(_FRAGMENT_KEYS.findall(text))) >= 2:
+        return "query"
+    if q_fragment(text):
         return "query"
     return None
 

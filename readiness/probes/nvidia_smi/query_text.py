@@ -120,6 +120,21 @@ def _query_gpu(g: _Node, index: int) -> dict:
     return out
 
 
+# Section and key names only `-q` prints, indented under a GPU: five of them make a fragment cut above
+# its GPU line and UUID (#14 b14: from `Image Version` on, from a `Free` line on)
+_Q_SECTIONS = re.compile(r"^[ \t]{0,8}(FB Memory Usage|BAR1 Memory Usage|Conf Compute Protected Memory Usage|Compute Mode|"
+                         r"Utilization|Encoder Stats|FBC Stats|Inforom Version|Image Version|OEM Object|ECC Object|"
+                         r"Power Management Object|GPU Operation Mode|GSP Firmware Version|GPU Virtualization Mode|"
+                         r"Host VGPU Mode|IBMNPU|Relaxed Ordering Mode|GPU Link Info|PCIe Generation|Link Width|"
+                         r"Sub System Id|Retired Pages|Remapped Rows|ECC Mode|ECC Errors|Clocks Event Reasons|"
+                         r"Clocks Throttle Reasons|Power Readings|GPU Power Readings|Max Clocks|Applications Clocks|"
+                         r"Default Applications Clocks|Supported Clocks|Volatile|Aggregate)[ \t]*(?::|$)", re.M)
+
+
+def q_fragment(text: str) -> bool:
+    return len(set(_Q_SECTIONS.findall(text[:200_000]))) >= 5
+
+
 def parse_query(text: str) -> dict:
     """Parse ``nvidia-smi -q`` (also partial ``-q -d ...`` output)."""
     tree = _query_tree(_normalise_text(text))
@@ -133,7 +148,7 @@ def parse_query(text: str) -> dict:
             cuda = _cuda(node.value)
         elif _QGPU_RE.match(node.key):
             gpus.append(_query_gpu(node, len(gpus)))
-    if not gpus and (tree.val("GPU UUID") or "").startswith("GPU-"):
-        # a fragment from inside one GPU's block, its "GPU 00000000:..." line cut off (#14 b11)
+    if not gpus and ((tree.val("GPU UUID") or "").startswith("GPU-") or q_fragment(text)):
+        # a fragment from inside one GPU's block, its "GPU 00000000:..." line cut off (#14 b11, b14)
         gpus.append(_query_gpu(tree, 0))
     return _result("query", driver, cuda, gpus)
