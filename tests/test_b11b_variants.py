@@ -4,18 +4,11 @@ edges of those rules that the real pastes don't show, each with a case that must
 
 from __future__ import annotations
 
+from pastefacts import facts_of
 from test_from_budgets import hang_guard
 
-from readiness.collect import gather
-from readiness.host import paste, replay
-from readiness.probes import amd, gfxinfo, intel, osinfo, registry, rocm_smi
-
-
-def _facts(tmp_path, text: str, name: str = "paste.txt") -> dict:
-    path = tmp_path / name
-    path.write_text(text)
-    host, _ = replay.load([str(path)], registry.detectors())
-    return gather(host)
+from readiness.host import paste
+from readiness.probes import amd, gfxinfo, intel, osinfo, rocm_smi
 
 
 BANNER = "| AMD-SMI 26.1.0+5cbef4e7      amdgpu version: 6.12.12  ROCm version: 7.9.0    |\n"
@@ -52,7 +45,7 @@ VERSION = ("AMDSMI Tool: 25.4.2+aca1101 | AMDSMI Library version: 25.4.0 | ROCm 
 
 def test_logic_amd_smi_version_line_gives_rocm_smi_its_driver(tmp_path):
     text = "$ amd-smi version\n" + VERSION + "\n$ rocm-smi -i\nGPU[0]\t\t: Device ID: \t\t0x74a1\n"
-    (gpu,) = _facts(tmp_path, text)["gpus"]
+    (gpu,) = facts_of(tmp_path, text)["gpus"]
     assert (gpu["pci_device_id"], gpu["driver_version"]) == ("0x74a1", "6.10.5")
     # an amdgpu version not on amd-smi's own version line is not taken
     assert amd.parse_amd_smi_version("amdgpu version: 6.10.5\n") is None
@@ -144,7 +137,7 @@ def test_logic_xpu_smi_cut_json_and_its_kernel(tmp_path):
             '            "memory_physical_size_byte": "51539607552",\n            "pci_bdf_add')
     (d,) = intel.devices(text)
     assert d["device_name"] == "Intel(R) Data Center GPU Max 1100"
-    facts = _facts(tmp_path, text)
+    facts = facts_of(tmp_path, text)
     assert facts["host"]["kernel"] == "5.15.0-92-generic"
     assert facts["gpus"][0]["memory_total_mib"] == 49152
     # a cut JSON document of something else is no xpu-smi answer

@@ -5,23 +5,14 @@ edges of those rules that the real pastes don't show, each with a case that must
 from __future__ import annotations
 
 import pytest
+from pastefacts import facts_of
 from test_from_budgets import hang_guard
 
-from readiness.collect import gather
 from readiness.errors import ReadinessError
-from readiness.host import paste, replay
-from readiness.probes import amd, apple, cpu, gfxinfo, inxi, nvidia_smi, rocminfo, torch, sycl
+from readiness.host import paste
+from readiness.probes import amd, apple, cpu, gfxinfo, inxi, nvidia_smi, rocminfo, sycl, torch
 from readiness.probes.nvidia_smi.values import _display
 from readiness.probes.rocm_smi import _gfx
-
-
-def _facts(tmp_path, text: str, name: str = "paste.txt") -> dict:
-    from readiness.probes import registry
-
-    path = tmp_path / name
-    path.write_text(text)
-    host, _ = replay.load([str(path)], registry.detectors())
-    return gather(host)
 
 
 # -- nvidia-smi --------------------------------------------------------------------------------
@@ -154,14 +145,14 @@ def test_logic_rocminfo_fragment_without_its_agent_header():
 
 
 def test_logic_grep_fragments_under_their_command(tmp_path):
-    rocm = _facts(tmp_path, "$ rocminfo | grep Name\nName: AMD Ryzen 9 7950X\nMarketing Name: AMD Ryzen 9 7950X\n"
+    rocm = facts_of(tmp_path, "$ rocminfo | grep Name\nName: AMD Ryzen 9 7950X\nMarketing Name: AMD Ryzen 9 7950X\n"
                             "Name: gfx1100\nMarketing Name: AMD Radeon RX 7900 XTX\n")["gpus"]
     assert [(g["name"], g["gfx_target"]) for g in rocm] == [("AMD Radeon RX 7900 XTX", "gfx1100")]
-    vk = _facts(tmp_path, "$ vulkaninfo | grep deviceName\n\tdeviceName = NVIDIA GeForce RTX 4070\n", "vk.txt")["gpus"]
+    vk = facts_of(tmp_path, "$ vulkaninfo | grep deviceName\n\tdeviceName = NVIDIA GeForce RTX 4070\n", "vk.txt")["gpus"]
     assert [g["name"] for g in vk] == ["NVIDIA GeForce RTX 4070"]
     # the same lines under another pipe, or with a line grep would not have kept, are not read
     with pytest.raises(ReadinessError):  # nothing readable in it
-        _facts(tmp_path, "$ rocminfo | head\nName: gfx1100\n", "head.txt")
+        facts_of(tmp_path, "$ rocminfo | head\nName: gfx1100\n", "head.txt")
     assert not rocminfo.detect_grep("Name: gfx1100\nsomething else\n")
     assert not gfxinfo.is_vk_grep_lines("apiVersion = 1.3\n")  # no device name among them
 
@@ -185,7 +176,7 @@ def test_logic_amd_smi_metric_from_a_paste_only(tmp_path):
     text = ("GPU: 0\n    USAGE:\n        GFX_ACTIVITY: 0 %\n    MEM_USAGE:\n        TOTAL_VRAM: 16368 MB\n"
             "        USED_VRAM: 310 MB\n")
     assert amd._is_amd_smi_metric(text) and not amd._is_amd_smi_metric("GPU: 0\n    ASIC:\n    USAGE:\n")
-    (g,) = _facts(tmp_path, text)["gpus"]
+    (g,) = facts_of(tmp_path, text)["gpus"]
     assert (g["vendor"], g["memory_total_mib"]) == ("amd", 16368)
 
 

@@ -4,21 +4,12 @@ edges of those rules that the real pastes don't show, each with a case that must
 
 from __future__ import annotations
 
+from pastefacts import facts_of
 from test_from_budgets import hang_guard
 
-from readiness.collect import gather
-from readiness.host import paste, replay
+from readiness.host import paste
 from readiness.probes import apple, cpu, gfxinfo, osinfo, pci, rocminfo, sycl, torch, windows
 from readiness.probes.rocm_smi import parse_rocm_smi_text
-
-
-def _facts(tmp_path, text: str, name: str = "paste.txt") -> dict:
-    from readiness.probes import registry
-
-    path = tmp_path / name
-    path.write_text(text)
-    host, _ = replay.load([str(path)], registry.detectors())
-    return gather(host)
 
 
 # -- paste hygiene -------------------------------------------------------------------------------
@@ -45,7 +36,7 @@ def test_logic_bare_command_after_a_blank_line_and_two_quoted_lines():
 
 
 def test_logic_uname_under_its_command_reads_its_first_line(tmp_path):
-    host = _facts(tmp_path, "$ uname -a\nLinux box 6.8.0-45-generic #1 SMP PREEMPT x86_64 x86_64 x86_64 GNU/Linux\n"
+    host = facts_of(tmp_path, "$ uname -a\nLinux box 6.8.0-45-generic #1 SMP PREEMPT x86_64 x86_64 x86_64 GNU/Linux\n"
                             "and then some prose about it\n")["host"]
     assert (host["kernel"], host["arch"], host["hostname"]) == ("6.8.0-45-generic", "x86_64", "box")
     assert not osinfo._is_uname_a_fragment("my machine runs Linux\n")

@@ -4,20 +4,11 @@ edges of those rules that the real pastes don't show, each with a case that must
 
 from __future__ import annotations
 
+from pastefacts import facts_of
 from test_from_budgets import hang_guard
 
-from readiness.collect import gather
 from readiness.host import replay
 from readiness.probes import cpu, gfxinfo, nvidia_smi
-
-
-def _facts(tmp_path, text: str, name: str = "paste.txt") -> dict:
-    from readiness.probes import registry
-
-    path = tmp_path / name
-    path.write_text(text)
-    host, _ = replay.load([str(path)], registry.detectors())
-    return gather(host)
 
 
 Q_MIDDLE = """    GPU Virtualization Mode
@@ -59,7 +50,7 @@ def test_logic_win32_processor_list_cut_above_its_name():
 def test_logic_clinfo_under_grep_its_board_names_open_devices(tmp_path):
     text = ("$ /usr/bin/rocm-clinfo|grep -P 'Board|gfx'\n  Board name:\t\t\t AMD Radeon RX 7900 XTX\n"
             "  Name:\t\t\t\t gfx1100\n  Board name:\t\t\t AMD Radeon RX 7600\n  Name:\t\t\t\t gfx1102\n")
-    gpus = _facts(tmp_path, text)["gpus"]
+    gpus = facts_of(tmp_path, text)["gpus"]
     assert [(g["name"], g["gfx_target"]) for g in gpus] == [("AMD Radeon RX 7900 XTX", "gfx1100"),
                                                             ("AMD Radeon RX 7600", "gfx1102")]
     assert not gfxinfo.is_cl_grep_lines("  Board name:\t AMD Radeon RX 7600\nsome other line\n")
@@ -92,7 +83,7 @@ def test_logic_two_lspci_listings_in_one_paste_are_one_device_list(tmp_path):
             "$ lspci -v -s 03:00.0\n"
             "03:00.0 VGA compatible controller: Advanced Micro Devices, Inc. [AMD/ATI] Navi 31 (rev c8)\n"
             "\tKernel driver in use: amdgpu\n")
-    (g,) = _facts(tmp_path, text)["gpus"]
+    (g,) = facts_of(tmp_path, text)["gpus"]
     assert (g["pci_device_id"], g["kernel_driver"]) == ("0x744c", "amdgpu")
     # joined, not "a second lspci; the first one is used"
     from readiness.probes import registry
