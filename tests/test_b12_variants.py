@@ -93,9 +93,9 @@ def test_logic_intel_driver_line_is_a_version_or_nothing():
 def test_logic_collect_env_arch_from_the_linux_platform_line_only():
     head = "PyTorch version: 2.8.0\nIs CUDA available: False\n"
     arm = torch.split_collect_env(head + "Python platform: Linux-6.8.0-1017-nvidia-aarch64-with-glibc2.39\n")
-    assert arm["cmd:lscpu"] == "Architecture: aarch64\n"
+    assert arm[torch.UNAME_M_KEY] == "aarch64\n"
     mac = torch.split_collect_env(head + "Python platform: macOS-14.5-arm64-arm-64bit\n")
-    assert "cmd:lscpu" not in mac
+    assert torch.UNAME_M_KEY not in mac
 
 
 # -- CPU ---------------------------------------------------------------------------------------

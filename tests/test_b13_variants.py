@@ -67,8 +67,18 @@ def test_logic_one_cpuinfo_model_name_line_at_its_tab_stop():
 def test_logic_collect_env_arch_from_a_linux_os_line():
     head = "PyTorch version: N/A\nIs debug build: N/A\nCUDA used to build PyTorch: N/A\n\n"
     linux = torch.split_collect_env(head + "OS: Fedora Linux 40 (Workstation Edition) (x86_64)\n")
-    assert linux.get("cmd:lscpu") == "Architecture: x86_64\n"
-    assert "cmd:lscpu" not in torch.split_collect_env(head + "OS: macOS 14.5 (arm64)\n")
+    assert linux.get(torch.UNAME_M_KEY) == "x86_64\n"
+    assert torch.UNAME_M_KEY not in torch.split_collect_env(head + "OS: macOS 14.5 (arm64)\n")
+
+
+def test_logic_a_collect_env_without_cpu_section_leaves_a_later_lscpu_whole(tmp_path):
+    """The arch a cut collect_env gives is `uname -m`'s answer, not an lscpu: a real lscpu later in
+    the paste is still read (it was "a second lscpu; the first one is used")."""
+    text = ("PyTorch version: 2.8.0\nIs CUDA available: False\nCUDA used to build PyTorch: None\n"
+            "OS: Ubuntu 24.04 LTS (x86_64)\n\n$ lscpu\nArchitecture:        x86_64\nCPU(s):              16\n"
+            "Model name:          AMD Ryzen 7 7700X 8-Core Processor\n")
+    facts = facts_of(tmp_path, text)["cpu"]
+    assert (facts["arch"], facts["logical_cpus"], facts["model"]) == ("x86_64", 16, "AMD Ryzen 7 7700X 8-Core Processor")
 
 
 # -- AMD -----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from readiness.probes.windows import PS
 from readiness.host.base import slow_timeout
 
 NAME = "cpu"
+UNAME_M = ["uname", "-m"]  # asked of raw files only: torch.UNAME_M_KEY, from a collect_env paste
 CIM_CPU = PS + ["Get-CimInstance Win32_Processor | Select-Object Name,Manufacturer,NumberOfCores,"
                 "NumberOfLogicalProcessors,MaxClockSpeed | ConvertTo-Json"]
 
@@ -108,6 +109,7 @@ def collect(host) -> dict:
         from readiness.probes.apple import SYSCTL
 
         raw["sysctl"] = host.run(SYSCTL)
+        raw["uname_m"] = host.run(UNAME_M)  # a collect_env paste's machine, when it has no CPU section
     if host.system in ("darwin", None):
         from readiness.probes.apple import HARDWARE_JSON, HARDWARE_TEXT
 
@@ -329,7 +331,9 @@ def parse(raw: dict) -> Result:
                "max_mhz": to_float(sockets_cim[0].get("MaxClockSpeed"))}
 
     # Architecture: lscpu knows it; else uname; else the cpuinfo dialect tells.
-    cpu.arch = normalise_arch(lscpu.get("Architecture") or uname.get("machine"))
+    machine = raw.get("uname_m")
+    machine = machine.text.strip() if machine is not None and machine.text and len(machine.text) < 40 else None
+    cpu.arch = normalise_arch(lscpu.get("Architecture") or uname.get("machine") or machine)
     if cpu.arch is None and info:
         if "CPU implementer" in info:
             cpu.arch = "arm64" if info.get("CPU architecture", "").strip() in ("8", "AArch64") else "arm"

@@ -67,6 +67,7 @@ print(json.dumps(out))
 """
 
 COLLECT_ENV_KEY = "cmd:python -m torch.utils.collect_env"
+UNAME_M_KEY = "cmd:uname -m"  # the CPU probe's `uname -m` (cpu.UNAME_M)
 
 
 # collect_env's banner; a paste can glue the next line to it after a terminal's worth of padding
@@ -120,14 +121,15 @@ def split_collect_env(text: str) -> dict[str, str] | None:
         from readiness.host.base import cmd_key
 
         out[cmd_key(SYSCTL)] = f"machdep.cpu.brand_string: {block.strip()}\n"
-    else:
+    if len(out) == 1:
         # no CPU section (cut off, or an old collect_env): on Linux the platform line still names the
-        # machine, as `lscpu`'s first line would (#14 b12, a WSL2 report cut above its CPU section)
+        # machine, and a Linux OS line ends with it (#14 b12, b13). Given as the answer `uname -m` would
+        # print, not as an lscpu: a real lscpu later in the paste must not be taken for a second one.
         plat = re.search(r"^[ \t]*Python platform[ \t]*:[ \t]*Linux-\S*?-(x86_64|aarch64|ppc64le|s390x|riscv64)-", text, re.M) \
             or re.search(r"^[ \t]*OS[ \t]*:[ \t]*(?!macOS|Microsoft)[^\n]{1,200}\((x86_64|aarch64|ppc64le|s390x|riscv64)\)[ \t]*$",
-                         text, re.M)  # cut above its platform line too: a Linux OS line ends with the machine
+                         text, re.M)
         if plat:
-            out["cmd:lscpu"] = f"Architecture: {plat.group(1)}\n"
+            out[UNAME_M_KEY] = plat.group(1) + "\n"
     return out
 
 
