@@ -82,6 +82,19 @@ def test_pip_line_with_a_long_run_of_blanks_is_linear():
     assert "torch" not in packages and packages["numpy"] == "1.26.4"
 
 
+def test_wmic_header_search_is_linear_on_a_long_line_of_names():
+    """A 2.3 MB line starting with `[` is kept whole by the paste reader (as JSON would be) and reached
+    the wmic detector, whose `^.*\\bName\\s+.*AdapterRAM` retried every `name` (fuzz seed 19, shard 10
+    of the third full run: over the 10 s budget; 40,000 names took about 28 s)."""
+    from readiness.probes import windows
+
+    with hang_guard():
+        assert not windows._is_wmic("[" + "name " * 40_000 + "\n")
+    assert windows._is_wmic("AdapterCompatibility  AdapterRAM   Name\nNVIDIA  4293918720  NVIDIA GeForce GTX 1080\n")
+    assert windows._is_wmic("Name  AdapterRAM\nNVIDIA GeForce GTX 1080  4293918720\n")
+    assert not windows._is_wmic("AdapterRAM only\n") and not windows._is_wmic("Names of things\n")
+
+
 def test_a_hyphen_is_not_a_minus_sign():
     """A collect_env paste whose 'Socket(s):' line ran into the next gave -32 physical cores, a
     schema-invalid report (fuzz shard 3; kept in tests/fixtures/fuzz)."""

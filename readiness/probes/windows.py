@@ -63,8 +63,17 @@ def _is_cim_list(text: str) -> bool:
     return len(lines) == 1 and bool(_CIM_LONE_GPU.match(lines[0]))
 
 
+def _wmic_header(line: str) -> bool:
+    """`wmic path Win32_VideoController get ...`'s header: AdapterRAM and Name on one line, in any order
+    (wmic sorts its columns: `AdapterCompatibility  AdapterRAM  Name`), as parse_wmic finds it. The
+    pattern before (`AdapterRAM` first, or a Name column before it, by a leading `.*`) retried every
+    `name` of a long line: quadratic (#19, fuzz: a 2.3 MB line kept whole because it starts with `[`)."""
+    low = line[:16_384].lower()  # a header, even of every column, is far shorter
+    return "adapterram" in low and bool(re.search(r"\badapterram\b", low)) and bool(re.search(r"\bname\b", low))
+
+
 def _is_wmic(text: str) -> bool:
-    return bool(re.search(r"^AdapterRAM\s+.*Name|^.*\bName\s+.*AdapterRAM", text, re.M | re.I)) and not _is_cim_list(text)
+    return any(_wmic_header(line) for line in text.split("\n")[:2000]) and not _is_cim_list(text)
 
 
 _DX_DEVICE_KEYS = re.compile(r"^[ \t]*(Driver Model:[ \t]*WDDM|DDI Version:|Vendor ID:[ \t]*0x|Device ID:[ \t]*0x|"
