@@ -99,8 +99,12 @@ _CI_STAMP = re.compile(r"\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:
 
 _TOOLS = (r"rocminfo|clinfo|vulkaninfo|glxinfo|sycl-ls|inxi|lscpu|lspci|nvidia-smi|rocm-smi|amd-smi|xpu-smi|cat|uname|"
           r"sysctl|system_profiler")
-# The command typed without a prompt on the first line, its output quoted below it.
-_BARE_COMMAND = re.compile(r"(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:%s)(?:[ \t].{0,300})?" % _TOOLS)
+# A command typed without a prompt: over a quoted output, on a paste's first line, after a blank line
+# (`/opt/rocm/bin/rocminfo | grep Name`, `uname -a` in a quoted run; #14 b12, b13). The tool, then
+# nothing, or an option, a path, a pipe, a redirection, a subcommand (`amd-smi static`), a data type
+# (`system_profiler SPHardwareDataType`) or a dotted name (`sysctl hw.memsize`): "cat is great" is prose.
+_BARE_COMMAND = re.compile(r"(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:%s)(?:[ \t]+(?:[-|/>]|(?:static|list|metric|version|"
+                           r"monitor|discovery|dump|SP\w{1,40}DataType|[a-z]{1,20}\.[\w.]{1,80})\b).{0,300})?" % _TOOLS)
 
 
 def _strip_quote(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], bool]:
@@ -312,17 +316,11 @@ def prompt_command(line: str) -> str | None:
     return (m.group("cmd_exe") if m.group("cmd_exe") is not None else m.group("cmd") or "").strip()
 
 
-# A command typed without a prompt, on the paste's first line or after a blank line
-# (`/opt/rocm/bin/rocminfo | grep Name`, `uname -a` in a quoted run; #14 b12, b13): the tool, then
-# nothing or options, a path, a pipe, a redirection ("cat is great" is prose)
-_BARE_COMMAND_LINE = re.compile(r"(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:%s)(?:[ \t]+[-|/>].{0,300})?" % _TOOLS)
-
-
 def _bare_command(lines: list[tuple[int, str]], k: int) -> str | None:
     text = lines[k][1]
     if len(text) > 400 or (k > 0 and lines[k - 1][1].strip()) or not any(t.strip() for _, t in lines[k + 1:k + 3]):
         return None
-    return text.strip() if _BARE_COMMAND_LINE.fullmatch(text.strip()) else None
+    return text.strip() if _BARE_COMMAND.fullmatch(text.strip()) else None
 
 
 def split_prompts(lines: list[tuple[int, str]]) -> list[Segment]:

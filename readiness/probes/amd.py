@@ -30,6 +30,7 @@ AMD_SMI_VERSION = ["amd-smi", "version"]
 AMD_SMI_DEFAULT = ["amd-smi", "default"]
 # `amd-smi metric` (usage, power, clocks, memory use): read from a paste only, as the default table is (#14 b12)
 AMD_SMI_METRIC = ["amd-smi", "metric"]
+_PASTE_ONLY = (AMD_SMI_DEFAULT, AMD_SMI_METRIC)
 
 
 # `amd-smi version`: `AMDSMI Tool: 25.4.2+aca1101 | AMDSMI Library version: 25.4.0 | ROCm version: 6.4.1 |
@@ -126,7 +127,7 @@ def collect(host) -> dict:
                            ("amd_smi_list", AMD_SMI_LIST), ("amd_smi_default", AMD_SMI_DEFAULT), ("amd_smi_metric", AMD_SMI_METRIC),
                            ("rocm_smi", ROCM_SMI),
                            ("rocm_smi_text", ROCM_SMI_TEXT)):
-            if (argv is AMD_SMI_DEFAULT or argv is AMD_SMI_METRIC) and not replayed:
+            if argv in _PASTE_ONLY and not replayed:
                 continue
             raw[name] = host.run(argv)
             # a paste may hold `amd-smi list` and `amd-smi static` both: parse merges them

@@ -13,7 +13,7 @@ import re
 
 from readiness.facts import CpuFacts, Gpu
 from readiness.host.base import cmd_key
-from readiness.probes.util import bus_id
+from readiness.probes.util import bus_id, every_line
 
 VULKANINFO = ["vulkaninfo", "--summary"]
 VULKANINFO_KEY = cmd_key(VULKANINFO)
@@ -93,9 +93,8 @@ _VK_GREP_FIELDS = ("deviceName", "driverInfo", "driverName", "apiVersion", "vend
 def is_vk_grep_lines(text: str) -> bool:
     """Under `vulkaninfo | grep deviceName` (the prompt line says so): only `field = value` lines kept,
     without their GPU lines; each deviceName is one device (#14 b12)."""
-    lines = [line for line in text.split("\n")[:2000] if line.strip()]
-    fields = [_VK_FIELD.fullmatch(line) for line in lines]
-    return bool(lines) and all(f and f.group(1) in _VK_GREP_FIELDS for f in fields) and \
+    fields = every_line(text, _VK_FIELD.fullmatch)
+    return fields is not None and all(f.group(1) in _VK_GREP_FIELDS for f in fields) and \
         any(f.group(1) == "deviceName" for f in fields)
 
 
@@ -302,9 +301,8 @@ _CL_FRAGMENT_KEYS = re.compile(r"^  (Device Vendor ID|Device Version|Driver Vers
 def is_cl_grep_lines(text: str) -> bool:
     """Under `clinfo | grep ...` (the command line says so): every line one of clinfo's device lines, a
     board or device name among them (#14 b14: `rocm-clinfo | grep -P 'Board|gfx'`)."""
-    lines = [line for line in text.split("\n")[:2000] if line.strip()]
-    fields = [_CL_FIELD.fullmatch(line) or _CL_OLD.fullmatch(line) for line in lines]
-    return bool(lines) and all(fields) and any(f.group(1) in ("Board name", "Device Name", "Name") for f in fields)
+    fields = every_line(text, lambda line: _CL_FIELD.fullmatch(line) or _CL_OLD.fullmatch(line))
+    return fields is not None and any(f.group(1) in ("Board name", "Device Name", "Name") for f in fields)
 
 
 # clinfo's last section, `NULL platform behavior`, pasted alone: the device a GPU context was made on

@@ -9,6 +9,7 @@ import re
 
 from readiness.facts import CpuFacts, Gpu, HostFacts
 from readiness.host.base import cmd_key
+from readiness.probes.util import every_line
 
 ARGV = ["rocminfo"]
 KEY = cmd_key(ARGV)
@@ -72,9 +73,8 @@ def detect(text: str) -> bool:
 
 def detect_grep(text: str) -> bool:
     """Under `rocminfo | grep ...`: every line a name line, and a gfx target or marketing name among them."""
-    lines = [line for line in text.split("\n")[:2000] if line.strip()]
-    fields = [_GREP_LINE.fullmatch(line) for line in lines]
-    return bool(lines) and all(fields) and any(
+    fields = every_line(text, _GREP_LINE.fullmatch)
+    return fields is not None and any(
         f.group(1) == "Marketing Name" or _GFX.fullmatch((f.group(2) or "").strip()) for f in fields)
 
 

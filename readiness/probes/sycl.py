@@ -60,7 +60,8 @@ def _verbose(text: str) -> list[tuple[str, str, str, str, str]]:
 def sycl_gpus(text: str) -> list[Gpu]:
     """One device shows once per backend (OpenCL, Level Zero, Unified Runtime): a card is counted
     as often as the backend that lists it most often, its driver from the OpenCL line (the
-    compute-runtime version)."""
+    compute-runtime version). `--verbose` is counted the same way, by platform."""
+    # {backend: [(name, platform, driver or "")]}: the driver kept only where OpenCL lists the card
     per_backend: dict[str, list[tuple[str, str, str]]] = {}
     for line in text.split("\n"):
         m = _SYCL.fullmatch(line.strip()[:500])
@@ -68,16 +69,21 @@ def sycl_gpus(text: str) -> list[Gpu]:
             continue
         rest = _SYCL_REST.fullmatch(m.group(3).strip())
         if rest:
-            per_backend.setdefault(m.group(1), []).append((rest.group(2).strip(), rest.group(1), rest.group(3)))
+            per_backend.setdefault(m.group(1), []).append(
+                (rest.group(2).strip(), rest.group(1), rest.group(3) if m.group(1) == "opencl" else ""))
+    if not per_backend:
+        for platform, kind, name, pname, driver in _verbose(text):
+            if kind == "gpu" and name:
+                per_backend.setdefault(platform, []).append((name, pname, driver if "OpenCL" in pname else ""))
     counts: dict[str, int] = {}
     drivers: dict[str, str] = {}
     platforms: dict[str, str] = {}
-    for backend, devices in per_backend.items():
+    for devices in per_backend.values():
         for name in dict.fromkeys(d[0] for d in devices):
             counts[name] = max(counts.get(name, 0), sum(1 for d in devices if d[0] == name))
         for name, platform, driver in devices:
             platforms.setdefault(name, platform)
-            if backend == "opencl":
+            if driver:
                 drivers.setdefault(name, driver)
     out = []
     for name, count in counts.items():
@@ -85,20 +91,6 @@ def sycl_gpus(text: str) -> list[Gpu]:
         for _ in range(count):
             out.append(Gpu(index=len(out), vendor=vendor_of(name + " " + platforms[name]), name=name, source="sycl-ls",
                            pci_device_id=dev.group(1).lower() if dev else None, driver_version=drivers.get(name)))
-    if not out and not per_backend:  # --verbose: the same counting, by platform
-        for platform, kind, name, pname, driver in _verbose(text):
-            if kind == "gpu" and name:
-                per_backend.setdefault(platform, []).append((name, pname, driver if "OpenCL" in pname else ""))
-        for devices in per_backend.values():
-            for name in dict.fromkeys(d[0] for d in devices):
-                counts[name] = max(counts.get(name, 0), sum(1 for d in devices if d[0] == name))
-            for name, platform, driver in devices:
-                platforms.setdefault(name, platform)
-                if driver:
-                    drivers.setdefault(name, driver)
-        for name, count in counts.items():
-            out += [Gpu(index=len(out) + k, vendor=vendor_of(name + " " + platforms[name]), name=name, source="sycl-ls",
-                        driver_version=drivers.get(name)) for k in range(count)]
     if not out:  # the 2021 layout: as many GPUs as the backend that lists most, each unnamed
         old: dict[str, list[str]] = {}
         for line in text.split("\n"):

@@ -40,6 +40,14 @@ def key_values(text: str, sep: str = ":") -> dict[str, str]:
     return out
 
 
+def every_line(text: str, match, limit: int = 2000) -> list | None:
+    """``match(line)`` for each non-blank line of the first ``limit``: the matches, or None when a
+    line does not match. A paste under `tool | grep ...` holds only the lines grep kept: its loose
+    detectors ask that every line be one of the tool's own (#14 b12-b14)."""
+    found = [match(line) for line in text.split("\n", limit)[:limit] if line.strip()]
+    return found if found and all(found) else None
+
+
 # A minus sign after a letter is a hyphen: "glibc-2.39" holds 2, not -2 (a collect_env paste whose
 # "Socket(s):" line ran into the next one gave -32 physical cores; #19, fuzz shard 3).
 _INT = re.compile(r"(?:(?<![\w-])-)?\d+")
