@@ -232,8 +232,8 @@ class Collecting:
         names = [getattr(p, "__name__", "").rsplit(".", 1)[-1] for p in probes] if probes is not None \
             else list(registry.MODULES)
         self._order = sorted(range(len(names)), key=lambda i: _start_order(names[i]))
-        chosen = (probes[i] for i in self._order) if probes is not None else (registry.probe(names[i])
-                                                                              for i in self._order)
+        chosen = (probes[i] for i in self._order) if probes is not None else \
+            (registry.probe(names[i], self.host.system) for i in self._order)
         self._running = parallel.Running(chosen, self.host, run)
         from readiness import compat, derive  # noqa: F401 - for assemble: imported once the probes run, not before
 

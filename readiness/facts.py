@@ -11,8 +11,39 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-@dataclass(frozen=True)
-class HostFacts:
+
+class _Fact:
+    """Equality, hashing and repr for the fact classes, field by field as dataclass generates them.
+    dataclass writes those as source for each class and compiles it, and, for a class without a
+    docstring, makes one from its signature: together a third of importing this module, which every
+    run imports (issue 18). ``__init__`` and the frozen ``__setattr__`` stay dataclass's own."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(" + ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)) + ")"
+
+
+def _fact(cls: type) -> type:
+    """A frozen fact class (issue 13: no later stage changes what a probe read)."""
+    return dataclass(frozen=True, repr=False, eq=False)(cls)
+
+
+@_fact
+class HostFacts(_Fact):
+    """The operating system and the machine's name."""
+
     os: str | None = None  # linux | darwin | windows
     os_release: str | None = None  # "Ubuntu 22.04.4 LTS", "macOS 14.5", "Windows 11 Pro"
     kernel: str | None = None
@@ -23,8 +54,10 @@ class HostFacts:
     machine_id: str | None = None  # /etc/machine-id, DMI product UUID, IOPlatformUUID or MachineGuid (lower case)
 
 
-@dataclass(frozen=True)
-class CpuFacts:
+@_fact
+class CpuFacts(_Fact):
+    """The processor."""
+
     vendor: str | None = None
     model: str | None = None
     arch: str | None = None
@@ -34,8 +67,10 @@ class CpuFacts:
     flags: list[str] | None = None
 
 
-@dataclass(frozen=True)
-class MemoryFacts:
+@_fact
+class MemoryFacts(_Fact):
+    """RAM and swap, and a container's memory limit."""
+
     total_mib: int | None = None
     available_mib: int | None = None
     swap_total_mib: int | None = None
@@ -43,8 +78,10 @@ class MemoryFacts:
     cgroup_limit_mib: int | None = None
 
 
-@dataclass(frozen=True)
-class Disk:
+@_fact
+class Disk(_Fact):
+    """A file system readiness would store models on."""
+
     path: str
     total_mib: int | None
     free_mib: int | None
@@ -52,24 +89,30 @@ class Disk:
     used_for: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class MigDevice:
+@_fact
+class MigDevice(_Fact):
+    """One MIG slice of an NVIDIA GPU (a slice, not a GPU)."""
+
     name: str | None
     memory_total_mib: int | None
     gpu_instance_id: int | None = None
     compute_instance_id: int | None = None
 
 
-@dataclass(frozen=True)
-class GpuProcess:
+@_fact
+class GpuProcess(_Fact):
+    """A process using a GPU (with --processes)."""
+
     pid: int
     memory_used_mib: int | None
     name: str | None = None
     command: str | None = None
 
 
-@dataclass(frozen=True)
-class Gpu:
+@_fact
+class Gpu(_Fact):
+    """One GPU, as every source that saw it describes it (collect.merge_gpus)."""
+
     index: int
     vendor: str  # nvidia | amd | apple | intel | other
     name: str | None = None
@@ -133,8 +176,10 @@ class Gpu:
     derived: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class CudaToolkit:
+@_fact
+class CudaToolkit(_Fact):
+    """One CUDA toolkit found on disk."""
+
     release: str | None  # "12.4"
     version: str | None  # the full version where known, "12.4.131"
     path: str | None  # the toolkit folder
@@ -146,8 +191,10 @@ class CudaToolkit:
     unsupported_gpus: list[int] | None = None  # indexes of GPUs this toolkit can't build for
 
 
-@dataclass(frozen=True)
-class CudaStack:
+@_fact
+class CudaStack(_Fact):
+    """The NVIDIA driver's CUDA version, the toolkits and the CUDA libraries."""
+
     driver_version: str | None = None  # highest CUDA version the driver supports, "12.4"
     toolkit_version: str | None = None  # the release of the nvcc on PATH, "12.4"
     nvcc_path: str | None = None  # where that nvcc was found
@@ -161,8 +208,10 @@ class CudaStack:
     libcudart_paths: list[str] = field(default_factory=list)  # every libcudart.so the loader finds
 
 
-@dataclass(frozen=True)
-class ProbeStatus:
+@_fact
+class ProbeStatus(_Fact):
+    """How one probe ended, and why when it read nothing."""
+
     name: str
     status: str  # ok | absent | unsupported | timeout | error
     reason: str | None

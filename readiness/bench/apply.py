@@ -15,6 +15,8 @@ from readiness.bench.results import median
 
 @dataclass
 class Loaded:
+    """The bench figures a check uses for this machine, and why others were not used."""
+
     measured: dict | None = None  # what hardware.from_facts(measured=...) takes
     notes: list[str] = field(default_factory=list)  # why something was not used, in words
 

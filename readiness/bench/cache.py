@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 SCHEMA_VERSION = 1
 FILE = "bench.json"
@@ -55,6 +54,8 @@ def load() -> tuple[dict, str | None]:
 
 def save(result: dict) -> str:
     """Store one bench result under its machine id (replacing that machine's last one)."""
+    import tempfile  # only a bench run writes; a check reads (issue 18: not imported on every check)
+
     store, _ = load()
     store["machines"][result["machine"]["id"]] = result
     os.makedirs(folder(), exist_ok=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import statistics
-
 
 def summary(samples: list[float], unit: str) -> dict:
     """Median, min, max and the interquartile range of per-repeat rates."""
+    import statistics  # here: a check imports this module for median() alone (issue 18: statistics costs ~10 ms)
+
     s = sorted(samples)
     q = statistics.quantiles(s, n=4, method="inclusive") if len(s) >= 2 else [s[0], s[0], s[0]]
     return {"median": round(statistics.median(s), 3), "min": round(s[0], 3), "max": round(s[-1], 3),

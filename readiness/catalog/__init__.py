@@ -20,6 +20,8 @@ _BRAND = re.compile(r"^(nvidia|geforce|tesla|quadro|amd|ati|radeon|apple|intel|a
 
 @dataclass(frozen=True)
 class GpuSpec:
+    """One catalogue GPU: its specs, each row with its source (data/gpus.toml)."""
+
     id: str
     vendor: str
     name: str

@@ -14,7 +14,6 @@ names a person types. Every step is a single pass over a name capped at ``MAX_NA
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -38,6 +37,8 @@ _TRAILING = re.compile(r"^(.*\S) ?x ?(\d{1,3})$")
 
 @dataclass(frozen=True)
 class Resolved:
+    """What a typed GPU name resolved to: the catalogue row, how many, and the rows it could also mean."""
+
     spec: object  # catalog.GpuSpec
     count: int
     variants: tuple[str, ...] = field(default=())  # the rows an ambiguous name could mean, by name
@@ -149,6 +150,8 @@ def _candidates(key: str) -> list:
 
 def closest(text: str, n: int = 3) -> list[str]:
     """The catalogue names nearest a typed name (for 'did you mean')."""
+    import difflib  # only for a name that matched nothing (issue 18: not on every check)
+
     key = user_key(text[:MAX_NAME])
     exact, _, display = _index()
     out: list[str] = []

@@ -21,6 +21,8 @@ STALE_MONTHS = 6
 
 @dataclass(frozen=True)
 class Inputs:
+    """The inputs every cost figure names (hours, electricity, amortisation, resale, currency)."""
+
     hours_per_month: float = 40.0
     electricity_per_kwh: float = 0.17  # USD; EIA US residential average 2025 (data-sources.md)
     amortisation_months: int = 36
@@ -54,6 +56,8 @@ class Inputs:
 
 @dataclass
 class Prices:
+    """The price lists: GPUs and systems to buy, offers to rent, and when they were compiled."""
+
     buy_gpus: list[dict] = field(default_factory=list)
     systems: list[dict] = field(default_factory=list)
     offers: list[dict] = field(default_factory=list)

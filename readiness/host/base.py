@@ -16,6 +16,8 @@ ERROR = "error"
 
 @dataclass(frozen=True)
 class Answer:
+    """What a host returned for one command, file or call, with its status and reason."""
+
     status: str
     value: Any = None
     reason: str | None = None

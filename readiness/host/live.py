@@ -27,13 +27,26 @@ def _uname() -> dict:
     return {"system": u.system, "node": u.node, "release": u.release, "version": u.version, "machine": u.machine}
 
 
+# On Linux the calls read /sys and /proc themselves (host/linux_sys.py): importing psutil cost more
+# than the rest of the CPU probe (issue 18). Elsewhere psutil answers, in the same shape.
+_LINUX = sys.platform.startswith("linux")
+
+
 def _cpu_count() -> dict:
+    if _LINUX:
+        from readiness.host import linux_sys
+
+        return linux_sys.cpu_count()
     import psutil
 
     return {"logical": psutil.cpu_count(logical=True), "physical": psutil.cpu_count(logical=False)}
 
 
 def _cpu_freq() -> dict | None:
+    if _LINUX:
+        from readiness.host import linux_sys
+
+        return linux_sys.cpu_freq()
     import psutil
 
     f = psutil.cpu_freq()
@@ -48,6 +61,10 @@ def _virtual_memory() -> dict:
 
 
 def _battery() -> dict | None:
+    if _LINUX:
+        from readiness.host import linux_sys
+
+        return linux_sys.battery()
     import psutil
 
     b = psutil.sensors_battery() if hasattr(psutil, "sensors_battery") else None
@@ -84,6 +101,10 @@ def _windows_cpu() -> dict | None:
 
 
 def _process(pid: int) -> dict | None:
+    if _LINUX:
+        from readiness.host import linux_sys
+
+        return linux_sys.process(pid)
     import psutil
 
     try:

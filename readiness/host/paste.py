@@ -38,6 +38,8 @@ class Segment:
 
 @dataclass
 class Cleaned:
+    """A paste's lines after cleaning, numbered as in the file, and what cleaning changed."""
+
     lines: list[tuple[int, str]]  # (line number in the file, cleaned text); removed lines absent
     notes: list[str] = field(default_factory=list)  # what cleaning changed that the user should know
 

@@ -34,6 +34,8 @@ _stopped = False  # set by kill_all: no command may start once Ctrl-C has killed
 
 @dataclass
 class Outcome:
+    """A finished (or killed) command's exit code and output."""
+
     returncode: int | None  # None: killed at the deadline
     stdout: bytes
     stderr: bytes

@@ -57,7 +57,7 @@ def discover(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = (),
     not read by then are listed with a reason instead (check's time budget)."""
     import time
 
-    from readiness.models import files, read, stores
+    from readiness.models import files, stores
 
     deadline = None if seconds is None else time.monotonic() + seconds
 
@@ -84,6 +84,8 @@ def discover(env: Mapping[str, str], platform: str, paths: tuple[str, ...] = (),
             found = stores.hf_cache(folder, budget)
         else:
             found = stores.folder(folder, store, budget)
+        if found:
+            from readiness.models import read  # the GGUF and config readers, only once a store holds a model (issue 18)
         for c in found:
             c["store"] = f"path:{kind}" if store == "path" and kind != "path" else store
             if deadline is not None and time.monotonic() > deadline and not c.get("reason"):

@@ -61,6 +61,8 @@ class GGUFError(ValueError):
 
 @dataclass(slots=True)
 class Tensor:
+    """One tensor's entry in a GGUF header (never its data)."""
+
     name: str
     shape: tuple[int, ...]
     type_id: int
@@ -82,6 +84,8 @@ class Tensor:
 
 @dataclass
 class Header:
+    """A GGUF file's header: its version, metadata and tensor entries."""
+
     version: int
     endian: str  # "little" or "big"
     metadata: dict[str, Any]

@@ -8,7 +8,7 @@ import re
 from readiness import catalog
 from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
-from readiness.probes.base import Result
+from readiness.probes.base import Result, elsewhere
 from readiness.probes.util import closed_json, json_in, key_values, size_mib, to_int
 from readiness.host.base import slow_timeout
 
@@ -214,7 +214,7 @@ def working_set_mib(ram_mib: int, wired_limit_mb: int | None) -> tuple[int, str]
 
 def parse(raw: dict) -> Result:
     if raw.get("system") not in ("darwin", None):
-        return Result({"gpus": []}, "unsupported", f"macOS only (this is {raw['system']})")
+        return elsewhere(NAME, raw["system"])
     sysctl = parse_sysctl(raw["sysctl"].text) if raw.get("sysctl") is not None and raw["sysctl"].text else {}
     hw = hardware(raw)
     ram = to_int(sysctl.get("hw.memsize"))

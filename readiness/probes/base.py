@@ -23,6 +23,16 @@ class Result:
     reason: str | None = None
 
 
+#: Probes of one operating system: elsewhere they answer "unsupported" without being imported
+#: (probes/registry.py; issue 18: a live check on Linux skipped importing the Windows and macOS parsers).
+ONLY_ON = {"apple": ("darwin", "macOS"), "windows": ("windows", "Windows")}
+
+
+def elsewhere(name: str, system: str | None) -> Result:
+    """The answer of a one-system probe on another system."""
+    return Result({"gpus": []}, "unsupported", f"{ONLY_ON[name][1]} only (this is {system})")
+
+
 def run_guarded(probe, host) -> tuple[Result, float]:
     """Collect and parse one probe. One failing probe never hides the others: its exception
     becomes an ``error`` result with the reason (HOUSE.md, "absent is a state")."""

@@ -9,8 +9,7 @@ from readiness import data
 from readiness.facts import CpuFacts, Draft
 from readiness.host.base import cmd_key
 from readiness.probes.base import Result
-from readiness.probes.util import json_in, key_values, normalise_arch, timed_out, to_count, to_float, to_int
-from readiness.probes.windows import PS
+from readiness.probes.util import PS, json_in, key_values, normalise_arch, timed_out, to_count, to_float, to_int
 from readiness.host.base import slow_timeout
 
 NAME = "cpu"
@@ -279,17 +278,23 @@ _X86_VENDORS = {"GenuineIntel": "Intel", "AuthenticAMD": "AMD", "HygonGenuine": 
                 "CentaurHauls": "Centaur", "  Shanghai  ": "Zhaoxin"}
 
 
+# The macOS and Windows readers are imported only when their outputs were collected: a live check
+# elsewhere never imports them (issue 18).
 def _mac_hardware(raw: dict) -> dict:
+    if raw.get("hardware") is None and raw.get("hardware_text") is None:
+        return {}
     from readiness.probes.apple import hardware
 
     return hardware(raw)
 
 
 def _dxdiag_system(raw: dict) -> dict:
+    answer = raw.get("dxdiag")
+    if answer is None or not answer.text:
+        return {}
     from readiness.probes.windows import dxdiag_system
 
-    answer = raw.get("dxdiag")
-    return dxdiag_system(answer.text) if answer is not None and answer.text else {}
+    return dxdiag_system(answer.text)
 
 
 def _vendor_of_name(model: str) -> str | None:

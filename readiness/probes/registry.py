@@ -13,8 +13,31 @@ MODULES = ("torch", "osinfo", "cpu", "memory", "disks", "pci", "nvidia", "amd", 
            "pystack", "power", "identity", "pasted")
 
 
-def probe(module: str):
-    """One probe module by its name in MODULES (a check imports each just before it starts it)."""
+class Elsewhere:
+    """A one-system probe (base.ONLY_ON) on a live host of another system: its answer is known, so
+    its module is not imported (issue 18)."""
+
+    LIST_WHEN_ABSENT = True
+
+    def __init__(self, name: str, system: str) -> None:
+        self.NAME, self._system = name, system
+
+    def collect(self, host) -> dict:
+        return {}
+
+    def parse(self, raw: dict):
+        from readiness.probes.base import elsewhere
+
+        return elsewhere(self.NAME, self._system)
+
+
+def probe(module: str, system: str | None = None):
+    """One probe module by its name in MODULES (a check imports each just before it starts it).
+    ``system``: the live host's; a probe of another system is then an ``Elsewhere``."""
+    from readiness.probes.base import ONLY_ON
+
+    if system is not None and module in ONLY_ON and system != ONLY_ON[module][0]:
+        return Elsewhere(module, system)
     return importlib.import_module(f"readiness.probes.{module}")
 
 

@@ -10,6 +10,9 @@ from typing import Any
 from readiness.host.base import TIMEOUT, Answer
 from readiness.host.guard import Guard  # noqa: F401 - kept importable from here
 
+#: How Windows probes run a PowerShell command (the CPU and the Windows GPU probes both do).
+PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
+
 _ARCH = {
     "x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64", "em64t": "x86_64",
     "aarch64": "arm64", "arm64": "arm64", "armv8l": "arm64", "aarch64_be": "arm64",

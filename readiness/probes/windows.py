@@ -8,14 +8,13 @@ import re
 
 from readiness.facts import Draft, Gpu
 from readiness.host.base import cmd_key
-from readiness.probes.base import Result
+from readiness.probes.base import Result, elsewhere
 from readiness.probes.pci import vendor_rows
-from readiness.probes.util import json_in, key_values, name_class, to_int
+from readiness.probes.util import PS, json_in, key_values, name_class, to_int
 from readiness.host.base import slow_timeout
 from readiness.facts import HostFacts
 
 NAME = "windows"
-PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
 CIM_JSON = PS + ["Get-CimInstance Win32_VideoController | Select-Object Name,AdapterRAM,DriverVersion,PNPDeviceID,"
                   "AdapterCompatibility,VideoProcessor | ConvertTo-Json"]
 CIM_LIST = PS + ["Get-CimInstance Win32_VideoController | Format-List"]
@@ -267,7 +266,7 @@ def _vendor(vendor_id: str | None, name: str, known: dict[str, str]) -> str:
 
 def parse(raw: dict) -> Result:
     if raw.get("system") not in ("windows", None):
-        return Result({"gpus": []}, "unsupported", f"Windows only (this is {raw['system']})")
+        return elsewhere(NAME, raw["system"])
     adapters, source = [], None
     for key, parser in (("cim", parse_cim_json), ("cim_list", parse_cim_list), ("wmic", parse_wmic)):
         ans = raw.get(key)

@@ -43,6 +43,8 @@ _OPTIONAL_KEYS = {"applies": dict, "reference": str, "tags": list}
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule: when it applies, what it says and the fix it gives."""
+
     id: str
     title: str
     severity: str

@@ -15,6 +15,8 @@ _GENERIC = {"family": "unknown CPU family", "segment": "desktop", "channels": 2,
 
 @dataclass
 class CpuFigures:
+    """What the estimators take from a CPU: its compute, memory bandwidth and SIMD level."""
+
     tflops: float | None
     bandwidth_gbps: float
     simd: str  # the widest vector unit in the flags: avx512, avx2, sve, neon or baseline

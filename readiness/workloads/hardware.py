@@ -13,6 +13,8 @@ _BACKENDS = {"nvidia": "cuda", "amd": "rocm", "apple": "metal", "intel": "sycl"}
 
 @dataclass
 class Device:
+    """One device a workload can run on, with the figures the estimators use."""
+
     name: str
     vendor: str
     backend: str
@@ -30,6 +32,8 @@ class Device:
 
 @dataclass
 class Hardware:
+    """A machine as the estimators see it: its GPUs, RAM and CPU."""
+
     gpus: list[Device]
     ram_total_mib: float | None
     ram_available_mib: float | None

@@ -20,6 +20,8 @@ def _keep_none(v: Any) -> str | None:
 
 @dataclass(frozen=True)
 class Field:
+    """One fact of nvidia-smi -q / -q -x: how its value is read, and where each layout prints it."""
+
     key: str
     read: Callable[[Any], Any]
     xml: tuple[str, ...]

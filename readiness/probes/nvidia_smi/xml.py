@@ -8,12 +8,15 @@ before the cut is still read.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from readiness.probes.util import bus_id
 from readiness.probes.nvidia_smi.fields import CUDA_KEYS_XML, DRIVER_KEYS_XML, read_fields
 from readiness.probes.nvidia_smi.values import (_clean, _cuda, _display, _first, _int, _mib, _mig_device, _new_gpu,
                                                 _normalise_text, _result, _version)
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 # Attributes start with a blank: a name run with nothing after it but more non-tag text
 # ("</bridge_c000...", no ">") would else be split between the two runs at every position
@@ -60,6 +63,9 @@ def _rebuild(body: str) -> str:
 
 
 def _xml_root(text: str) -> ET.Element:
+    # ElementTree only when there is XML to read: every live check imports this package (issue 18)
+    import xml.etree.ElementTree as ET
+
     start = text.find("<nvidia_smi_log")
     if start < 0:
         raise ValueError("not nvidia-smi XML output: no <nvidia_smi_log> element")
