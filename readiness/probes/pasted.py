@@ -6,25 +6,25 @@ vendor probes read the same devices more richly and faster."""
 from __future__ import annotations
 
 from readiness.host.base import cmd_key
-from readiness.probes import gfxinfo, inxi, rocminfo, sycl
+from readiness.probes import clinfo, gfxinfo, inxi, rocminfo, sycl
 from readiness.probes.base import Result
 
 NAME = "pasted"
 LIST_WHEN_ABSENT = False  # these tools are never run live: "none given" would be noise in every report
-FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *sycl.FORMATS, *inxi.FORMATS]
+FORMATS = [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *clinfo.FORMATS, *sycl.FORMATS, *inxi.FORMATS]
 FRAGMENTS = [("rocminfo", rocminfo.KEY, rocminfo.detect_fragment),
              # under `tool | grep ...` (the program named with " | grep"): only the lines grep kept (#14 b12)
              ("rocminfo | grep", rocminfo.KEY, rocminfo.detect_grep),
              ("vulkaninfo | grep", gfxinfo.VULKANINFO_KEY, gfxinfo.is_vk_grep_lines),
-             ("clinfo | grep", cmd_key(gfxinfo.CLINFO), gfxinfo.is_cl_grep_lines),
-             ("rocm-clinfo | grep", cmd_key(gfxinfo.CLINFO), gfxinfo.is_cl_grep_lines)]
+             ("clinfo | grep", cmd_key(clinfo.CLINFO), clinfo.is_cl_grep_lines),
+             ("rocm-clinfo | grep", cmd_key(clinfo.CLINFO), clinfo.is_cl_grep_lines)]
 
-_GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, **sycl.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
+_GPU_PARSERS = {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, **clinfo.PARSERS, **sycl.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
                 cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus}
-_CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(sycl.SYCL_LS): sycl.sycl_cpu, cmd_key(gfxinfo.CLINFO): gfxinfo.cl_cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
+_CPU_PARSERS = {rocminfo.KEY: rocminfo.cpu, cmd_key(sycl.SYCL_LS): sycl.sycl_cpu, cmd_key(clinfo.CLINFO): clinfo.cl_cpu, cmd_key(inxi.INXI): inxi.inxi_cpu,
                 cmd_key(inxi.CIM_CPU_TABLE): inxi.cim_cpu}
 _HOST_READERS = {cmd_key(inxi.INXI): inxi.inxi_host, rocminfo.KEY: rocminfo.host}
-_ARGVS = [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, gfxinfo.CLINFO, sycl.SYCL_LS, inxi.INXI,
+_ARGVS = [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, clinfo.CLINFO, sycl.SYCL_LS, inxi.INXI,
           inxi.CIM_CPU_TABLE, inxi.CIM_GPU_TABLE]
 NONE_GIVEN = "no rocminfo, vulkaninfo, glxinfo, clinfo, sycl-ls, inxi or CIM table output given (read from --from only)"
 
