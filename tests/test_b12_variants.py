@@ -10,7 +10,7 @@ from test_from_budgets import hang_guard
 
 from readiness.errors import ReadinessError
 from readiness.host import paste
-from readiness.probes import amd, apple, cpu, gfxinfo, inxi, nvidia_smi, rocminfo, sycl, torch
+from readiness.probes import amd, apple, clinfo, cpu, gfxinfo, inxi, nvidia_smi, rocminfo, sycl, torch
 from readiness.probes.nvidia_smi.values import _display
 from readiness.probes.rocm_smi import _gfx
 
@@ -217,12 +217,12 @@ def test_logic_clinfo_device_block_without_its_header():
              "  Device Vendor ID                                0x8086\n"
              "  Device Version                                  OpenCL 3.0 NEO\n"
              "  Driver Version                                  23.35.27191.42\n")
-    assert gfxinfo.is_clinfo(block)
-    (g,) = gfxinfo.cl_gpus(block)  # no Device Type line: told by its name, as clinfo -l's are
+    assert clinfo.is_clinfo(block)
+    (g,) = clinfo.cl_gpus(block)  # no Device Type line: told by its name, as clinfo -l's are
     assert (g.name, g.driver_version) == ("Intel(R) Graphics [0x56a0]", "23.35.27191.42")
     cpu_block = block.replace("Intel(R) Graphics [0x56a0]", "Intel(R) Core(TM) i7-12700H")
-    assert gfxinfo.cl_gpus(cpu_block) == []
-    assert not gfxinfo.is_clinfo("\n".join(block.splitlines()[:3]) + "\n")  # two keys and no type: too little
+    assert clinfo.cl_gpus(cpu_block) == []
+    assert not clinfo.is_clinfo("\n".join(block.splitlines()[:3]) + "\n")  # two keys and no type: too little
 
 
 def test_logic_sycl_ls_of_2021_counts_unnamed_gpus():

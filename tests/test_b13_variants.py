@@ -8,7 +8,7 @@ from pastefacts import facts_of
 from test_from_budgets import hang_guard
 
 from readiness.host import paste
-from readiness.probes import apple, cpu, gfxinfo, osinfo, pci, rocminfo, sycl, torch, windows
+from readiness.probes import apple, clinfo, cpu, gfxinfo, osinfo, pci, rocminfo, sycl, torch, windows
 from readiness.probes.rocm_smi import parse_rocm_smi_text
 
 
@@ -123,11 +123,11 @@ def test_logic_clinfo_cpu_device_is_the_processor():
     block = ("Number of platforms                               1\n"
              "  Device Name                                     Intel(R) Core(TM) i7-8750H CPU @ 2.20GHz\n"
              "  Device Vendor                                   Intel(R) Corporation\n")
-    assert gfxinfo.cl_cpu(block).model == "Intel(R) Core(TM) i7-8750H CPU @ 2.20GHz"
+    assert clinfo.cl_cpu(block).model == "Intel(R) Core(TM) i7-8750H CPU @ 2.20GHz"
     pocl = block.replace("Intel(R) Core(TM)", "pthread-Intel(R) Core(TM)") + "  Device Type                                     CPU\n"
-    assert gfxinfo.cl_cpu(pocl).model == "Intel(R) Core(TM) i7-8750H CPU @ 2.20GHz"
+    assert clinfo.cl_cpu(pocl).model == "Intel(R) Core(TM) i7-8750H CPU @ 2.20GHz"
     fpga = block.replace("Intel(R) Core(TM) i7-8750H CPU @ 2.20GHz", "Intel(R) FPGA Emulation Device")
-    assert gfxinfo.cl_cpu(fpga) is None
+    assert clinfo.cl_cpu(fpga) is None
 
 
 VERBOSE = """Platform [#1]:

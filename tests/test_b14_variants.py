@@ -8,7 +8,7 @@ from pastefacts import facts_of
 from test_from_budgets import hang_guard
 
 from readiness.host import replay
-from readiness.probes import cpu, gfxinfo, nvidia_smi
+from readiness.probes import clinfo, cpu, nvidia_smi
 
 
 Q_MIDDLE = """    GPU Virtualization Mode
@@ -53,7 +53,7 @@ def test_logic_clinfo_under_grep_its_board_names_open_devices(tmp_path):
     gpus = facts_of(tmp_path, text)["gpus"]
     assert [(g["name"], g["gfx_target"]) for g in gpus] == [("AMD Radeon RX 7900 XTX", "gfx1100"),
                                                             ("AMD Radeon RX 7600", "gfx1102")]
-    assert not gfxinfo.is_cl_grep_lines("  Board name:\t AMD Radeon RX 7600\nsome other line\n")
+    assert not clinfo.is_cl_grep_lines("  Board name:\t AMD Radeon RX 7600\nsome other line\n")
 
 
 def test_logic_clinfo_null_platform_section_alone():
@@ -63,18 +63,18 @@ def test_logic_clinfo_null_platform_section_alone():
             "    Device Name                                   Intel(R) UHD Graphics 620\n"
             "  clCreateContextFromType(NULL, CL_DEVICE_TYPE_ALL)  Success (1)\n"
             "    Device Name                                   Intel(R) UHD Graphics 620\n")
-    assert gfxinfo.is_clinfo(text)
-    assert [g.name for g in gfxinfo.cl_gpus(text)] == ["Intel(R) UHD Graphics 620"]  # the GPU context's, once
-    assert not gfxinfo.is_clinfo(text.replace("CL_DEVICE_TYPE_GPU)  Success (1)", "CL_DEVICE_TYPE_GPU)  No devices found"))
+    assert clinfo.is_clinfo(text)
+    assert [g.name for g in clinfo.cl_gpus(text)] == ["Intel(R) UHD Graphics 620"]  # the GPU context's, once
+    assert not clinfo.is_clinfo(text.replace("CL_DEVICE_TYPE_GPU)  Success (1)", "CL_DEVICE_TYPE_GPU)  No devices found"))
 
 
 def test_logic_neo_version_lines_name_an_intel_gpu():
     text = ("  Device Version                                  OpenCL 3.0 NEO\n"
             "  Driver Version                                  23.35.27191.42\n")
-    (g,) = gfxinfo.cl_gpus(text)
+    (g,) = clinfo.cl_gpus(text)
     assert (g.vendor, g.name, g.driver_version, g.pci_vendor_id) == ("intel", None, "23.35.27191.42", None)
     cpu_runtime = text.replace("OpenCL 3.0 NEO", "OpenCL 3.0 (Build 0)")
-    assert not gfxinfo.is_clinfo(cpu_runtime) and gfxinfo.cl_gpus(cpu_runtime) == []
+    assert not clinfo.is_clinfo(cpu_runtime) and clinfo.cl_gpus(cpu_runtime) == []
 
 
 def test_logic_two_lspci_listings_in_one_paste_are_one_device_list(tmp_path):
@@ -95,5 +95,5 @@ def test_logic_two_lspci_listings_in_one_paste_are_one_device_list(tmp_path):
 def test_logic_new_patterns_are_linear():
     with hang_guard():
         nvidia_smi.detect("    PCI" + " " * 100_000 + "x\n")
-        gfxinfo.is_clinfo("  Device Version" + " " * 100_000 + "x\n")
-        gfxinfo.is_cl_grep_lines("  Board name:" + " " * 100_000 + "\n")
+        clinfo.is_clinfo("  Device Version" + " " * 100_000 + "x\n")
+        clinfo.is_cl_grep_lines("  Board name:" + " " * 100_000 + "\n")

@@ -9,7 +9,7 @@ import pytest
 from readiness.collect import gather
 from readiness.errors import ReadinessError
 from readiness.host import replay
-from readiness.probes import gfxinfo, registry, sycl
+from readiness.probes import clinfo, gfxinfo, registry, sycl
 
 
 def _load(tmp_path, text: str, name: str = "paste.txt"):
@@ -142,10 +142,10 @@ def test_logic_clinfo_l_tree_skips_processors_and_emulators():
             " `-- Device #1: AMD Ryzen 7 5800X 8-Core Processor\n"
             "Platform #1: Portable Computing Language\n `-- Device #0: pthread-AMD Ryzen 7 5800X 8-Core Processor\n"
             "Platform #2: Intel(R) FPGA Emulation Platform for OpenCL(TM)\n `-- Device #0: Intel(R) FPGA Emulation Device\n")
-    assert gfxinfo.is_clinfo(text)
-    assert [(g.vendor, g.name, g.gfx_target) for g in gfxinfo.cl_gpus(text)] == [("amd", None, "gfx1030")]
+    assert clinfo.is_clinfo(text)
+    assert [(g.vendor, g.name, g.gfx_target) for g in clinfo.cl_gpus(text)] == [("amd", None, "gfx1030")]
     # a device line without its platform line is not enough
-    assert not gfxinfo.is_clinfo(" `-- Device #0: NVIDIA GeForce RTX 3090\n")
+    assert not clinfo.is_clinfo(" `-- Device #0: NVIDIA GeForce RTX 3090\n")
 
 
 _XPU_SUMMARY = """\

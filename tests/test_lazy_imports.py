@@ -34,7 +34,7 @@ def loaded(tmp_path_factory):
 def test_a_live_check_leaves_the_paste_readers_and_other_systems_unimported(loaded):
     assert "readiness.facts" in loaded and "readiness.probes.cpu" in loaded  # the check did run
     for name in ("readiness.probes.gfxinfo", "readiness.probes.inxi", "readiness.probes.rocminfo",
-                 "readiness.probes.sycl", "readiness.probes.windows", "readiness.probes.apple", "psutil",
+                 "readiness.probes.sycl", "readiness.probes.clinfo", "readiness.probes.windows", "readiness.probes.apple", "psutil",
                  "xml.etree.ElementTree", "statistics", "difflib", "tempfile", "jinja2"):
         assert name not in loaded, name
 

@@ -10,7 +10,7 @@ import pytest
 from readiness.collect import _build_vendor, gather
 from readiness.errors import ReadinessError
 from readiness.host import paste, replay
-from readiness.probes import amd, gfxinfo, inxi, registry, windows
+from readiness.probes import amd, clinfo, gfxinfo, inxi, registry, windows
 from readiness.probes.nvidia_smi import detect
 
 
@@ -78,8 +78,8 @@ def test_logic_old_amd_app_clinfo_pci_numbers_are_decimal():
             "Number of devices:\t\t\t\t 1\n  Device Type:\t\t\t\t\t CL_DEVICE_TYPE_GPU\n  Vendor ID:\t\t\t\t\t 1002h\n"
             "  Board name:\t\t\t\t\t AMD Radeon R9 200 Series\n  Device Topology:\t\t\t\t PCI[ B#12, D#0, F#0 ]\n"
             "  Global memory size:\t\t\t\t 3221225472\n  Name:\t\t\t\t\t\t Hawaii\n")
-    assert gfxinfo.is_clinfo(text)
-    (gpu,) = gfxinfo.cl_gpus(text)
+    assert clinfo.is_clinfo(text)
+    (gpu,) = clinfo.cl_gpus(text)
     assert (gpu.name, gpu.pci_bus_id, gpu.memory_total_mib, gpu.pci_vendor_id) == \
         ("AMD Radeon R9 200 Series", "0000:0c:00.0", 3072, "0x1002")
 

@@ -19,22 +19,22 @@ NONE_GIVEN = "no rocminfo, vulkaninfo, glxinfo, clinfo, sycl-ls, inxi or CIM tab
 def _tables() -> dict:
     """The readers, imported on first use: a live check never reads these outputs, and importing
     the five parser modules was a tenth of its start-up (issue 18)."""
-    from readiness.probes import gfxinfo, inxi, rocminfo, sycl
+    from readiness.probes import clinfo, gfxinfo, inxi, rocminfo, sycl
 
     return {
-        "FORMATS": [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *sycl.FORMATS, *inxi.FORMATS],
+        "FORMATS": [(rocminfo.KEY, rocminfo.detect), *gfxinfo.FORMATS, *clinfo.FORMATS, *sycl.FORMATS, *inxi.FORMATS],
         "FRAGMENTS": [("rocminfo", rocminfo.KEY, rocminfo.detect_fragment),
                       # under `tool | grep ...` (the program named with " | grep"): only the lines grep kept (#14 b12)
                       ("rocminfo | grep", rocminfo.KEY, rocminfo.detect_grep),
                       ("vulkaninfo | grep", gfxinfo.VULKANINFO_KEY, gfxinfo.is_vk_grep_lines),
-                      ("clinfo | grep", cmd_key(gfxinfo.CLINFO), gfxinfo.is_cl_grep_lines),
-                      ("rocm-clinfo | grep", cmd_key(gfxinfo.CLINFO), gfxinfo.is_cl_grep_lines)],
-        "gpu": {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, **sycl.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
+                      ("clinfo | grep", cmd_key(clinfo.CLINFO), clinfo.is_cl_grep_lines),
+                      ("rocm-clinfo | grep", cmd_key(clinfo.CLINFO), clinfo.is_cl_grep_lines)],
+        "gpu": {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, **clinfo.PARSERS, **sycl.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,
                 cmd_key(inxi.CIM_GPU_TABLE): inxi.cim_gpus},
-        "cpu": {rocminfo.KEY: rocminfo.cpu, cmd_key(sycl.SYCL_LS): sycl.sycl_cpu, cmd_key(gfxinfo.CLINFO): gfxinfo.cl_cpu,
+        "cpu": {rocminfo.KEY: rocminfo.cpu, cmd_key(sycl.SYCL_LS): sycl.sycl_cpu, cmd_key(clinfo.CLINFO): clinfo.cl_cpu,
                 cmd_key(inxi.INXI): inxi.inxi_cpu, cmd_key(inxi.CIM_CPU_TABLE): inxi.cim_cpu},
         "host": {cmd_key(inxi.INXI): inxi.inxi_host, rocminfo.KEY: rocminfo.host},
-        "argvs": [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, gfxinfo.CLINFO, sycl.SYCL_LS, inxi.INXI,
+        "argvs": [rocminfo.ARGV, gfxinfo.VULKANINFO, gfxinfo.GLXINFO, clinfo.CLINFO, sycl.SYCL_LS, inxi.INXI,
                   inxi.CIM_CPU_TABLE, inxi.CIM_GPU_TABLE],
     }
 
