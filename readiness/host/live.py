@@ -27,26 +27,13 @@ def _uname() -> dict:
     return {"system": u.system, "node": u.node, "release": u.release, "version": u.version, "machine": u.machine}
 
 
-# On Linux the calls read /sys and /proc themselves (host/linux_sys.py): importing psutil cost more
-# than the rest of the CPU probe (issue 18). Elsewhere psutil answers, in the same shape.
-_LINUX = sys.platform.startswith("linux")
-
-
 def _cpu_count() -> dict:
-    if _LINUX:
-        from readiness.host import linux_sys
-
-        return linux_sys.cpu_count()
     import psutil
 
     return {"logical": psutil.cpu_count(logical=True), "physical": psutil.cpu_count(logical=False)}
 
 
 def _cpu_freq() -> dict | None:
-    if _LINUX:
-        from readiness.host import linux_sys
-
-        return linux_sys.cpu_freq()
     import psutil
 
     f = psutil.cpu_freq()
@@ -61,10 +48,6 @@ def _virtual_memory() -> dict:
 
 
 def _battery() -> dict | None:
-    if _LINUX:
-        from readiness.host import linux_sys
-
-        return linux_sys.battery()
     import psutil
 
     b = psutil.sensors_battery() if hasattr(psutil, "sensors_battery") else None
@@ -101,10 +84,6 @@ def _windows_cpu() -> dict | None:
 
 
 def _process(pid: int) -> dict | None:
-    if _LINUX:
-        from readiness.host import linux_sys
-
-        return linux_sys.process(pid)
     import psutil
 
     try:
@@ -132,6 +111,23 @@ CALLS: dict[str, Callable[..., Any]] = {
     "windows.cpu": _windows_cpu,
     "process": _process,
 }
+
+
+def _from_sys(name: str) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        from readiness.host import linux_sys
+
+        return getattr(linux_sys, name)(*args)
+
+    return call
+
+
+# On Linux these calls read /sys and /proc themselves (host/linux_sys.py), in psutil's shape: importing
+# psutil cost more than the rest of the CPU probe (issue 18). Elsewhere psutil answers.
+if sys.platform.startswith("linux"):
+    CALLS.update({"psutil.cpu_count": _from_sys("cpu_count"), "psutil.cpu_freq": _from_sys("cpu_freq"),
+                  "psutil.battery": _from_sys("battery"), "process": _from_sys("process")})
+
 #: Vendor libraries, each run in a child process bounded by the host's timeout (host/vendor_child.py).
 VENDOR_CALLS = ("nvml", "amdsmi")
 
