@@ -156,6 +156,7 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
         stack["packages"] = dict(sorted(ce["packages"].items()))
     if not any(gpus for gpus in gpu_lists):
         found = []
+        memory = ce.get("gpu_memory_mib") or []  # an XPU build's detected devices, by torch's index
         for i, name in enumerate(ce["gpus"]):
             vendor = "nvidia" if ("NVIDIA" in name or "GeForce" in name or "Tesla" in name or "Quadro" in name
                                   or "(nvgpu)" in name) else (
@@ -164,7 +165,8 @@ def _merge_collect_env(ce: dict, sections: dict, stack: dict, gpu_lists: list) -
             found.append(Gpu(index=i, vendor=vendor, name=name, source="collect_env",
                              driver_version=ce["driver"] if vendor == "nvidia" else
                              ce.get("intel_driver") if vendor == "intel" else None,
-                             gfx_target=(ce.get("gfx_targets") or [None] * (i + 1))[i]))
+                             gfx_target=(ce.get("gfx_targets") or [None] * (i + 1))[i],
+                             memory_total_mib=memory[i] if i < len(memory) and vendor == "intel" else None))
         gpu_lists.append(found)
     host = sections["host"]
     if host.os_release is None and ce.get("os"):

@@ -134,14 +134,17 @@ def _unquote(line: str, prefix: str) -> str:
 def _strip_quoted_runs(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """A `> ` quoted block inside prose (a reply that quotes the output under a sentence, #14 b11):
     each run of at least 2 quoted lines (blank lines inside it aside; 3 until a quoted `uname -a` and its
-    line, #14 b13) loses one level of quoting."""
+    line, #14 b13) loses its quoting: one level, and more while every line of the run has another."""
     out = list(lines)
     run: list[int] = []
 
     def close() -> None:
         if sum(1 for k in run if out[k][1].strip(" >")) >= 2:
-            for k in run:
-                out[k] = (out[k][0], _unquote(out[k][1], ">"))
+            for _ in range(4):  # nested quoting, "> > ", as many levels as every line of the run has (#14 b15)
+                for k in run:
+                    out[k] = (out[k][0], _unquote(out[k][1], ">"))
+                if not all(out[k][1].lstrip(" ").startswith(">") for k in run if out[k][1].strip()):
+                    break
         run.clear()
 
     for k, (_, t) in enumerate(out):

@@ -13,7 +13,7 @@ from readiness.probes import drm
 from readiness.probes.base import Result
 from readiness.probes.rocm_smi import (_clean, _is_rocm_smi_json, _is_rocm_smi_text, _watts, parse_rocm_smi_json,
                                        parse_rocm_smi_text)
-from readiness.probes.util import bus_id, json_in, mib, size_mib, timed_out, to_int
+from readiness.probes.util import bus_id, closed_json, json_in, mib, size_mib, timed_out, to_int
 from readiness.facts import HostFacts
 
 NAME = "amd"
@@ -48,10 +48,22 @@ def parse_amd_smi_version(text: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _is_amd_smi_static_json(text: str) -> bool:
+def _static_items(text: str) -> list:
+    """`amd-smi static --json`'s GPUs: a bare list, or the list under newer amd-smi's `gpu_data` root,
+    whole or cut short by an issue's length limit (closed after its last complete member: a cut bare
+    list is its first GPU's object), after whatever lines came before it (Python's SyntaxWarnings of
+    amdsmi_interface.py, #14 b15)."""
     doc = json_in(text)
-    items = doc if isinstance(doc, list) else (doc or {}).get("gpu_data") if isinstance(doc, dict) else None
-    return isinstance(items, list) and any(isinstance(i, dict) and "asic" in i for i in items)
+    if doc is None:
+        doc = closed_json(text)
+        if isinstance(doc, dict) and "asic" in doc:
+            doc = [doc]
+    items = doc if isinstance(doc, list) else doc.get("gpu_data") if isinstance(doc, dict) else None
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _is_amd_smi_static_json(text: str) -> bool:
+    return any("asic" in i for i in _static_items(text))
 
 
 def _is_amd_smi_static_text(text: str) -> bool:
@@ -163,10 +175,8 @@ def _size_mib(node) -> int | None:
 
 
 def parse_amd_smi_static(text: str) -> list[dict]:
-    doc = json_in(text)
-    items = doc if isinstance(doc, list) else doc.get("gpu_data", []) if isinstance(doc, dict) else []
     out = []
-    for i, g in enumerate(items):
+    for i, g in enumerate(_static_items(text)):
         asic, bus, vram, driver = g.get("asic", {}), g.get("bus", {}), g.get("vram", {}), g.get("driver", {})
         out.append({"index": g.get("gpu", i), "name": _clean(asic.get("market_name")), "device_id": asic.get("device_id"),
                     "gfx_target": _clean(asic.get("target_graphics_version")), "pci_bus_id": bus_id(bus.get("bdf")),

@@ -11,25 +11,30 @@ import re
 
 from readiness.facts import CpuFacts, Gpu
 from readiness.host.base import cmd_key
-from readiness.probes.gfxinfo import _PCI_VENDORS, _SOFTWARE, _driver, _hex_id, vendor_of
+from readiness.probes.gfxinfo import _SOFTWARE, _driver, _gpu_vendor_ids, _hex_id, renderer_name, vendor_of
 from readiness.probes.util import bus_id, every_line
 
 CLINFO = ["clinfo"]
 
 _CL_FIELD = re.compile(r"  (Device Name|Device Type|Device Vendor ID|Driver Version|Global memory size|"
-                       r"Device Topology \((?:NV|AMD)\)|Device Board Name \(AMD\)|Device PCI bus info \(KHR\)|Compute Capability \(NV\))"
+                       r"Device Topology \((?:NV|AMD)\)|Device Board Name \(AMD\)|Device PCI-e ID \(AMD\)|Device PCI bus info \(KHR\)|"
+                       r"Compute Capability \(NV\))"
                        r"[ \t]{2,60}(.{0,500})")
 
 
 # The older layout of AMD APP SDK's clinfo (before the clinfo project's, still shipped with
 # AMD APP 1800-era drivers): "Key:" then tabs, each device opened by its Device Type line, the
 # vendor as "1002h", the address as "PCI[ B#1, D#0, F#0 ]" (decimal numbers).
-_CL_OLD = re.compile(r"  (Device Type|Vendor ID|Board name|Device Topology|Global memory size|Name|Driver version):"
+_CL_OLD = re.compile(r" {0,2}(Device Type|Vendor ID|Board name|Device Topology|Global memory size|Name|Driver version):"
                      r"[ \t]{1,60}(.{0,500})")
 _CL_OLD_KEYS = {"Device Type": "Device Type", "Vendor ID": "Device Vendor ID", "Board name": "Device Board Name (AMD)",
                 "Device Topology": "Device Topology (AMD)", "Global memory size": "Global memory size",
                 "Name": "Device Name", "Driver version": "Driver Version"}
 _CL_OLD_PCI = re.compile(r"PCI\[ ?B#(\d{1,3}), ?D#(\d{1,2}), ?F#(\d) ?\]")
+# that layout cut to a fragment (no `Number of platforms` header; ROCm's clinfo, `  ...` lines where the
+# paster cut, #14 b15): told by its `Device Type: CL_DEVICE_TYPE_*` line and two more of its keys (the
+# paste reader takes the indent off a fragment indented as a whole: its keys are read at 0 to 2 blanks)
+_CL_OLD_TYPE = re.compile(r"^ {0,2}Device Type:[ \t]{1,60}CL_DEVICE_TYPE_", re.M)
 
 
 # `clinfo -l`: the platform/device tree, names only ("Platform #0: NVIDIA CUDA", " `-- Device #0: ...",
@@ -101,8 +106,17 @@ def is_clinfo(text: str) -> bool:
         typed = re.search(r"^  Device Type[ \t]{2,60}(?:GPU|CPU|Accelerator)\b", text, re.M)
         if keys >= (2 if typed else 3):
             return True
+    if _CL_OLD_TYPE.search(text):
+        keys = {m.group(1) for line in text[:200_000].split("\n") if (m := _CL_OLD.fullmatch(line))}
+        if len(keys - {"Device Type"}) >= 2:
+            return True
     return bool(re.search(r"^Number of platforms:?[ \t]{1,60}\d", text, re.M)) and (
         "  Device Name" in text or bool(re.search(r"^  Device Type:[ \t]{1,60}CL_DEVICE_TYPE_", text, re.M)))
+
+
+# ROCm names its device by its gfx target, with the target's features in `clinfo`'s older layout: "gfx900:xnack-",
+# "gfx90a:sramecc+:xnack-" (#14 b15); the features are no part of the target
+_CL_GFX = re.compile(r"(gfx[0-9a-f]{2,5})(?::[a-z]{1,12}[+-]){0,4}", re.I)
 
 
 def cl_list_gpus(text: str) -> list[Gpu]:
@@ -119,10 +133,10 @@ def cl_list_gpus(text: str) -> list[Gpu]:
         raw = d.group(1).strip()
         if _CL_NOT_GPU.search(raw) or _CL_NOT_GPU.search(platform) or _SOFTWARE.search(raw):
             continue
-        gfx = re.fullmatch(r"gfx[0-9a-f]{2,5}", raw, re.I)  # ROCm's OpenCL names the gfx target
+        gfx = _CL_GFX.fullmatch(raw)  # ROCm's OpenCL names the gfx target
         vendor = vendor_of(raw)
         out.append(Gpu(index=len(out), vendor=vendor if vendor != "other" else vendor_of(platform),
-                       name=None if gfx else raw, gfx_target=raw.lower() if gfx else None, source="clinfo"))
+                       name=None if gfx else raw, gfx_target=gfx.group(1).lower() if gfx else None, source="clinfo"))
     return out
 
 
@@ -167,6 +181,16 @@ def _cc(value: str | None) -> str | None:
     return m.group() if m else None
 
 
+# AMD's driver version names its runtime in parentheses after the number: "3314.0 (HSA1.1,LC)", "1.1 (HSA,LC)",
+# "2442.7 (VM)" (#14 b15): the version is the number before them
+_CL_DRIVER_RUNTIME = re.compile(r"(\d{1,6}(?:\.\d{1,6}){0,3}) \([^()]{1,60}\)")
+
+
+def _cl_driver(value: str | None) -> str | None:
+    m = _CL_DRIVER_RUNTIME.fullmatch((value or "").strip())
+    return m.group(1) if m else value
+
+
 def cl_gpus(text: str) -> list[Gpu]:
     devices = cl_devices(text)
     if not devices and _CL_LIST_DEVICE.search(text):
@@ -182,20 +206,22 @@ def cl_gpus(text: str) -> list[Gpu]:
         if "GPU" not in (kind or "").upper() and (kind is not None or _CL_NOT_GPU.search(d.get("Device Name", ""))):
             continue
         raw = d.get("Device Name", "")
-        gfx = re.fullmatch(r"gfx[0-9a-f]{2,5}", raw, re.I)  # ROCm's OpenCL names the gfx target
-        name = d.get("Device Board Name (AMD)") or (None if gfx else raw) or None
+        gfx = _CL_GFX.fullmatch(raw)  # ROCm's OpenCL names the gfx target
+        name = d.get("Device Board Name (AMD)") or (None if gfx else renderer_name(raw)) or None
         memory = re.match(r"(\d{1,20})", d.get("Global memory size", ""))
         topology = d.get("Device Topology (NV)") or d.get("Device Topology (AMD)") or d.get("Device PCI bus info (KHR)")
         bus = re.search(r"(?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]", topology or "", re.I)
         vendor_id = _hex_id(d.get("Device Vendor ID"))
+        known = vendor_id in _gpu_vendor_ids()  # a GPU maker's PCI vendor id (pci_vendors.toml), not a made-up one
         vendor = "intel" if d.get("_neo") else vendor_of(name or raw, vendor_id)
         out.append(Gpu(index=len(out), vendor=vendor, name=name, source="clinfo",
-                       gfx_target=raw.lower() if gfx else None,
+                       gfx_target=gfx.group(1).lower() if gfx else None,
                        compute_capability=_cc(d.get("Compute Capability (NV)")),
                        memory_total_mib=int(memory.group(1)) // 2**20 if memory else None,
                        pci_bus_id=bus_id(bus.group()) if bus else None,
-                       pci_vendor_id=vendor_id if vendor_id in _PCI_VENDORS else None,
-                       driver_version=_driver(vendor, d.get("Driver Version"))))
+                       pci_vendor_id=vendor_id if known else None,
+                       pci_device_id=_hex_id(d.get("Device PCI-e ID (AMD)")) if known else None,
+                       driver_version=_driver(vendor, _cl_driver(d.get("Driver Version")))))
     return out
 
 

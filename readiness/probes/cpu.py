@@ -28,7 +28,22 @@ _CPUINFO_KEY = re.compile(r"^(cpu family|model name|stepping|microcode|cpu MHz|c
 _ARM_CODE_KEY = re.compile(r"^CPU (implementer|architecture|variant|part|revision)[ \t]*:[ \t]*\S", re.M)
 
 
+# Under a command line that names /proc/cpuinfo (`$ cat /proc/cpuinfo | grep proces`, `$ grep -m2 MHz
+# /proc/cpuinfo`: the paste reader gives such a segment with its command line), the lines grep kept are the
+# file's: each a cpuinfo "key<tab>: value" line (#14 b15, one `processor : 0` line). Without it, never.
+_CPUINFO_COMMAND = re.compile(r"[ \t]{0,8}\$ [^\n]{0,300}?(?<![\w/.-])/proc/cpuinfo(?![\w/.-])[^\n]{0,300}")
+_CPUINFO_LINE = re.compile(r"[a-zA-Z][a-zA-Z0-9 _]{0,30}?[ \t]{0,20}:(?:[ \t][^\n]{0,5000})?")
+
+
+def _is_cpuinfo_under_command(text: str) -> bool:
+    lines = [ln for ln in text[:200_000].split("\n") if ln.strip()]
+    return len(lines) >= 2 and bool(_CPUINFO_COMMAND.fullmatch(lines[0])) and \
+        all(_CPUINFO_LINE.fullmatch(ln.rstrip()) for ln in lines[1:])
+
+
 def _is_cpuinfo(text: str) -> bool:
+    if _is_cpuinfo_under_command(text):
+        return True
     if re.search(r"^processor[ \t]*:[ \t]*\d+", text, re.M) and \
             re.search(r"^(flags|Features|model name|CPU implementer)[ \t]*:", text, re.M):
         return True
@@ -150,6 +165,10 @@ def parse_cpuinfo(text: str) -> dict:
         else:
             tail.update(kv)
     merged = {**tail, **first}
+    # lines grep kept have no blank lines between them (`grep processor /proc/cpuinfo`, #14 b15): one
+    # block, a processor line per CPU
+    ids = set(re.findall(r"^processor[ \t]{0,20}:[ \t]{0,20}(\d{1,6})[ \t]{0,20}$", text, re.M))
+    processors = max(processors, len(ids))
     merged["_processors"] = str(processors)
     # "cpu cores" and "siblings" count per package, so they stay right for a file cut short
     # after a few blocks; counting blocks is the fallback.

@@ -214,11 +214,7 @@ def glx_gpus(text: str) -> list[Gpu]:
     # its "Video memory" adds shared system RAM, so it is no VRAM size. Its "Unified memory" is
     # D3D12's own UMA flag, so that one holds.
     wsl = _D3D12.match(re.sub(r"\s*\(0x[0-9a-f]{1,8}\)$", "", device, flags=re.I))
-    # The chip in parentheses ends the name, "(R)" / "(TM)" inside it do not: Mesa's iris renderer
-    # string "Mesa Intel(R) UHD Graphics 620 (KBL GT2)" names Mesa first (i965: "Mesa DRI") (#14 b10)
-    chip = _CHIP_PAREN.search(device)
-    bare = re.sub(r"^Mesa (?:DRI )?(?=\S)", "", device[:chip.start()] if chip else device).strip()
-    bare = _GL_BUS_SUFFIX.sub("", bare)
+    bare = renderer_name(device)
     name = wsl.group(1) if wsl else bare or None
     memory = None
     mem = re.fullmatch(r"(\d{1,9})MB", fields.get("Video memory", ""))
@@ -236,6 +232,16 @@ def glx_gpus(text: str) -> list[Gpu]:
                 pci_device_id=device_id if vendor_id in _PCI_VENDORS else None,
                 memory_total_mib=memory, unified_memory=unified,
                 driver_version=_driver(vendor_of(name, vendor_id), fields.get("Version") or _mesa_version(text) or _nvidia_version(text)))]
+
+
+def renderer_name(device: str) -> str:
+    """A Mesa or NVIDIA renderer string's GPU name. The chip in parentheses ends the name, "(R)" / "(TM)"
+    inside it do not: Mesa's iris renderer string "Mesa Intel(R) UHD Graphics 620 (KBL GT2)" names Mesa first
+    (i965: "Mesa DRI") (#14 b10); radeonsi's "Radeon RX Vega (VEGA10, DRM 3.40.0, 5.4.0-54-generic, LLVM 10.0.1)",
+    as Mesa's OpenCL (Clover) names its device too (#14 b15); NVIDIA's ends in its bus ("/PCIe/SSE2")."""
+    chip = _CHIP_PAREN.search(device)
+    bare = re.sub(r"^Mesa (?:DRI )?(?=\S)", "", device[:chip.start()] if chip else device).strip()
+    return _GL_BUS_SUFFIX.sub("", bare)
 
 
 # Without the Extended renderer info block (`glxinfo | grep -i opengl`), Mesa's version is the end

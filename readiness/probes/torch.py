@@ -88,8 +88,9 @@ _FRAGMENT_KEYS = re.compile(r"^[ \t]*(Is CUDA available|CUDA runtime version|CUD
 
 def _is_collect_env(text: str) -> bool:
     text = _unglue(text)
+    # IPEX's collect_env (intel-extension-for-pytorch) asks "Is XPU available" and not CUDA's question (#14 b15)
     if re.search(r"^[ \t]*PyTorch version[ \t]*:", text, re.M) and \
-            re.search(r"^[ \t]*(?:Is CUDA available|CUDA used to build PyTorch)[ \t]*:", text, re.M):
+            re.search(r"^[ \t]*(?:Is CUDA available|Is XPU available|CUDA used to build PyTorch)[ \t]*:", text, re.M):
         return True
     # a fragment cut above its "PyTorch version:" line still holds several of collect_env's own keys
     # (#14 b12: an XPU report pasted from "Python version:" on)
@@ -188,6 +189,17 @@ def _bullets(text: str, heading: str) -> list[str]:
     return out
 
 
+# XPU builds' "Intel GPU models detected:" lines, torch.xpu.get_device_properties(i) as printed:
+# "* [0] _XpuDeviceProperties(name='...', ..., total_memory=49136MB, ...)" (torch's MB are MiB) (#14 b15)
+_XPU_DEVICE = re.compile(r"^[ \t]{0,8}\* \[(\d{1,3})\] _XpuDeviceProperties\([^\n]{0,2000}?\btotal_memory=(\d{1,9})MB\b", re.M)
+
+
+def _xpu_memory(text: str) -> list[int | None]:
+    """The detected XPU devices' memory by torch's device index (None where a line does not say)."""
+    found = {int(m.group(1)): int(m.group(2)) for m in _XPU_DEVICE.finditer(text)}
+    return [found.get(i) for i in range(max(found) + 1)] if found else []
+
+
 def parse_collect_env(text: str) -> dict:
     """collect_env's report → {"torch": ..., "python": ..., "gpus": [...], "driver": ..., "os": ...}."""
     lines = [l.strip() for l in _unglue(text).splitlines()]
@@ -261,7 +273,7 @@ def parse_collect_env(text: str) -> dict:
         os_name = re.sub(r"\s*\((?:x86_64|arm64|aarch64|ppc64le|s390x|i[3-6]86|armv7l|riscv64|"
                          r"[\d.]+ \d\d-[Bb]it)\)$", "", os_name) or None
     return {"torch": t, "python": python, "gpus": gpus, "gfx_targets": gfx, "driver": driver, "os": os_name,
-            "intel_driver": intel_driver,
+            "intel_driver": intel_driver, "gpu_memory_mib": _xpu_memory(text),
             "packages": packages, "platform": plat}
 
 

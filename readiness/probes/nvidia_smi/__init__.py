@@ -25,9 +25,9 @@ from typing import Any, Callable
 
 from readiness.probes.nvidia_smi.csv import (find_header, _looks_like_our_headerless_row, _split_csv_line,
                                              command_line_fields, parse_csv)
-from readiness.probes.nvidia_smi.listing import is_list_line, parse_list
+from readiness.probes.nvidia_smi.listing import is_list_line, listed_bare, parse_list
 from readiness.probes.nvidia_smi.query_text import parse_query, q_fragment
-from readiness.probes.nvidia_smi.table import _TABLE_HEAD_RE, GPU_ROW_RE, parse_table
+from readiness.probes.nvidia_smi.table import _TABLE_HEAD_RE, GPU_ROW_RE, is_banner_line, parse_table
 from readiness.probes.nvidia_smi.values import (GPU_KEYS, QUERY_FIELDS, _bool, _clean, _cuda, _int, _mib,
                                                 _normalise_text)
 from readiness.probes.nvidia_smi.xml import parse_xml
@@ -63,12 +63,12 @@ def detect(text: str) -> str | None:
         return "query"
     lines = _content_lines(text)
     for ln in lines:
-        if ln.lstrip().startswith("|") and _TABLE_HEAD_RE.search(ln):
+        if (ln.lstrip().startswith("|") and _TABLE_HEAD_RE.search(ln)) or is_banner_line(ln):
             return "table"
     # a table pasted without its banner: the box's double rule and a GPU row
     if any(ln.lstrip().startswith("|===") for ln in lines) and any(GPU_ROW_RE.match(ln) for ln in lines):
         return "table"
-    if any(is_list_line(lines, i) for i in range(len(lines))):
+    if any(is_list_line(lines, i) for i in range(len(lines))) or listed_bare(lines):
         return "list"
     if lines:
         # the header may follow a shell prompt or the command line

@@ -14,10 +14,24 @@ _BARE_GPU_RE = re.compile(r"^\s*GPU (\d+): (\S.{0,200}?)\s*$")
 _LIST_MIG_RE = re.compile(r"^\s+MIG\s+(\S+)\s+Device\s+(\d+):\s*\(UUID:\s*([^)]*)\)\s*$")
 
 _OLD_MIG_UUID_RE = re.compile(r"^MIG-GPU-[0-9a-fA-F-]+/(\d+)/(\d+)$")
+# ... or under its own command line: the paste reader gives a segment's text after its `$ <command>` line
+# when the command is what says what the output is (#14 b15: `$ nvidia-smi -L`, then "GPU 0: Tesla V100-PCIE-32GB")
+_LIST_COMMAND_RE = re.compile(r"[ \t]{0,8}\$ (?:sudo[ \t]{1,8})?(?:/\S{1,200}/)?nvidia-smi[ \t]{1,8}(?:-L|--list-gpus)[ \t]{0,40}")
 
 
 def has_mig_below(lines: list[str], i: int) -> bool:
     return i + 1 < len(lines) and bool(_LIST_MIG_RE.match(lines[i + 1]))
+
+
+def _under_list_command(lines: list[str]) -> bool:
+    first = next((ln for ln in lines if ln.strip()), "")
+    return bool(_LIST_COMMAND_RE.fullmatch(first))
+
+
+def listed_bare(lines: list[str]) -> bool:
+    """Bare "GPU n: <name>" lines, each of the output's lines one, under an `nvidia-smi -L` command line."""
+    body = [ln for ln in lines if ln.strip()][1:]
+    return _under_list_command(lines) and bool(body) and all(_BARE_GPU_RE.match(ln) for ln in body)
 
 
 def is_list_line(lines: list[str], i: int) -> bool:
@@ -29,8 +43,9 @@ def parse_list(text: str) -> dict[str, Any]:
     text = _normalise_text(text)
     gpus: list[dict[str, Any]] = []
     lines = text.split("\n")
+    bare = listed_bare(lines)
     for i, ln in enumerate(lines):
-        m = _LIST_GPU_RE.match(ln) or (_BARE_GPU_RE.match(ln) if has_mig_below(lines, i) else None)
+        m = _LIST_GPU_RE.match(ln) or (_BARE_GPU_RE.match(ln) if bare or has_mig_below(lines, i) else None)
         if m:
             g = _new_gpu(int(m.group(1)))
             g["name"] = _clean(m.group(2))

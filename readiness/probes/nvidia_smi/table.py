@@ -12,6 +12,16 @@ from readiness.probes.nvidia_smi.values import (_bool, _clean, _cuda, _driver_mo
 _TABLE_HEAD_RE = re.compile(
     r"NVIDIA-SMI\s+(?P<smi>\S+)\s+(?:Driver|KMD) Version:\s*(?P<drv>\S+)(?:\s+CUDA (?:UMD )?Version:\s*(?P<cuda>\S+))?"
 )
+# The banner line alone, its `|` borders not copied (quoted as a span in a sentence, #14 b15): all three
+# of its names on the one line -- NVIDIA-SMI and its version, Driver (KMD) Version, CUDA (UMD) Version
+_BANNER_LINE_RE = re.compile(
+    r"[ \t]{0,40}NVIDIA-SMI[ \t]{1,40}\d{2,4}\.\d{1,3}(?:\.\d{1,3})?[ \t]{1,60}(?:Driver|KMD) Version:[ \t]{0,20}\S{1,40}"
+    r"[ \t]{1,60}CUDA (?:UMD )?Version:[ \t]{0,20}\S{1,40}[ \t]{0,60}"
+)
+
+
+def is_banner_line(line: str) -> bool:
+    return bool(_BANNER_LINE_RE.fullmatch(line))
 
 
 def _cells(line: str) -> list[str]:
@@ -189,7 +199,7 @@ def parse_table(text: str) -> dict[str, Any]:
     driver = cuda = None
     for ln in lines:
         m = _TABLE_HEAD_RE.search(ln)
-        if m and ln.lstrip().startswith("|"):
+        if m and (ln.lstrip().startswith("|") or is_banner_line(ln)):
             driver = _version(m.group("drv"))
             cuda = _cuda(m.group("cuda"))
             break
