@@ -27,6 +27,8 @@ def text(value: str) -> str:
     """Safe to print: newlines and tabs kept, everything that steers a terminal removed."""
     if not isinstance(value, str):
         value = str(value)
+    if value.isprintable():  # nothing below would change it: escapes, controls and overrides are not (#18)
+        return value
     return _CONTROLS.sub("", _ESCAPES.sub("", value))
 
 
@@ -35,4 +37,6 @@ def line(value) -> str:
     in a hostname would otherwise read as readiness's own output)."""
     if not isinstance(value, str):
         value = str(value)
+    if value.isprintable():  # no line break, tab, escape or control: unchanged (#18)
+        return value
     return text(_LINE_BREAKS.sub(" ", value))

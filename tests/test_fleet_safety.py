@@ -277,3 +277,49 @@ def test_fleet_lines_on_the_terminal_carry_no_escape_sequences(run, tmp_path):
     assert "\x1b" not in r.stdout + r.stderr
     req = run("fleet", "require", "chat-llama-3.1-70b", "--db", str(db))
     assert "\x1b" not in req.stdout + req.stderr and "ws" in req.stdout
+
+
+# --- the canonical form (issue 18: orjson writes it for new inventories) -------------------------
+
+def test_an_inventory_made_before_the_orjson_form_keeps_its_digests(tmp_path, monkeypatch):
+    """An older inventory's digests are of json.dumps's form: the same report ingested again after
+    the upgrade is still a duplicate, not a second history row."""
+    reports = tmp_path / "reports"
+    put(reports, "a.json", variant(host="ws-\u00e9", machine_id="m1"))  # non-ASCII: the two forms differ
+    db_path = str(tmp_path / "fleet.sqlite")
+    with monkeypatch.context() as m:  # as the readiness before the form existed wrote it
+        m.setattr(store, "_form_tx", lambda db: "json")
+        first = store.ingest(store.connect(db_path), [str(reports)])
+    assert len(first.stored) == 1
+    db = store.connect(db_path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'canonical_form'").fetchone() is None
+    again = store.ingest(db, [str(reports)])
+    assert again.stored == [] and len(again.duplicates) == 1
+    assert db.execute("SELECT value FROM meta WHERE key = 'canonical_form'").fetchone()[0] == "json"
+    fresh = store.connect(str(tmp_path / "new.sqlite"))
+    assert len(store.ingest(fresh, [str(reports)]).stored) == 1
+    assert fresh.execute("SELECT value FROM meta WHERE key = 'canonical_form'").fetchone()[0] == "orjson"
+    assert len(store.ingest(fresh, [str(reports)]).duplicates) == 1
+    for conn in (db, fresh):  # both forms read back as the same document
+        (_, doc), = store.latest_docs(conn)
+        assert doc["host"]["hostname"] == "ws-\u00e9"
+
+
+def test_an_unknown_canonical_form_is_exit_2_and_nothing_stored(run, tmp_path):
+    reports = tmp_path / "reports"
+    put(reports, "a.json", variant())
+    db_path = tmp_path / "fleet.sqlite"
+    store.connect(str(db_path)).execute("INSERT INTO meta (key, value) VALUES ('canonical_form', 'cbor')")
+    r = run("fleet", "ingest", str(reports), "--db", str(db_path))
+    assert r.exit_code == 2 and r.stderr.startswith("error:") and "'cbor'" in r.stderr
+    assert hosts(db_path) == []
+
+
+def test_what_orjson_refuses_the_standard_parser_still_reads(tmp_path):
+    """UTF-16 text (with its BOM, as PowerShell writes it) is JSON to the json module, not to orjson."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "utf16.json").write_bytes(json.dumps(variant(host="ws-16")).encode("utf-16"))
+    put(reports, "utf8.json", variant(host="ws-8"))
+    result = store.ingest(store.connect(str(tmp_path / "fleet.sqlite")), [str(reports)])
+    assert result.skipped == [] and len(result.stored) == 2

@@ -203,3 +203,74 @@ def test_require_keeps_a_bounded_number_of_judgments_and_answers_the_same(tmp_pa
         judged.append(len(seen) // len(workloads))
     assert judged == [2, 3]
     assert answers[0] == answers[1] and answers[0][0]
+
+
+# --- packed verdicts (one code a verdict; the workloads kept once per distinct list) ---------------
+
+def _shuffled(rng: random.Random, i: int) -> dict:
+    verdicts = [dict(v, verdict=rng.choice(sorted(store.CODES))) for v in BASE["verdicts"]]
+    return variant(host=f"ws-{i}", machine_id=f"{i:032x}", verdicts=verdicts[: rng.randrange(1, len(verdicts) + 1)])
+
+
+def _rows_only(db) -> None:
+    """Each stored report's verdicts moved back into rows, as a readiness before the codes wrote them."""
+    zdict = store.dictionary(db)
+    for rid, blob in db.execute("SELECT id, doc FROM reports WHERE verdict_codes IS NOT NULL").fetchall():
+        doc = store.load_doc({"doc": blob}, zdict)
+        db.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?)",
+                       [(rid, v.get("id"), v.get("name"), v.get("verdict"), v.get("placement")) for v in doc["verdicts"]])
+    db.execute("UPDATE reports SET verdict_set = NULL, verdict_codes = NULL")
+
+
+def test_packed_verdicts_count_as_the_rows_did(tmp_path):
+    rng = random.Random(3)
+    for i in range(40):  # lists of different lengths: several verdict sets
+        put(tmp_path / "reports", f"{i:02d}.json", _shuffled(rng, i))
+    db = store.connect(str(tmp_path / "fleet.sqlite"))
+    assert len(store.ingest(db, [str(tmp_path / "reports")]).stored) == 40
+    assert db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM verdict_sets").fetchone()[0] > 1
+    packed = report.build(db)["workloads"]
+    assert sum(sum(w["counts"].values()) for w in packed) == sum(
+        len(store.load_doc({"doc": b}, store.dictionary(db))["verdicts"]) for b, in db.execute("SELECT doc FROM reports"))
+    _rows_only(db)
+    assert report.build(db)["workloads"] == packed
+
+
+def test_an_inventory_from_before_the_codes_is_migrated_and_both_kinds_count(tmp_path, monkeypatch):
+    rng = random.Random(4)
+    path = str(tmp_path / "fleet.sqlite")
+    for i in range(10):
+        put(tmp_path / "old", f"{i:02d}.json", _shuffled(rng, i))
+    for i in range(10, 20):
+        put(tmp_path / "new", f"{i:02d}.json", _shuffled(rng, i))
+    with monkeypatch.context() as m:  # as the readiness before the codes stored them: rows, no columns
+        m.setattr(store, "_packed", lambda verdicts: None)
+        db = store.connect(path)
+        store.ingest(db, [str(tmp_path / "old")])
+    for column in ("verdict_set", "verdict_codes"):
+        db.execute(f"ALTER TABLE reports DROP COLUMN {column}")
+    db.execute("DROP TABLE verdict_sets")
+    db.close()
+    db = store.connect(path)  # migrated: the columns back, empty for the old reports
+    assert db.execute("SELECT COUNT(*) FROM reports WHERE verdict_codes IS NULL").fetchone()[0] == 10
+    store.ingest(db, [str(tmp_path / "new")])
+    assert db.execute("SELECT COUNT(*) FROM reports WHERE verdict_codes IS NOT NULL").fetchone()[0] == 10
+    mixed = report.build(db)["workloads"]
+    _rows_only(db)
+    assert report.build(db)["workloads"] == mixed
+
+
+def test_a_refused_report_leaves_no_verdict_set_behind_for_the_next(tmp_path, monkeypatch):
+    """A report refused at insert time (a lone surrogate in its hostname, which an older inventory's
+    ASCII form lets through to SQLite) rolls back to its savepoint, its new verdict set with it; the
+    next report with the same workloads must not point at the set rolled back."""
+    monkeypatch.setattr(store, "_form_tx", lambda db: "json")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "a-bad.json").write_text(json.dumps(variant(host="ws-\ud800", machine_id="b" * 32)))
+    put(reports, "b-good.json", variant(host="ws-good", machine_id="c" * 32))
+    db = store.connect(str(tmp_path / "fleet.sqlite"))
+    result = store.ingest(db, [str(reports)])
+    assert [p.endswith("a-bad.json") for p, _ in result.skipped] == [True] and len(result.stored) == 1
+    assert db.execute("SELECT COUNT(*) FROM reports r JOIN verdict_sets s ON s.id = r.verdict_set").fetchone()[0] == 1

@@ -13,9 +13,10 @@ import io
 import json
 import secrets
 import sqlite3
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
-from readiness import jsonout
+from readiness import jsonout, sanitize
 from readiness.errors import ReadinessError
 from readiness.fleet import store
 
@@ -64,9 +65,7 @@ def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
     tiers = dict(cur.execute(f"SELECT tier, COUNT(*) FROM reports WHERE id {_IN_LATEST} GROUP BY tier").fetchall())
     order = [name for name, _ in store.TIERS] + ["no local LLM", "unknown"]
     workloads: dict[str, dict] = {}
-    for wid, name, verdict, n in cur.execute(
-            f"SELECT workload, name, verdict, COUNT(*) FROM verdicts WHERE report_id {_IN_LATEST} "
-            "GROUP BY workload, name, verdict ORDER BY workload"):
+    for (wid, name, verdict), n in sorted(_verdict_counts(db).items(), key=_verdict_order):
         w = workloads.setdefault(wid, {"id": wid, "name": name, "counts": {}})
         w["counts"][verdict] = n
     # Hosts are counted by report (one latest report per machine), never by hostname: two machines
@@ -98,6 +97,42 @@ def build(db, stale_days: int = 30, now: datetime | None = None) -> dict:
             "stale": stale, "stale_count": stale_count, "stale_days": stale_days,
             "changes": changes, "changes_count": changes_count, "rows": Rows(db, token, cutoff),
             "generated_at": now.isoformat(timespec="seconds").replace("+00:00", "Z")}
+
+
+def _verdict_counts(db) -> Counter:
+    """(workload, name, verdict) -> hosts, over each host's latest report: from the packed codes,
+    one column of codes per workload counted at C speed (#18), and from the verdict rows of the
+    reports stored before the codes (or with a verdict they have no code for)."""
+    cur = _cursor(db)
+    counts: Counter = Counter()
+    by_set: dict[int, list[str]] = defaultdict(list)
+    for vset, codes in cur.execute(f"SELECT verdict_set, verdict_codes FROM reports WHERE id {_IN_LATEST} "
+                                   "AND verdict_codes IS NOT NULL"):
+        by_set[vset].append(codes)
+    for vset, packed in by_set.items():
+        row = cur.execute("SELECT workloads FROM verdict_sets WHERE id = ?", (vset,)).fetchone()
+        if row is None:
+            raise ReadinessError("the inventory's verdict_sets table is missing a row; the database is damaged")
+        judged = json.loads(row[0])
+        by_length = Counter(len(codes) for codes in packed)
+        if len(by_length) != 1 or next(iter(by_length)) != len(judged):
+            raise ReadinessError("the inventory's packed verdicts disagree with their workloads; the database is damaged")
+        for (wid, name), column in zip(judged, zip(*packed)):
+            for code, n in Counter(column).items():
+                if code not in store.VERDICTS:
+                    raise ReadinessError(f"the inventory holds an unknown verdict code {code!r}; the database is damaged")
+                counts[(wid, name, store.VERDICTS[code])] += n
+    for wid, name, verdict, n in cur.execute(
+            "SELECT workload, name, verdict, COUNT(*) FROM verdicts WHERE report_id IN (SELECT l.id FROM "
+            "temp.latest_hosts l JOIN reports r ON r.id = l.id WHERE r.verdict_codes IS NULL) "
+            "GROUP BY workload, name, verdict"):
+        counts[(wid, name, verdict)] += n
+    return counts
+
+
+def _verdict_order(item):
+    """SQL's ORDER BY workload, name, verdict, NULL first."""
+    return tuple((v is not None, v if isinstance(v, str) else "") for v in item[0])
 
 
 class Rows:
@@ -181,8 +216,6 @@ def csv_cell(value):
     Control characters go too (a bare CR is not quoted by csv with a LF line end, and splits the row)."""
     if not isinstance(value, str):
         return value
-    from readiness import sanitize
-
     return ("'" if value.startswith(_FORMULA_START) else "") + sanitize.line(value)
 
 

@@ -19,6 +19,8 @@ import json
 import math
 from datetime import datetime, timezone
 
+import orjson
+
 #: A report file larger than this is not a report (check --json is ~40 KB; with costs ~350 KB).
 MAX_REPORT_BYTES = 32 * 1024 * 1024
 #: Longest string kept from a report (a hostname or GPU name longer than this is hostile).
@@ -61,6 +63,15 @@ def parse(raw: bytes) -> object:
     """JSON with a size budget; NaN/Infinity refused; nesting beyond the parser's depth is a reason."""
     if len(raw) > MAX_REPORT_BYTES:
         raise Invalid(f"larger than {MAX_REPORT_BYTES // 2**20} MiB; not a report")
+    try:
+        # orjson parses a report in about 40% of the standard library's time (#18: 100,000 reports
+        # in a minute). What it refuses goes to the standard parser, which names the reason and
+        # reads what JSON allows and orjson does not (a lone surrogate escape, UTF-16 or UTF-32
+        # text). One difference stays: orjson reads an integer beyond 64 bits
+        # as a float, which the checks then judge as a number instead of as an integer out of range.
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except RecursionError:
