@@ -275,7 +275,10 @@ _PROMPT = re.compile(
     r"|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\][$#]"
     r"|[\w.-]{1,64}[ \t][~/][\w./~-]{0,200}[ \t][$#]"  # Gentoo's root prompt "host ~ #", "host /etc #" (#14 b11)
     r"|~?[$%]"
-    r"|#(?=[ \t]+(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:" + _TOOLS + r")\b))"
+    r"|#(?=[ \t]+(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:" + _TOOLS + r")\b)"
+    # a lambda-theme prompt's own line ("  λ rocm-smi ...", its clock and path on the line above): only
+    # before a known tool, so prose opening with a λ stays prose (#14 b16)
+    r"|[ \t]{0,8}λ(?=[ \t]+(?:sudo[ \t]+)?(?:/\S{1,200}/)?(?:" + _TOOLS + r")\b))"
     r"(?:[ \t]+(?P<cmd>.{0,2000}))?)")  # a space after the prompt, so "$5 an hour" is no prompt
 
 # The first line of an output that can follow another in one paste, by format.
@@ -318,14 +321,24 @@ def prompt_command(line: str) -> str | None:
     m = _PROMPT.fullmatch(line.rstrip())
     if not m:
         return None
-    return (m.group("cmd_exe") if m.group("cmd_exe") is not None else m.group("cmd") or "").strip()
+    return _right_prompt_off((m.group("cmd_exe") if m.group("cmd_exe") is not None else m.group("cmd") or "").strip())
+
+
+# zsh's right prompt pasted with the command line: a run of padding, then the clock at the line's end
+# ("sysctl -n machdep.cpu.brand_string      [16:50:50]"): no part of the command (#14 b16)
+_RIGHT_PROMPT = re.compile(r"[ \t]{8,}\[\d{1,2}:\d{2}(?::\d{2})?\]$")
+
+
+def _right_prompt_off(command: str) -> str:
+    m = _RIGHT_PROMPT.search(command[-40:])
+    return command[:len(command) - len(m.group(0))].rstrip() if m else command
 
 
 def _bare_command(lines: list[tuple[int, str]], k: int) -> str | None:
     text = lines[k][1]
     if len(text) > 400 or (k > 0 and lines[k - 1][1].strip()) or not any(t.strip() for _, t in lines[k + 1:k + 3]):
         return None
-    return text.strip() if _BARE_COMMAND.fullmatch(text.strip()) else None
+    return _right_prompt_off(text.strip()) if _BARE_COMMAND.fullmatch(text.strip()) else None
 
 
 def split_prompts(lines: list[tuple[int, str]]) -> list[Segment]:

@@ -110,7 +110,8 @@ class _Guard:
         """A fragment the user cut from an output (`$ lscpu`, `[...]`, one line kept) is too little
         for the format's own detector; the command on the prompt line says what it is."""
         words = command.split("|", 1)[0].split()  # `rocm-clinfo|grep ...`: no blank before the pipe (#14 b14)
-        while words and words[0] in ("sudo", "doas", "time"):
+        # `DISPLAY=:0 glxinfo | grep ...`: an environment assignment before the program is no program (#14 b16)
+        while words and (words[0] in ("sudo", "doas", "time") or re.fullmatch(r"[A-Za-z_]\w{0,40}=\S{0,200}", words[0])):
             words = words[1:]
         program = words[0].rsplit("/", 1)[-1] if words else ""
         if "|" in command:

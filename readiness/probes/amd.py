@@ -11,8 +11,8 @@ from readiness.facts import Draft, Gpu
 from readiness.host.base import Answer, cmd_key
 from readiness.probes import drm
 from readiness.probes.base import Result
-from readiness.probes.rocm_smi import (_clean, _is_rocm_smi_json, _is_rocm_smi_text, _watts, parse_rocm_smi_json,
-                                       parse_rocm_smi_text)
+from readiness.probes.rocm_smi import (_clean, _is_rocm_smi_json, _is_rocm_smi_text, _watts, is_showhw_lines,
+                                       parse_rocm_smi_json, parse_rocm_smi_text)
 from readiness.probes.util import bus_id, closed_json, json_in, mib, size_mib, timed_out, to_int
 from readiness.facts import HostFacts
 
@@ -127,6 +127,10 @@ FORMATS = [
     (cmd_key(ROCM_SMI), _is_rocm_smi_json),
     (cmd_key(ROCM_SMI_TEXT), _is_rocm_smi_text),
 ]
+
+
+# under `rocm-smi ... | grep ...`: the showhw table's header and the rows grep kept (#14 b16)
+FRAGMENTS = [("rocm-smi | grep", cmd_key(ROCM_SMI_TEXT), is_showhw_lines)]
 
 
 def collect(host) -> dict:

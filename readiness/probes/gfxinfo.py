@@ -193,6 +193,17 @@ def is_glxinfo(text: str) -> bool:
     return bool(_GLX_DEVICE.search(text) and _GLX_MEMORY.search(text))
 
 
+# `glxinfo | grep "OpenGL renderer"` keeps the one renderer line (or the OpenGL lines with it): under that
+# command every line an "OpenGL ... string:" line, a renderer among them, is glxinfo's (#14 b16)
+_GL_STRING = re.compile(r"OpenGL [\w ]{1,40} string: \S[^\n]{0,300}")
+
+
+def is_glx_grep_lines(text: str) -> bool:
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return bool(lines) and all(_GL_STRING.fullmatch(line) for line in lines) and any(
+        line.startswith("OpenGL renderer string:") for line in lines)
+
+
 def glx_gpus(text: str) -> list[Gpu]:
     fields: dict[str, str] = {}
     renderer = None

@@ -27,6 +27,7 @@ def _tables() -> dict:
                       # under `tool | grep ...` (the program named with " | grep"): only the lines grep kept (#14 b12)
                       ("rocminfo | grep", rocminfo.KEY, rocminfo.detect_grep),
                       ("vulkaninfo | grep", gfxinfo.VULKANINFO_KEY, gfxinfo.is_vk_grep_lines),
+                      ("glxinfo | grep", cmd_key(gfxinfo.GLXINFO), gfxinfo.is_glx_grep_lines),
                       ("clinfo | grep", cmd_key(clinfo.CLINFO), clinfo.is_cl_grep_lines),
                       ("rocm-clinfo | grep", cmd_key(clinfo.CLINFO), clinfo.is_cl_grep_lines)],
         "gpu": {rocminfo.KEY: rocminfo.gpus, **gfxinfo.PARSERS, **clinfo.PARSERS, **sycl.PARSERS, cmd_key(inxi.INXI): inxi.inxi_gpus,

@@ -32,6 +32,33 @@ def _is_rocm_smi_text(text: str) -> bool:
         or (bool(_CSV_HEAD.search(text)) and bool(re.search(r"^card\d+,", text, re.M))) or bool(_BARE_ROW.search(text))
 
 
+# `rocm-smi --showhw`'s table (ROCm 5.x-6.x): a header `GPU  NODE  DID  GUID  GFX VER ... BUS ...` over one row
+# a GPU. Header labels may hold one space (`GFX VER`), so the header is cut at runs of two; the cells hold
+# none. Under `rocm-smi --showhw | grep -i gfx` only the header and its rows are left (#14 b16).
+_SHOWHW_HEAD = re.compile(r"^[ \t]{0,8}GPU[ \t]{2,20}NODE[ \t]{2,20}DID[ \t][^\n]{0,400}$", re.M)
+
+
+def showhw_rows(text: str) -> dict[int, dict]:
+    """{gpu: {label: cell}} of the showhw table, for the rows with one cell a header label."""
+    head = _SHOWHW_HEAD.search(text)
+    if not head:
+        return {}
+    labels = [h.lower() for h in re.split(r"[ \t]{2,}", head.group(0).strip())]
+    rows: dict[int, dict] = {}
+    for line in text[head.end():].split("\n"):
+        cells = line.split()
+        if len(cells) == len(labels) and cells[0].isdigit():
+            rows[int(cells[0])] = dict(zip(labels, cells))
+    return rows
+
+
+def is_showhw_lines(text: str) -> bool:
+    """Every line the showhw header or one of its rows (what `| grep` kept), and a row among them."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    rows = showhw_rows(text)
+    return bool(rows) and len(lines) == len(rows) + 1
+
+
 def _card_model_id(value) -> str | None:
     """A hex PCI id such as "0x740f". rocm-smi 6.x prints the device id as "Card Model" next to a
     "Subsystem ID" line; without that line "Card model" is the subsystem id (ROCm 4-5) or a name."""
@@ -91,6 +118,9 @@ def parse_rocm_smi_text(text: str) -> tuple[list[dict], str | None]:
     if not gpus:
         for m in re.finditer(r"^(\d+)\s+\d+\s+(0x[0-9a-f]{4}),", text, re.M | re.I):
             gpus[int(m.group(1))] = {"device id": m.group(2)}
+    if not gpus:
+        for idx, row in showhw_rows(text).items():
+            gpus[idx] = {"device id": row.get("did"), "gfx version": row.get("gfx ver"), "pci bus": row.get("bus")}
     if not gpus:  # ROCm 6.0 rows `0  [0x0518 : 0xc0] ...`: [model : revision] is no device id
         for m in _BARE_ROW.finditer(text):
             gpus[int(m.group(1))] = {}
@@ -137,13 +167,14 @@ def _clean(value):
     return None if v in ("", "N/A", "n/a", "None") else v
 
 
-_DECIMAL_GFX = re.compile(r"gfx(1[0-2]|[6-9])(\d)(1[0-5])")
+_DECIMAL_GFX = re.compile(r"gfx(1[0-2]|[6-9])(\d)(0\d|1[0-5])")
 
 
 def _gfx(value):
     """rocm-smi's `GFX Version`, in LLVM's spelling. rocm-smi writes the stepping in decimal, so an
     MI200 (gfx90a: major 9, minor 0, stepping 10) prints `gfx9010` (#14 b12, rocm_smi_lib#159);
-    a stepping of 10-15 is LLVM's hex digit a-f."""
+    a stepping of 10-15 is LLVM's hex digit a-f; one under 10 in two digits is that digit (gfx1102 prints
+    `gfx11002`, #14 b16: no LLVM target has five digits, or four after a one-digit major)."""
     v = _clean(value)
     m = _DECIMAL_GFX.fullmatch(v) if v else None
     return f"gfx{m.group(1)}{m.group(2)}{int(m.group(3)):x}" if m else v
