@@ -112,6 +112,8 @@ def predict(s: dict, tbl: dict) -> float | None:
 
 def _levels(s: dict) -> list[tuple[str, str, str]]:
     b, g, q = s["backend"], s["generation"], s["quant_kind"]
+    if q == "int8" and s["phase"] == "decode":
+        q = "int"  # decode is matrix-vector work: speed.efficiency looks int8 decode rows up as "int"
     return [(b, g, q), (b, g, ANY), (b, ANY, q), (b, ANY, ANY), (ANY, ANY, q), (ANY, ANY, ANY)]
 
 
