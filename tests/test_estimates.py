@@ -70,8 +70,18 @@ def test_quantized_prompts_use_int8_peak_only_for_builds_that_have_int8_kernels(
     q4, f16 = catalogue.find_quant("q4_k_m"), catalogue.find_quant("f16")
     dev = hardware.from_specs([(spec, 1)], None).gpus[0]
     assert llm.peak_tflops(dev, q4) == spec.int8_tops
-    assert llm.peak_tflops(dev, q4, build_date="2024-05") == spec.fp16_tflops  # before llama.cpp PR #8075
-    assert llm.peak_tflops(dev, f16) == spec.fp16_tflops
+    # before llama.cpp PR #8075, and for f16 weights: cuBLAS in FP16 with FP16 accumulate, which a GeForce
+    # part runs at twice its FP32-accumulate figure (the catalogue's 165.15): Ada whitepaper 330.3 = INT8 / 2
+    assert llm.peak_tflops(dev, q4, build_date="2024-05") == spec.int8_tops / 2 == 2 * spec.fp16_tflops
+    assert llm.peak_tflops(dev, f16) == spec.int8_tops / 2
+    assert llm.peak_tflops(dev, catalogue.find_quant("f32")) == spec.fp16_tflops  # f32 weights: no FP16 path
+
+
+def test_int8_rate_of_geforce_rows_without_one_comes_from_the_whitepaper_ratio():
+    spec, _ = names.parse_gpu_arg("RTX 3090")
+    assert spec.int8_tops is None  # the catalogue row carries FP32 and FP16 only
+    dev = hardware.from_specs([(spec, 1)], None).gpus[0]
+    assert abs(dev.int8_tops - 8 * spec.fp32_tflops) < 1e-9  # GA102 whitepaper: 284 INT8 over 35.6 FP32
 
 
 # -- MoE ---------------------------------------------------------------------------------------------

@@ -112,6 +112,10 @@ def predict(s: dict, tbl: dict) -> float | None:
 
 def _levels(s: dict) -> list[tuple[str, str, str]]:
     b, g, q = s["backend"], s["generation"], s["quant_kind"]
+    if q == "int8" and s["phase"] == "decode":
+        q = "int"  # decode is matrix-vector work: speed.efficiency looks int8 decode rows up as "int"
+    if q == "int8":  # relative to the INT8 peak: pooled only with int8 rows, as speed.efficiency looks them up
+        return [(b, g, q), (b, ANY, q), (ANY, ANY, q)]
     return [(b, g, q), (b, g, ANY), (b, ANY, q), (b, ANY, ANY), (ANY, ANY, q), (ANY, ANY, ANY)]
 
 
@@ -150,7 +154,9 @@ def _depth(k: tuple) -> int:
 
 def _parent(k: tuple, fitted: dict) -> float | None:
     b, g, q = k
-    for cand in ((b, g, ANY), (b, ANY, q), (b, ANY, ANY), (ANY, ANY, q), (ANY, ANY, ANY)):
+    cands = ((b, ANY, q), (ANY, ANY, q)) if q == "int8" else ((b, g, ANY), (b, ANY, q), (b, ANY, ANY), (ANY, ANY, q),
+                                                             (ANY, ANY, ANY))
+    for cand in cands:
         if cand != k and _depth(cand) > _depth(k) and cand in fitted:
             return fitted[cand][0]
     return None

@@ -100,6 +100,21 @@ def _vector_tflops(spec: catalog.GpuSpec | None, fp16: float | None) -> float | 
     return spec.fp32_tflops or (fp16 if spec.vendor == "apple" else None)
 
 
+def int8_tops(spec: catalog.GpuSpec | None) -> float | None:
+    """Dense INT8 tensor TOPS: the catalogue's, else FP32 × the whitepaper's int8_per_fp32 for that NVIDIA
+    architecture and segment (compute_ratios.toml): most GeForce rows carry FP32 and FP16 figures only, and
+    without an INT8 figure their quantized prompts were sized on the FP16 peak (#15)."""
+    if spec is None or spec.int8_tops:
+        return spec.int8_tops if spec else None
+    if not spec.fp32_tflops:
+        return None
+    for row in data.rows("compute_ratios", "ratio"):
+        if row["vendor"] == spec.vendor and row["architecture"] == spec.architecture and spec.segment in row["segments"] \
+                and row.get("int8_per_fp32"):
+            return spec.fp32_tflops * float(row["int8_per_fp32"])
+    return None
+
+
 def fp16_tflops(spec: catalog.GpuSpec | None, assumptions: list[str]) -> float | None:
     """Dense FP16 tensor TFLOPS: the catalogue's, else derived from FP32 with compute_ratios.toml."""
     if spec is None:
@@ -196,7 +211,7 @@ def _device_from_fact(gpu: dict, stack: dict, assumptions: list[str], ram_mib: f
                   bandwidth_gbps=float(bandwidth), fp16_tflops=flops,
                   unified=bool(gpu.get("unified_memory")), integrated=bool(gpu.get("integrated")),
                   tdp_w=spec.tdp_w if spec else None, spec_id=spec.id if spec else None,
-                  int8_tops=spec.int8_tops if spec else None, generation=_generation(spec, gpu["vendor"], name),
+                  int8_tops=int8_tops(spec), generation=_generation(spec, gpu["vendor"], name),
                   fp32_tflops=_vector_tflops(spec, flops))
 
 
@@ -336,7 +351,7 @@ def from_specs(gpus: list[tuple[catalog.GpuSpec, int]], ram_gib: float | None, c
                                   memory_mib=memory, bandwidth_gbps=spec.memory_bandwidth_gbps,
                                   fp16_tflops=flops, unified=unified,
                                   integrated=spec.segment == "apu", tdp_w=spec.tdp_w, spec_id=spec.id,
-                                  int8_tops=spec.int8_tops, generation=_generation(spec, spec.vendor, spec.name),
+                                  int8_tops=int8_tops(spec), generation=_generation(spec, spec.vendor, spec.name),
                                   fp32_tflops=_vector_tflops(spec, flops)))
     if ram_mib is None:
         assumptions.append("RAM not given (--ram-gib): CPU offload is not considered")

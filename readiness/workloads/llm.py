@@ -163,26 +163,44 @@ def prompt_seconds_per_token(model: dict, quant: dict, places: list[dict], tbl: 
     return seconds
 
 
+def _tensor_arch(device) -> bool:
+    """Whether llama.cpp's CUDA backend runs this architecture's matmuls on tensor cores with int8 MMQ
+    kernels (backends.toml int8_matmul's architectures: Turing and later)."""
+    return device.backend == "cuda" and any(device.generation in row["architectures"]
+                                            for row in data.rows("backends", "int8_matmul"))
+
+
+def fp16_matmul_tflops(device, quant: dict) -> float | None:
+    """The float matmul peak: on CUDA tensor-core parts llama.cpp's cuBLAS path multiplies in FP16 with FP16
+    accumulate (CUBLAS_COMPUTE_16F), whose dense rate is half the dense INT8 rate on every NVIDIA part from
+    Turing on (whitepapers: RTX 4090 330.3/660.6, RTX 6000 Ada 364.2/728.5, A100 312/624, H100 989/1979);
+    the catalogue's FP16 figure is the FP32-accumulate one, which GeForce parts run at half that rate (#15).
+    f32 weights and other backends: the catalogue's FP16 figure."""
+    if quant["id"] != "f32" and device.int8_tops and _tensor_arch(device):
+        return device.int8_tops / 2
+    return device.fp16_tflops
+
+
 def peak_tflops(device, quant: dict, build_date: str | None = None) -> float | None:
     """The matmul peak prompt processing runs at: INT8 tensor cores for integer-quantized weights where
     the runtime has int8 kernels for that architecture (backends.toml int8_matmul; ``build_date``: a
-    measurement's date, None for today's builds), else the dense FP16 figure."""
+    measurement's date, None for today's builds), else the FP16 matmul peak (fp16_matmul_tflops)."""
     if speed.quant_kind(quant) == "int" and device.int8_tops:
         for row in data.rows("backends", "int8_matmul"):
             if row["backend"] == device.backend and device.generation in row["architectures"] and (
                     build_date is None or build_date >= row["since"]):
                 return device.int8_tops
-    return device.fp16_tflops
+    return fp16_matmul_tflops(device, quant)
 
 
 def _gpu_place(fraction: float, devices: list, quant: dict, build_date: str | None = None,
                tbl: dict | None = None) -> dict:
     slowest = min(devices, key=lambda d: d.bandwidth_gbps or 0)
     peaks = [peak_tflops(d, quant, build_date) or 0 for d in devices]
-    int8 = all(p and p == d.int8_tops and p != d.fp16_tflops for p, d in zip(peaks, devices))
+    int8 = all(p and p == d.int8_tops and p != fp16_matmul_tflops(d, quant) for p, d in zip(peaks, devices))
     if int8 and tbl is not False and not speed.has_int8(devices[0].backend, devices[0].generation, tbl or None):
         # no int8 measurements to size its efficiency: the FP16 peak and its fitted factors instead
-        peaks, int8 = [d.fp16_tflops or 0 for d in devices], False
+        peaks, int8 = [fp16_matmul_tflops(d, quant) or 0 for d in devices], False
     vectors = [d.fp32_tflops for d in devices]
     return {"fraction": fraction, "bandwidth_gbps": slowest.bandwidth_gbps, "peak_tflops": min(peaks) or None,
             "vector_tflops": min(vectors) if all(vectors) else None,
