@@ -169,7 +169,7 @@ def _form_tx(db: sqlite3.Connection) -> str:
         return form
 
 
-def _prepare(path: str, do_redact: bool, salt: str, result: IngestResult, form: str = "orjson"):
+def _prepare(path: str, do_redact: bool, salt: str, result: IngestResult, form: str):
     """Read and validate one file outside any transaction; None when it is skipped."""
     try:
         doc = checks.parse(_read(path))

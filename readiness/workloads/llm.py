@@ -163,11 +163,11 @@ def prompt_seconds_per_token(model: dict, quant: dict, places: list[dict], tbl: 
     return seconds
 
 
-def _tensor_arch(device) -> bool:
-    """Whether llama.cpp's CUDA backend runs this architecture's matmuls on tensor cores with int8 MMQ
-    kernels (backends.toml int8_matmul's architectures: Turing and later)."""
-    return device.backend == "cuda" and any(device.generation in row["architectures"]
-                                            for row in data.rows("backends", "int8_matmul"))
+def _int8_row(device) -> dict | None:
+    """The backends.toml int8_matmul row of this device's backend and architecture: where llama.cpp runs
+    matmuls on its tensor cores with int8 MMQ kernels (CUDA: Turing and later)."""
+    return next((row for row in data.rows("backends", "int8_matmul")
+                 if row["backend"] == device.backend and device.generation in row["architectures"]), None)
 
 
 def fp16_matmul_tflops(device, quant: dict) -> float | None:
@@ -176,7 +176,7 @@ def fp16_matmul_tflops(device, quant: dict) -> float | None:
     Turing on (whitepapers: RTX 4090 330.3/660.6, RTX 6000 Ada 364.2/728.5, A100 312/624, H100 989/1979);
     the catalogue's FP16 figure is the FP32-accumulate one, which GeForce parts run at half that rate (#15).
     f32 weights and other backends: the catalogue's FP16 figure."""
-    if quant["id"] != "f32" and device.int8_tops and _tensor_arch(device):
+    if quant["id"] != "f32" and device.int8_tops and device.backend == "cuda" and _int8_row(device):
         return device.int8_tops / 2
     return device.fp16_tflops
 
@@ -185,11 +185,9 @@ def peak_tflops(device, quant: dict, build_date: str | None = None) -> float | N
     """The matmul peak prompt processing runs at: INT8 tensor cores for integer-quantized weights where
     the runtime has int8 kernels for that architecture (backends.toml int8_matmul; ``build_date``: a
     measurement's date, None for today's builds), else the FP16 matmul peak (fp16_matmul_tflops)."""
-    if speed.quant_kind(quant) == "int" and device.int8_tops:
-        for row in data.rows("backends", "int8_matmul"):
-            if row["backend"] == device.backend and device.generation in row["architectures"] and (
-                    build_date is None or build_date >= row["since"]):
-                return device.int8_tops
+    row = _int8_row(device) if speed.quant_kind(quant) == "int" and device.int8_tops else None
+    if row and (build_date is None or build_date >= row["since"]):
+        return device.int8_tops
     return fp16_matmul_tflops(device, quant)
 
 
